@@ -1,0 +1,15 @@
+"""ntm-rules: does a Vietnamese rural commune meet the new rural area (nông thôn mới) standard?
+
+    >>> import ntm_rules
+    >>> ruleset = ntm_rules.load_ruleset("vn-2016-2020")
+    >>> assessment = ntm_rules.assess(document, ruleset=ruleset)
+"""
+from .assess import assess, assess_many
+from .errors import EngineError, InputError, NtmError, RulesetError
+from .loader import load_ruleset
+from .resolve import resolve
+from .result import Assessment
+
+__all__ = ["assess", "assess_many", "load_ruleset", "resolve", "Assessment",
+           "NtmError", "InputError", "RulesetError", "EngineError"]
+__version__ = "0.1.0"

@@ -1,0 +1,161 @@
+"""The durable_rules engine: a resolved ruleset compiled to rules, one commune asserted as one fact.
+
+Design (see ../shared/notes/durable-rules.md):
+- One Host per process, behind one lock. Our Host starts no timer threads: durable's stock
+  Host dispatches pending actions from a background thread every 0.2 s, which races with the
+  caller; here every action runs in the asserting thread, under the lock.
+- Rules fire only findings: per check, "not met" (the value is on the wrong side of the
+  threshold) and "missing" (the field is absent). "Met" is derived from their absence.
+- A catch-all rule on the commune's own id (``cid``) fires for every commune: it keeps a
+  commune that passes everything from raising MessageNotHandledException, and its firing is
+  the receipt that the whole assertion ran; no receipt is an error, never a silent "met".
+- One commune per ``assert_fact``, a fixed session id, ``delete_state`` in ``finally``: the C
+  session pool never grows. Compiled rulesets are named and cached by content hash.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+
+import durable.engine
+
+from .errors import EngineError
+from .resolve import ResolvedRuleset
+
+_SID = "ntm"
+RECEIPT = -1
+
+_C_ERRORS = {
+    "101": "the rules engine ran out of memory",
+    "102": "the rules engine's session pool is exhausted",
+    "105": "the ruleset definition could not be parsed by the rules engine",
+    "202": "a rule condition has a form the rules engine does not accept",
+    "302": "the commune has more properties than one fact can carry (255)",
+    "303": "the ruleset has more rules than the rules engine can hold",
+    "307": "the rules engine lost track of a fact while running actions",
+}
+
+
+class _SynchronousHost(durable.engine.Host):
+    """A durable_rules Host without its background dispatch threads."""
+
+    def _run(self):  # noqa: D401 - replaces the timer threads of the stock Host
+        pass
+
+
+def describe_engine_error(error: BaseException) -> str:
+    text = str(error)
+    match = re.search(r"error code:?\s*(\d+)", text)
+    if match:
+        code = match.group(1)
+        return f"{_C_ERRORS.get(code, 'the rules engine failed')} (durable_rules error {code})"
+    if isinstance(error, MemoryError):
+        return "the rules engine's session pool is exhausted"
+    if isinstance(error, durable.engine.MessageNotHandledException):
+        return "no rule handled the commune (the catch-all rule is missing)"
+    return f"the rules engine failed: {type(error).__name__}: {text[:200]}"
+
+
+class CompiledRuleset:
+    """A resolved ruleset registered in the Host: its name and the fields its fact carries."""
+
+    __slots__ = ("name", "fields", "resolved")
+
+    def __init__(self, name: str, fields: tuple[str, ...], resolved: ResolvedRuleset):
+        self.name, self.fields, self.resolved = name, fields, resolved
+
+
+_lock = threading.RLock()
+_host: durable.engine.Host | None = None
+_compiled: dict[str, CompiledRuleset] = {}
+_findings: list[int] = []
+_commune_ids = itertools.count(1)
+
+
+def _host_instance() -> durable.engine.Host:
+    global _host
+    if _host is None:
+        _host = _SynchronousHost()
+    return _host
+
+
+def not_met_condition(field: str, operator: str, threshold) -> dict:
+    """The durable_rules condition under which `field` fails `operator threshold`."""
+    if isinstance(threshold, bool):
+        return {field: not threshold}
+    if operator == ">=":
+        return {"$lt": {field: threshold}}
+    if operator == "<=":
+        return {"$gt": {field: threshold}}
+    return {"$or": [{"$lt": {field: threshold}}, {"$gt": {field: threshold}}]}
+
+
+def missing_condition(field: str) -> dict:
+    # Joined with the commune id: the session state lacks every field too, and is re-asserted
+    # after each action, so a bare `$nex` would match it and loop.
+    return {"$and": [{"$ex": {"cid": 1}}, {"$nex": {field: 1}}]}
+
+
+def definition(resolved: ResolvedRuleset, record) -> dict:
+    """The durable_rules definition: two rules per check (codes 2i = not met, 2i+1 = missing)."""
+    rules = {}
+    for index, (_, check) in enumerate(resolved.checks):
+        rules[f"c{index}_not_met"] = {"all": [{"m": not_met_condition(check.field, check.operator, check.threshold)}],
+                                      "run": _action(record, 2 * index)}
+        rules[f"c{index}_missing"] = {"all": [{"m": missing_condition(check.field)}],
+                                      "run": _action(record, 2 * index + 1)}
+    rules["receipt"] = {"all": [{"m": {"$ex": {"cid": 1}}}], "run": _action(record, RECEIPT)}
+    return rules
+
+
+def _action(record, code: int):
+    append = record.append
+
+    def action(closure):  # durable_rules requires exactly one parameter
+        append(code)
+    return action
+
+
+def compile_ruleset(resolved: ResolvedRuleset) -> CompiledRuleset:
+    """Register (once) the rules of a resolved ruleset; cached by content hash, region and year."""
+    key = resolved.key
+    compiled = _compiled.get(key)
+    if compiled is not None:
+        return compiled
+    with _lock:
+        compiled = _compiled.get(key)
+        if compiled is None:
+            fields = tuple(dict.fromkeys(check.field for _, check in resolved.checks))
+            try:
+                _host_instance().register_rulesets({key: definition(resolved, _findings)})
+            except Exception as error:  # a bare C error code becomes a sentence
+                raise EngineError(f"ruleset {resolved.ruleset.id}: {describe_engine_error(error)}") from None
+            compiled = _compiled[key] = CompiledRuleset(key, fields, resolved)
+    return compiled
+
+
+def evaluate(compiled: CompiledRuleset, values: dict) -> list[int]:
+    """Assert one commune (its field values) and return the codes of the findings that fired."""
+    fact = {"sid": _SID, "cid": 0}
+    fact.update(values)
+    with _lock:
+        host = _host_instance()
+        fact["cid"] = next(_commune_ids)
+        _findings.clear()
+        try:
+            host.assert_fact(compiled.name, fact)
+        except BaseException as error:
+            if isinstance(error, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise EngineError(describe_engine_error(error)) from None
+        finally:
+            try:
+                host.delete_state(compiled.name, _SID)
+            except BaseException:
+                pass
+        found = _findings[:]
+    if RECEIPT not in found:
+        raise EngineError("the rules engine returned without running every rule for this commune; "
+                          "no verdict is given rather than a possibly incomplete one")
+    return found

@@ -1,0 +1,159 @@
+"""Resolution: a validated ruleset narrowed to one region (or commune group) and one year.
+
+The result lists exactly the thresholds the engine will apply, each with its citation,
+whether it is confirmed, and the ruleset it came from. It is what the engine compiles and
+what `ntm-assess rulesets show` prints.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import InputError
+from .schema import Check, Ruleset, Text, Threshold
+
+
+@dataclass(frozen=True)
+class ResolvedCheck:
+    field: str
+    type: str
+    operator: str
+    threshold: bool | int | float
+    unit: Text | None
+    citation: str
+    url: str | None
+    verified: bool
+    note: Text | None
+    origin: str
+
+
+@dataclass(frozen=True)
+class ResolvedIndicator:
+    id: str
+    name: Text
+    criterion_id: str
+    checks: tuple[ResolvedCheck, ...]
+    department: str
+    department_verified: bool
+    department_origin: str
+    department_note: Text | None
+
+    @property
+    def verified(self) -> bool:
+        return all(c.verified for c in self.checks)
+
+
+@dataclass(frozen=True)
+class ResolvedCriterion:
+    id: str
+    name: Text
+    group: str
+    department: str
+    department_verified: bool
+    department_origin: str
+    department_note: Text | None
+    indicators: tuple[ResolvedIndicator, ...]
+
+
+@dataclass(frozen=True)
+class ResolvedRuleset:
+    ruleset: Ruleset
+    dimension: str  # the region id, or the commune group as text
+    year: int
+    criteria: tuple[ResolvedCriterion, ...]
+    indicators: tuple[ResolvedIndicator, ...] = field(repr=False)
+    checks: tuple[tuple[ResolvedIndicator, ResolvedCheck], ...] = field(repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.ruleset.id}-{self.ruleset.sha256[:16]}-{self.dimension}-{self.year}"
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(1 for _, c in self.checks if not c.verified)
+
+    def department_name(self, department_id: str, lang: str = "vi") -> str:
+        text = self.ruleset.departments.get(department_id)
+        return text(lang) if text else department_id
+
+
+def entries_for(check: Check, dimension: str, year: int) -> Threshold | None:
+    value = check.thresholds.get(dimension) or check.thresholds.get("all")
+    if value is None:
+        return None
+    for entry in value if isinstance(value, list) else [value]:
+        if entry.years is None or entry.years[0] <= year <= entry.years[1]:
+            return entry
+    return None
+
+
+_resolved: dict[tuple[str, str, int], ResolvedRuleset] = {}
+
+
+def resolve(ruleset: Ruleset, dimension: str | int, year: int) -> ResolvedRuleset:
+    """The thresholds of `ruleset` for one region (or group) and year; cached by content hash."""
+    key = (ruleset.sha256, str(dimension), int(year))
+    found = _resolved.get(key)
+    if found is None or found.ruleset is not ruleset and found.ruleset.sha256 != ruleset.sha256:
+        found = _resolved[key] = _resolve(ruleset, str(dimension), int(year))
+    return found
+
+
+def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
+    rs = ruleset
+    if not rs.period.from_ <= year <= rs.period.to:
+        raise InputError(f"{year} is outside the period of ruleset {rs.id} ({rs.period.from_}–{rs.period.to})",
+                         field="year", fix=f"give a year from {rs.period.from_} to {rs.period.to}, or choose another ruleset")
+    allowed = rs.applies_to or list(rs.dimension_values)
+    if dimension not in allowed:
+        what = "region" if rs.varies_by == "region" else "commune_group"
+        raise InputError(f"ruleset {rs.id} has no thresholds for {what} {dimension}", field=what,
+                         fix=f"use one of {', '.join(allowed)}, or choose another ruleset")
+    criteria, flat, checks = [], [], []
+    for criterion in rs.criteria:
+        indicators = []
+        for indicator in criterion.indicators:
+            resolved_checks = []
+            for check in indicator.all_checks():
+                entry = entries_for(check, dimension, year)
+                source = rs.sources[entry.source]
+                resolved_checks.append(ResolvedCheck(
+                    field=check.field, type=check.type, operator=check.operator, threshold=entry.value,
+                    unit=check.unit, citation=rs.citation(indicator.id) if not entry._origin or entry._origin == rs.id else _citation_of(rs, entry, indicator.id),
+                    url=source.url, verified=entry.verified,
+                    note=entry.note or (source.note if not entry.verified else None), origin=entry._origin or rs.id))
+            assignment = indicator.department or criterion.department
+            resolved = ResolvedIndicator(
+                id=indicator.id, name=indicator.name, criterion_id=criterion.id, checks=tuple(resolved_checks),
+                department=assignment.id, department_verified=assignment.verified,
+                department_origin=assignment._origin or rs.id,
+                department_note=assignment.note or rs.sources[assignment.source].note)
+            indicators.append(resolved)
+            flat.append(resolved)
+            checks.extend((resolved, c) for c in resolved_checks)
+        d = criterion.department
+        criteria.append(ResolvedCriterion(
+            id=criterion.id, name=criterion.name, group=criterion.group, department=d.id,
+            department_verified=d.verified, department_origin=d._origin or rs.id,
+            department_note=d.note or rs.sources[d.source].note, indicators=tuple(indicators)))
+    return ResolvedRuleset(ruleset=rs, dimension=dimension, year=year, criteria=tuple(criteria),
+                           indicators=tuple(flat), checks=tuple(checks))
+
+
+def _citation_of(rs: Ruleset, entry: Threshold, indicator_id: str) -> str:
+    """A threshold inherited from a parent cites the parent's legal document."""
+    from .loader import load_ruleset
+
+    chain = rs
+    while chain.extends:
+        chain = load_ruleset(chain.extends) if not chain.path else _parent(chain)
+        if chain.id == entry._origin:
+            return chain.citation(indicator_id)
+    return rs.citation(indicator_id)
+
+
+def _parent(rs: Ruleset) -> Ruleset:
+    from pathlib import Path
+
+    from .loader import find_ruleset, load_ruleset
+
+    return load_ruleset(find_ruleset(rs.extends, relative_to=Path(rs.path).parent))

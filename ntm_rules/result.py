@@ -1,0 +1,112 @@
+"""The assessment result (the contract's result shape), as pydantic models."""
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict
+
+Status = Literal["met", "not_met", "missing"]
+Value = Optional[Union[bool, int, float]]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CheckResult(_Model):
+    """One comparison of an indicator that needs several numbers (e.g. 17.1)."""
+
+    field: str
+    value: Value = None
+    operator: str
+    threshold: Union[bool, int, float]
+    gap: Optional[float] = None
+    status: Status
+    verified: bool
+
+
+class IndicatorResult(_Model):
+    id: str
+    name: str
+    name_en: str
+    field: str
+    value: Value = None
+    operator: str
+    threshold: Union[bool, int, float]
+    unit: Optional[str] = None
+    gap: Optional[float] = None
+    status: Status
+    source: str
+    source_url: Optional[str] = None
+    verified: bool
+    note: Optional[str] = None
+    note_en: Optional[str] = None
+    origin: str
+    department: str
+    department_name: str
+    department_name_en: str
+    checks: Optional[list[CheckResult]] = None
+
+
+class CriterionResult(_Model):
+    id: str
+    name: str
+    name_en: str
+    group: str
+    status: Status
+    department: str
+    department_name: str
+    department_name_en: str
+    department_verified: bool
+    indicators: list[IndicatorResult]
+
+
+class DepartmentResult(_Model):
+    """What one accountable department must act on: its failing and missing indicators."""
+
+    id: str
+    name: str
+    name_en: str
+    criteria: list[str]
+    not_met: list[str]
+    missing: list[str]
+
+
+class RulesetRef(_Model):
+    id: str
+    title: str
+    title_en: str
+    sha256: str
+    unconfirmed_thresholds: int
+
+
+class CommuneRef(_Model):
+    name: str
+    district: Optional[str] = None
+    province: Optional[str] = None
+    code: Optional[str] = None
+
+
+class Assessment(_Model):
+    ruleset: RulesetRef
+    commune: CommuneRef
+    region: Optional[str] = None
+    region_source: Literal["document", "province", "extremely_disadvantaged", "none"] = "document"
+    commune_group: Optional[int] = None
+    year: int
+    attained: bool
+    criteria_met: int
+    criteria_total: int
+    criteria: list[CriterionResult]
+    departments: list[DepartmentResult]
+    notes: list[str] = []
+
+    def indicators(self):
+        for criterion in self.criteria:
+            yield from criterion.indicators
+
+    def failing(self) -> list[IndicatorResult]:
+        return [i for i in self.indicators() if i.status == "not_met"]
+
+    def missing(self) -> list[IndicatorResult]:
+        return [i for i in self.indicators() if i.status == "missing"]

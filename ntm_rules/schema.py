@@ -1,0 +1,270 @@
+"""Ruleset files: the pydantic schema of a criteria set written in YAML, and its loader.
+
+A ruleset file is data only: it is read with ``yaml.safe_load`` (no tags, no code), checked
+for duplicate keys, validated against the models below (unknown keys are errors), then
+checked for the legal rules of the format (every region present, years covering the period
+without overlap, a citation on every threshold, a note on every unconfirmed one). Every
+problem becomes one line naming the file, the key path and the fix: :class:`RulesetError`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import date
+from pathlib import Path
+from typing import Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from .errors import RulesetError
+from .regions import COMMUNE_GROUPS, REGION_IDS
+
+FieldType = Literal["bool", "pct", "count", "number", "year"]
+Operator = Literal[">=", "<=", "=="]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Text(_Strict):
+    vi: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+class LegalSource(_Strict):
+    document: str
+    date: date
+    url: str | None = None
+
+
+class Period(_Strict):
+    from_: int = Field(alias="from")
+    to: int
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Source(_Strict):
+    """A page that restates the law (url), or the reason a value is only believed (note)."""
+
+    url: str | None = None
+    note: Text | None = None
+
+
+class Threshold(_Strict):
+    value: Union[bool, int, float]
+    source: str
+    verified: bool
+    note: Text | None = None
+    years: tuple[int, int] | None = None
+    # A provincial override that is looser than its parent must say so and cite why.
+    loosening_exception: Text | None = None
+    _origin: str = PrivateAttr(default="")
+
+
+class Assignment(_Strict):
+    """Which department answers for a criterion or indicator, with its citation."""
+
+    id: str
+    source: str
+    verified: bool
+    note: Text | None = None
+    _origin: str = PrivateAttr(default="")
+
+
+Thresholds = dict[str, Union[Threshold, list[Threshold]]]
+
+
+class Check(_Strict):
+    field: str
+    type: FieldType
+    operator: Operator = "=="
+    unit: Text | None = None
+    thresholds: Thresholds
+
+
+class Indicator(_Strict):
+    id: str
+    name: Text
+    # Either one check written inline (field/type/operator/thresholds) or several in `checks`.
+    field: str | None = None
+    type: FieldType | None = None
+    operator: Operator | None = None
+    unit: Text | None = None
+    thresholds: Thresholds | None = None
+    checks: list[Check] | None = None
+    department: Assignment | None = None
+    _inline: list[Check] | None = PrivateAttr(default=None)
+
+    def all_checks(self) -> list[Check]:
+        """The indicator's checks; an inline check is built once, so its thresholds keep their origin."""
+        if self.checks is not None:
+            return self.checks
+        if self._inline is None:
+            self._inline = [Check.model_construct(field=self.field, type=self.type, operator=self.operator or "==",
+                                                  unit=self.unit, thresholds=self.thresholds)]
+        return self._inline
+
+
+class Criterion(_Strict):
+    id: str
+    name: Text
+    group: str
+    department: Assignment
+    indicators: list[Indicator]
+
+
+class Ruleset(_Strict):
+    id: str
+    level: Literal["standard", "advanced", "model"] = "standard"
+    title: Text
+    legal_source: LegalSource
+    period: Period
+    varies_by: Literal["region", "commune_group"] = "region"
+    sources: dict[str, Source]
+    departments: dict[str, Text]
+    groups: dict[str, Text]
+    criteria: list[Criterion]
+    extends: str | None = None
+    applies_to: list[str] | None = None
+    note: Text | None = None
+
+    _path: str = PrivateAttr(default="")
+    _sha256: str = PrivateAttr(default="")
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256
+
+    @property
+    def dimension_values(self) -> tuple:
+        return REGION_IDS if self.varies_by == "region" else tuple(str(g) for g in COMMUNE_GROUPS)
+
+    def citation(self, indicator_id: str) -> str:
+        return f"{self.legal_source.document}, chỉ tiêu {indicator_id}"
+
+
+# --------------------------------------------------------------------------- reading YAML
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _check_duplicates(node, path: str, out: list[str]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            here = f"{path}.{key}" if path else str(key)
+            if key in seen:
+                out.append(f"{here} (line {key_node.start_mark.line + 1}): duplicate key, "
+                           f"first written on line {seen[key]}; fix: keep one of them")
+            else:
+                seen[key] = key_node.start_mark.line + 1
+            _check_duplicates(value_node, here, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _check_duplicates(item, _item_path(path, index, item), out)
+
+
+def _item_path(path: str, index: int, item) -> str:
+    """`criteria[id=10]` when the list item has an id, else `criteria[3]`."""
+    item_id = None
+    if isinstance(item, yaml.MappingNode):
+        for key_node, value_node in item.value:
+            if key_node.value == "id" and isinstance(value_node, yaml.ScalarNode):
+                item_id = value_node.value
+    elif isinstance(item, dict):
+        item_id = item.get("id")
+    return f"{path}[id={item_id}]" if item_id is not None else f"{path}[{index}]"
+
+
+def read_yaml(path: Path) -> tuple[dict, bytes]:
+    """Safe-load one ruleset file; duplicate keys and YAML syntax errors are RulesetErrors."""
+    name = _display(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise RulesetError([f"{name}: cannot read the file ({error.strerror}); fix: check the path"])
+    text = raw.decode("utf-8-sig", errors="replace")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        problems: list[str] = []
+        _check_duplicates(node, "", problems)
+        if problems:
+            raise RulesetError([f"{name}: {p}" for p in problems])
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise RulesetError([f"{name}:{where}: not valid YAML ({problem}); fix: correct the YAML syntax there"])
+    if not isinstance(data, dict):
+        raise RulesetError([f"{name}: the file is not a mapping of keys; fix: start with `id:`, `title:`, ..."])
+    return data, raw
+
+
+_FIXES = {
+    "extra_forbidden": "remove it or correct its spelling",
+    "missing": "add it",
+    "bool_type": "write true or false",
+    "int_type": "write a whole number",
+    "float_type": "write a number",
+    "string_type": "write text",
+    "literal_error": "use one of the allowed values",
+    "date_from_datetime_parsing": "write a date as YYYY-MM-DD",
+    "tuple_type": "write [from, to]",
+}
+
+
+def _loc_path(data, loc: tuple) -> str:
+    parts, node = [], data
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list):
+            item = node[key] if key < len(node) else None
+            prefix = ".".join(parts)
+            parts = [_item_path(prefix, key, item)]
+            node = item
+        elif isinstance(key, str) and key.startswith(("list[", "Threshold", "tuple[")):
+            continue  # pydantic's union-branch markers
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def validation_problems(name: str, data: dict, error: ValidationError) -> list[str]:
+    lines, seen = [], set()
+    for item in error.errors():
+        path = _loc_path(data, item["loc"])
+        fix = _FIXES.get(item["type"], "correct the value")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        else:
+            message = item["msg"].lower()
+        line = f"{name}: {path}: {message}; fix: {fix}"
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+    return lines
+
+
+def file_sha256(raw: bytes, parent_sha: str = "") -> str:
+    digest = hashlib.sha256()
+    if parent_sha:
+        digest.update(parent_sha.encode())
+    digest.update(raw)
+    return digest.hexdigest()
