@@ -6,11 +6,11 @@ from typing import Any, Iterable, Iterator
 
 from . import engine
 from .commune import parse_document
-from .errors import InputError
+from .errors import InputError, RulesetError
 from .loader import load_ruleset
 from .regions import region_of_province
 from .resolve import ResolvedRuleset, resolve
-from .result import Assessment
+from .result import Assessment, CommuneRef, RulesetRef, CheckResult, CriterionResult, DepartmentResult, IndicatorResult
 from .schema import Ruleset
 
 DEFAULT_RULESET = "vn-2016-2020"
@@ -41,34 +41,54 @@ def dimension_of(document, ruleset: Ruleset) -> tuple[str, str]:
                      fix="add region (e.g. northern_midlands_mountains) or commune.province")
 
 
+class _IndicatorPlan:
+    __slots__ = ("position", "indicator", "static", "checks", "first")
+
+    def __init__(self, position, indicator, static, checks):
+        self.position, self.indicator, self.static, self.checks = position, indicator, static, checks
+        self.first = checks[0]  # (check index, ResolvedCheck)
+
+
 class _Plan:
     """What a resolved ruleset needs per commune, computed once: static result parts and indexes."""
 
-    __slots__ = ("resolved", "compiled", "fields", "indicator_checks", "static")
+    _MET_CACHE_LIMIT = 20_000
 
     def __init__(self, resolved: ResolvedRuleset):
         self.resolved = resolved
         self.compiled = engine.compile_ruleset(resolved)
         self.fields = self.compiled.fields
         rs = resolved.ruleset
-        index = 0
-        self.indicator_checks = []
-        self.static = []
-        for indicator in resolved.indicators:
-            first = indicator.checks[0]
-            idxs = list(range(index, index + len(indicator.checks)))
-            index += len(indicator.checks)
-            self.indicator_checks.append(idxs)
-            notes = [c.note for c in indicator.checks if c.note is not None]
-            self.static.append({
-                "id": indicator.id, "name": indicator.name.vi, "name_en": indicator.name.en,
-                "unit": first.unit.vi if first.unit else ("%" if first.type == "pct" else None),
-                "source": first.citation, "source_url": first.url, "verified": indicator.verified,
-                "note": notes[0].vi if notes else None, "note_en": notes[0].en if notes else None,
-                "origin": first.origin, "department": indicator.department,
-                "department_name": rs.departments[indicator.department].vi,
-                "department_name_en": rs.departments[indicator.department].en,
-            })
+        self.ruleset_ref = RulesetRef(id=rs.id, title=rs.title.vi, title_en=rs.title.en, sha256=rs.sha256,
+                                      unconfirmed_thresholds=resolved.unconfirmed)
+        # Met indicators with the same value are the same (frozen) result: share them.
+        self.met_cache: dict = {}
+        self.criteria = []
+        index = position = 0
+        for criterion in resolved.criteria:
+            dtext = rs.departments[criterion.department]
+            cstatic = {"id": criterion.id, "name": criterion.name.vi, "name_en": criterion.name.en,
+                       "group": criterion.group, "department": criterion.department, "department_name": dtext.vi,
+                       "department_name_en": dtext.en, "department_verified": criterion.department_verified}
+            plans = []
+            for indicator in criterion.indicators:
+                checks = [(index + k, c) for k, c in enumerate(indicator.checks)]
+                index += len(checks)
+                first = indicator.checks[0]
+                notes = [c.note for c in indicator.checks if c.note is not None]
+                itext = rs.departments[indicator.department]
+                static = {
+                    "id": indicator.id, "name": indicator.name.vi, "name_en": indicator.name.en,
+                    "field": first.field, "operator": first.operator, "threshold": first.threshold,
+                    "unit": first.unit.vi if first.unit else ("%" if first.type == "pct" else None),
+                    "source": first.citation, "source_url": first.url, "verified": indicator.verified,
+                    "note": notes[0].vi if notes else None, "note_en": notes[0].en if notes else None,
+                    "origin": first.origin, "department": indicator.department,
+                    "department_name": itext.vi, "department_name_en": itext.en, "checks": None,
+                }
+                plans.append(_IndicatorPlan(position, indicator, static, checks))
+                position += 1
+            self.criteria.append((criterion, cstatic, plans))
 
 
 _plans: dict[str, _Plan] = {}
@@ -107,84 +127,93 @@ def evaluate_document(document, ruleset: Ruleset) -> Assessment:
     return build_assessment(plan, document, values, findings, dimension_source)
 
 
+def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values: dict) -> IndicatorResult:
+    if len(ip.checks) == 1:
+        index, check = ip.first
+        value = values.get(check.field)
+        ind_status = status[index]
+        if ind_status == "met":
+            key = (ip.position, type(value), value)
+            cached = plan.met_cache.get(key)
+            if cached is None:
+                if len(plan.met_cache) >= plan._MET_CACHE_LIMIT:
+                    plan.met_cache.clear()
+                cached = plan.met_cache[key] = IndicatorResult.trusted(
+                    {**ip.static, "value": value, "status": "met", "gap": None})
+            return cached
+        gap = _gap(check.operator, check.threshold, value) if ind_status == "not_met" else None
+        return IndicatorResult.trusted({**ip.static, "value": value, "status": ind_status, "gap": gap})
+    statuses = [status[i] for i, _ in ip.checks]
+    if "not_met" in statuses:
+        ind_status, decisive = "not_met", ip.checks[statuses.index("not_met")][1]
+    elif "missing" in statuses:
+        ind_status, decisive = "missing", ip.checks[statuses.index("missing")][1]
+    else:
+        ind_status, decisive = "met", ip.first[1]
+    value = values.get(decisive.field)
+    parts = [CheckResult.trusted({
+        "field": c.field, "value": values.get(c.field), "operator": c.operator, "threshold": c.threshold,
+        "status": status[i], "verified": c.verified,
+        "gap": _gap(c.operator, c.threshold, values.get(c.field)) if status[i] == "not_met" else None})
+        for i, c in ip.checks]
+    return IndicatorResult.trusted({
+        **ip.static, "field": decisive.field, "operator": decisive.operator, "threshold": decisive.threshold,
+        "value": value, "status": ind_status, "checks": parts,
+        "gap": _gap(decisive.operator, decisive.threshold, value) if ind_status == "not_met" else None})
+
+
 def build_assessment(plan: _Plan, document, values: dict, findings: list[int], dimension_source: str) -> Assessment:
     resolved = plan.resolved
-    checks = resolved.checks
-    status = ["met"] * len(checks)
+    rs = resolved.ruleset
+    status = ["met"] * len(resolved.checks)
     for code in findings:
         if code >= 0:
             status[code >> 1] = "missing" if code & 1 else "not_met"
     criteria_out = []
     departments: dict[str, dict] = {}
     criteria_met = 0
-    position = 0
-    rs = resolved.ruleset
-    for criterion in resolved.criteria:
+    for criterion, cstatic, indicator_plans in plan.criteria:
         indicators_out = []
         criterion_status = "met"
-        for indicator in criterion.indicators:
-            idxs = plan.indicator_checks[position]
-            static = plan.static[position]
-            position += 1
-            statuses = [status[i] for i in idxs]
-            if "not_met" in statuses:
-                ind_status, decisive = "not_met", idxs[statuses.index("not_met")]
-            elif "missing" in statuses:
-                ind_status, decisive = "missing", idxs[statuses.index("missing")]
-            else:
-                ind_status, decisive = "met", idxs[0]
-            check = checks[decisive][1]
-            value = values.get(check.field)
-            item = dict(static)
-            item.update(field=check.field, value=value, operator=check.operator, threshold=check.threshold,
-                        status=ind_status,
-                        gap=_gap(check.operator, check.threshold, value) if ind_status == "not_met" else None)
-            if len(idxs) > 1:
-                item["checks"] = [
-                    {"field": checks[i][1].field, "value": values.get(checks[i][1].field),
-                     "operator": checks[i][1].operator, "threshold": checks[i][1].threshold, "status": status[i],
-                     "verified": checks[i][1].verified,
-                     "gap": _gap(checks[i][1].operator, checks[i][1].threshold, values.get(checks[i][1].field))
-                     if status[i] == "not_met" else None}
-                    for i in idxs]
-            indicators_out.append(item)
+        for ip in indicator_plans:
+            result = _indicator_result(plan, ip, status, values)
+            indicators_out.append(result)
+            ind_status = result.status
             if ind_status != "met":
                 if ind_status == "not_met":
                     criterion_status = "not_met"
                 elif criterion_status == "met":
                     criterion_status = "missing"
-                dept = departments.get(indicator.department)
+                dept_id = ip.indicator.department
+                dept = departments.get(dept_id)
                 if dept is None:
-                    text = rs.departments[indicator.department]
-                    dept = departments[indicator.department] = {
-                        "id": indicator.department, "name": text.vi, "name_en": text.en,
+                    dept = departments[dept_id] = {
+                        "id": dept_id, "name": result.department_name, "name_en": result.department_name_en,
                         "criteria": [], "not_met": [], "missing": []}
                 if criterion.id not in dept["criteria"]:
                     dept["criteria"].append(criterion.id)
-                dept[ind_status].append(indicator.id)
+                dept[ind_status].append(ip.indicator.id)
         if criterion_status == "met":
             criteria_met += 1
-        dtext = rs.departments[criterion.department]
-        criteria_out.append({
-            "id": criterion.id, "name": criterion.name.vi, "name_en": criterion.name.en, "group": criterion.group,
-            "status": criterion_status, "department": criterion.department, "department_name": dtext.vi,
-            "department_name_en": dtext.en, "department_verified": criterion.department_verified,
-            "indicators": indicators_out})
+        criteria_out.append(CriterionResult.trusted({**cstatic, "status": criterion_status,
+                                                     "indicators": indicators_out}))
     info = document.commune
     notes = []
     if dimension_source == "province":
         notes.append(f"region {resolved.dimension} derived from province {info.province}")
-    return Assessment.model_validate({
-        "ruleset": {"id": rs.id, "title": rs.title.vi, "title_en": rs.title.en, "sha256": rs.sha256,
-                    "unconfirmed_thresholds": resolved.unconfirmed},
-        "commune": {"name": info.name, "district": info.district, "province": info.province, "code": info.code},
-        "region": resolved.dimension if rs.varies_by == "region" else None,
-        "region_source": dimension_source if rs.varies_by == "region" else "none",
-        "commune_group": int(resolved.dimension) if rs.varies_by == "commune_group" else None,
+    by_region = rs.varies_by == "region"
+    return Assessment.trusted({
+        "ruleset": plan.ruleset_ref,
+        "commune": CommuneRef.trusted({"name": info.name, "district": info.district, "province": info.province,
+                                       "code": info.code}),
+        "region": resolved.dimension if by_region else None,
+        "region_source": dimension_source if by_region else "none",
+        "commune_group": None if by_region else int(resolved.dimension),
         "year": resolved.year,
         "attained": criteria_met == len(criteria_out),
         "criteria_met": criteria_met, "criteria_total": len(criteria_out),
-        "criteria": criteria_out, "departments": list(departments.values()), "notes": notes,
+        "criteria": criteria_out, "departments": [DepartmentResult.trusted(d) for d in departments.values()],
+        "notes": notes,
     })
 
 
@@ -196,7 +225,13 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
     """
     document = parse_document(commune, source)
     try:
-        return evaluate_document(document, choose_ruleset(document, ruleset))
+        try:
+            chosen = choose_ruleset(document, ruleset)
+        except RulesetError as error:
+            if ruleset is not None or not document.ruleset:
+                raise
+            raise InputError(error.problems[0], field="ruleset", fix="name a shipped ruleset id or a ruleset file") from None
+        return evaluate_document(document, chosen)
     except InputError as error:
         raise error.at(source) if source and not error.source else error
 
@@ -204,6 +239,12 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
 def assess_many(communes: Iterable[Any], ruleset: str | os.PathLike | Ruleset | None = None) -> Iterator[Assessment]:
     """Assess communes one by one, yielding Assessments in input order."""
     fixed = load_ruleset(ruleset) if ruleset is not None else None
+    chosen: dict[str | None, Ruleset] = {}
     for commune in communes:
         document = parse_document(commune)
-        yield evaluate_document(document, fixed if fixed is not None else choose_ruleset(document, None))
+        use = fixed
+        if use is None:
+            use = chosen.get(document.ruleset)
+            if use is None:
+                use = chosen[document.ruleset] = choose_ruleset(document, None)
+        yield evaluate_document(document, use)

@@ -53,6 +53,7 @@ def province_key(name: str) -> str:
     return key
 
 
+@lru_cache(maxsize=4096)
 def region_of_province(name: str) -> str | None:
     """The region id of a province named with or without diacritics, in any case; None if unknown."""
     return _province_index().get(province_key(name))

@@ -1,0 +1,198 @@
+"""Renderers: an Assessment (or a resolved ruleset) as text, Vietnamese by default or English."""
+from __future__ import annotations
+
+from babel.numbers import format_decimal
+
+from .regions import region_name
+from .result import Assessment, IndicatorResult
+from .resolve import ResolvedRuleset
+
+LABELS = {
+    "vi": {
+        "year": "năm", "ruleset": "Bộ tiêu chí", "attained": "ĐẠT chuẩn nông thôn mới",
+        "not_attained": "CHƯA ĐẠT chuẩn nông thôn mới", "criteria": "tiêu chí",
+        "result": "Kết quả", "failing": "Tiêu chí không đạt", "missing": "Thiếu dữ liệu (chưa đánh giá được)",
+        "met_list": "Tiêu chí đạt", "required": "yêu cầu", "gap": "còn thiếu", "over": "vượt",
+        "basis": "Căn cứ", "unconfirmed": "[chưa xác nhận]", "no_data": "không có số liệu",
+        "unconfirmed_count": "Ngưỡng chưa được xác nhận trong văn bản pháp luật đã áp dụng",
+        "unconfirmed_met": "Tiêu chí đạt dựa trên ngưỡng chưa xác nhận",
+        "departments": "Sở, ngành chịu trách nhiệm", "not_met_short": "không đạt", "missing_short": "thiếu dữ liệu",
+        "yes": "Đạt", "no": "Không đạt", "region": "vùng", "group": "nhóm xã", "none": "không có",
+        "warning": "Lưu ý: ngưỡng đánh dấu [chưa xác nhận] chưa được đối chiếu với văn bản gốc; "
+                   "không coi kết quả dựa trên chúng là kết luận pháp lý.",
+        "region_from_province": "vùng suy ra từ tỉnh", "department": "Đơn vị", "assignment_unconfirmed": "phân công chưa xác nhận",
+        "threshold": "Ngưỡng", "indicator": "Chỉ tiêu", "confirmed": "đã xác nhận",
+    },
+    "en": {
+        "year": "year", "ruleset": "Criteria set", "attained": "ATTAINS the new rural standard",
+        "not_attained": "DOES NOT YET ATTAIN the new rural standard", "criteria": "criteria",
+        "result": "Result", "failing": "Criteria not met", "missing": "Missing data (could not be assessed)",
+        "met_list": "Criteria met", "required": "required", "gap": "short by", "over": "over by",
+        "basis": "Basis", "unconfirmed": "[unconfirmed]", "no_data": "no data",
+        "unconfirmed_count": "Thresholds applied that are not confirmed in a legal text",
+        "unconfirmed_met": "Criteria met on unconfirmed thresholds",
+        "departments": "Accountable departments", "not_met_short": "not met", "missing_short": "missing data",
+        "yes": "Met", "no": "Not met", "region": "region", "group": "commune group", "none": "none",
+        "warning": "Note: thresholds marked [unconfirmed] have not been checked against the legal text; "
+                   "a verdict resting on them is not a legal finding.",
+        "region_from_province": "region derived from the province", "department": "Department",
+        "assignment_unconfirmed": "assignment unconfirmed",
+        "threshold": "Threshold", "indicator": "Indicator", "confirmed": "confirmed",
+    },
+}
+
+
+def number(value, lang: str = "vi") -> str:
+    """A number in the reader's convention: "16,1" in Vietnamese, "16.1" in English."""
+    if isinstance(value, bool):
+        return LABELS[lang]["yes"] if value else LABELS[lang]["no"]
+    return format_decimal(value, locale="vi_VN" if lang == "vi" else "en_US", group_separator=False)
+
+
+def _value(indicator: IndicatorResult, lang: str, value=None) -> str:
+    value = indicator.value if value is None else value
+    if value is None:
+        return LABELS[lang]["no_data"]
+    text = number(value, lang)
+    if indicator.unit and not isinstance(value, bool):
+        text += " %" if indicator.unit == "%" else f" {indicator.unit if lang == 'vi' else _unit_en(indicator)}"
+    return text
+
+
+def _unit_en(indicator: IndicatorResult) -> str:
+    return "million VND/person/year" if indicator.unit == "triệu đồng/người/năm" else indicator.unit
+
+
+def requirement(indicator: IndicatorResult, lang: str) -> str:
+    if isinstance(indicator.threshold, bool):
+        return LABELS[lang]["yes"]
+    op = {">=": "≥", "<=": "≤", "==": "="}[indicator.operator]
+    unit = "" if not indicator.unit else (" %" if indicator.unit == "%" else f" {indicator.unit if lang == 'vi' else _unit_en(indicator)}")
+    return f"{op} {number(indicator.threshold, lang)}{unit}"
+
+
+def _name(obj, lang: str) -> str:
+    return obj.name_en if lang == "en" else obj.name
+
+
+def _dept(obj, lang: str) -> str:
+    return obj.department_name_en if lang == "en" else obj.department_name
+
+
+def indicator_lines(indicator: IndicatorResult, lang: str, indent: str = "    ") -> list[str]:
+    L = LABELS[lang]
+    flag = f" {L['unconfirmed']}" if not indicator.verified else ""
+    if indicator.status == "missing":
+        head = f"{indicator.id} {_name(indicator, lang)}: {L['no_data']} ({indicator.field}); {L['required']} {requirement(indicator, lang)}{flag}"
+    else:
+        head = f"{indicator.id} {_name(indicator, lang)}: {_value(indicator, lang)}; {L['required']} {requirement(indicator, lang)}"
+        if indicator.gap is not None:
+            head += f"; {L['gap']} {number(indicator.gap, lang)}"
+        head += flag
+    lines = [f"{indent}✗ {head}" if indicator.status == "not_met" else f"{indent}? {head}"]
+    if indicator.checks:
+        for part in indicator.checks:
+            mark = {"met": "✓", "not_met": "✗", "missing": "?"}[part.status]
+            shown = L["no_data"] if part.value is None else number(part.value, lang)
+            lines.append(f"{indent}    {mark} {part.field}: {shown} ({L['required']} ≥ {number(part.threshold, lang)})"
+                         + (f" {L['unconfirmed']}" if not part.verified else ""))
+    source = indicator.source + (f" — {indicator.source_url}" if indicator.source_url else "")
+    lines.append(f"{indent}  {L['basis']}: {source}")
+    note = indicator.note_en if lang == "en" else indicator.note
+    if note:
+        lines.append(f"{indent}  {L['unconfirmed']} {note}")
+    return lines
+
+
+def header_lines(a: Assessment, lang: str) -> list[str]:
+    L = LABELS[lang]
+    where = ", ".join(p for p in (a.commune.district, a.commune.province) if p)
+    place = f"{a.commune.name}" + (f" — {where}" if where else "")
+    if a.region:
+        dim = f"{L['region']} {region_name(a.region, lang)}"
+        if a.region_source == "province":
+            dim += f", {L['region_from_province']}"
+    else:
+        dim = f"{L['group']} {a.commune_group}"
+    title = a.ruleset.title_en if lang == "en" else a.ruleset.title
+    return [
+        f"{place} ({dim}), {L['year']} {a.year}",
+        f"{L['ruleset']}: {title} ({a.ruleset.id}, sha256 {a.ruleset.sha256[:12]})",
+        f"{L['result']}: {L['attained'] if a.attained else L['not_attained']} — "
+        f"{a.criteria_met}/{a.criteria_total} {L['criteria']}",
+    ]
+
+
+def department_lines(a: Assessment, lang: str) -> list[str]:
+    L = LABELS[lang]
+    lines = [f"{L['departments']}:"]
+    if not a.departments:
+        lines.append(f"  {L['none']}")
+    for d in a.departments:
+        name = d.name_en if lang == "en" else d.name
+        parts = []
+        if d.not_met:
+            parts.append(f"{L['not_met_short']}: {', '.join(d.not_met)}")
+        if d.missing:
+            parts.append(f"{L['missing_short']}: {', '.join(d.missing)}")
+        lines.append(f"  {name} — {L['criteria']} {', '.join(d.criteria)} ({'; '.join(parts)})")
+    return lines
+
+
+def text_report(a: Assessment, lang: str = "vi", by_department: bool = False) -> str:
+    L = LABELS[lang]
+    lines = header_lines(a, lang)
+    if by_department:
+        return "\n".join(lines + [""] + department_lines(a, lang)) + "\n"
+    lines.append(f"{L['unconfirmed_count']}: {a.ruleset.unconfirmed_thresholds}")
+    failing = [c for c in a.criteria if c.status == "not_met"]
+    if failing:
+        lines += ["", f"{L['failing']} ({len(failing)}):"]
+        for c in failing:
+            lines.append(f"  {c.id} {_name(c, lang)} — {_dept(c, lang)}")
+            for i in c.indicators:
+                if i.status == "not_met":
+                    lines += indicator_lines(i, lang)
+    missing = [i for c in a.criteria for i in c.indicators if i.status == "missing"]
+    if missing:
+        lines += ["", f"{L['missing']} ({len(missing)}):"]
+        for i in missing:
+            lines += indicator_lines(i, lang, indent="  ")
+    met = [c for c in a.criteria if c.status == "met"]
+    lines += ["", f"{L['met_list']} ({len(met)}): {', '.join(c.id for c in met) or L['none']}"]
+    shaky = [c.id for c in met if any(not i.verified for i in c.indicators)]
+    if shaky:
+        lines.append(f"{L['unconfirmed_met']}: {', '.join(shaky)}")
+    lines += [""] + department_lines(a, lang)
+    if a.ruleset.unconfirmed_thresholds:
+        lines += ["", L["warning"]]
+    return "\n".join(lines) + "\n"
+
+
+def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
+    """The thresholds the engine applies for one region and year, with citation and status."""
+    L = LABELS[lang]
+    rs = resolved.ruleset
+    dim = (f"{L['region']} {region_name(resolved.dimension, lang)}" if rs.varies_by == "region"
+           else f"{L['group']} {resolved.dimension}")
+    lines = [f"{rs.title(lang)} ({rs.id}) — {dim}, {L['year']} {resolved.year}",
+             f"{L['unconfirmed_count']}: {resolved.unconfirmed}/{len(resolved.checks)}", ""]
+    for criterion in resolved.criteria:
+        dept = rs.departments[criterion.department](lang)
+        flag = "" if criterion.department_verified else f" ({L['assignment_unconfirmed']})"
+        lines.append(f"{criterion.id}. {criterion.name(lang)} — {dept}{flag}")
+        for indicator in criterion.indicators:
+            for check in indicator.checks:
+                if isinstance(check.threshold, bool):
+                    req = L["yes"]
+                else:
+                    op = {">=": "≥", "<=": "≤", "==": "="}[check.operator]
+                    unit = " %" if check.type == "pct" else (f" {check.unit(lang)}" if check.unit else "")
+                    req = f"{op} {number(check.threshold, lang)}{unit}"
+                status = L["confirmed"] if check.verified else L["unconfirmed"]
+                origin = f" [{check.origin}]" if check.origin != rs.id else ""
+                lines.append(f"  {indicator.id} {indicator.name(lang)} ({check.field}): {req} — {status}{origin}")
+                lines.append(f"      {check.citation}" + (f" — {check.url}" if check.url else ""))
+                if check.note:
+                    lines.append(f"      {check.note(lang)}")
+    return "\n".join(lines) + "\n"
