@@ -1,0 +1,75 @@
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import reference  # noqa: E402
+
+REGIONS = ["northern_midlands_mountains", "red_river_delta", "north_central_coast", "south_central_coast",
+           "central_highlands", "southeast", "mekong_delta"]
+
+
+def passing_value(check: dict, region: str, year: int):
+    """A value that meets the check, chosen from its threshold (not hard-coded)."""
+    threshold = reference.threshold_entry(check, region, year)["value"]
+    if isinstance(threshold, bool):
+        return threshold
+    operator = check.get("operator", "==")
+    if operator == "==":
+        return threshold
+    if check["type"] == "count":
+        return threshold + 1 if operator == ">=" else max(threshold - 1, 0)
+    if operator == ">=":
+        return min(threshold + 1, 100) if check["type"] == "pct" else threshold + 1
+    return max(threshold - 1, 0)
+
+
+def attaining_document(ruleset_id: str, region: str, year: int) -> dict:
+    raw = reference.load_raw(ruleset_id)
+    data = {c["field"]: passing_value(c, region, year) for _, _, c in reference.all_checks(raw)}
+    return {"commune": {"name": "Xã Mẫu", "province": "Thái Nguyên"}, "region": region, "year": year, "data": data}
+
+
+def random_document(rng: random.Random, raw: dict, region: str, year: int, p_missing=0.01, p_fail=0.06) -> dict:
+    """A commune near its thresholds: most indicators pass, a few fail, a few fields are absent."""
+    data = {}
+    for _, _, check in reference.all_checks(raw):
+        if rng.random() < p_missing:
+            continue
+        threshold = reference.threshold_entry(check, region, year)["value"]
+        fail = rng.random() < p_fail
+        if isinstance(threshold, bool):
+            data[check["field"]] = (not threshold) if fail else threshold
+            continue
+        op = check.get("operator")
+        if check["type"] == "count":
+            delta = rng.randint(1, 5)
+            value = threshold + (delta if (op == "<=") == fail else -delta)
+            if op == "<=" and not fail:
+                value = rng.randint(0, threshold) if threshold > 0 else 0
+            data[check["field"]] = max(value, 0)
+            continue
+        low, high = (0.0, 100.0) if check["type"] == "pct" else (0.0, threshold * 3 + 1)
+        if (op == ">=") != fail:
+            value = rng.uniform(threshold, high)
+        else:
+            value = rng.uniform(low, threshold)
+        data[check["field"]] = round(value, rng.choice([0, 1, 2]))
+    return {"commune": {"name": f"Xã {rng.randint(1, 10**6)}"}, "region": region, "year": year, "data": data}
+
+
+@pytest.fixture(scope="session")
+def raw_national():
+    return reference.load_raw("vn-2016-2020")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def read_fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text("utf-8"))
