@@ -1,0 +1,96 @@
+"""The real `ntm-assess` command, run in a subprocess."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ntm_rules.result import Assessment
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+EXE = [sys.executable, "-m", "ntm_rules"]
+
+
+def run(*args, stdin=None):
+    return subprocess.run([*EXE, *args], capture_output=True, text=True, input=stdin, cwd=ROOT, timeout=120)
+
+
+def test_attaining_commune_vietnamese_report_exit_0():
+    out = run(str(FIXTURES / "tan-cuong-attains-2020.json"))
+    assert out.returncode == 0, out.stderr
+    assert "ĐẠT chuẩn nông thôn mới — 19/19 tiêu chí" in out.stdout
+    assert "Xã Tân Cương" in out.stdout
+
+
+def test_failing_commune_lists_gaps_citations_and_unconfirmed_marks():
+    out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"))
+    assert out.returncode == 1
+    assert "13/19 tiêu chí" in out.stdout
+    assert "còn thiếu 2,6" in out.stdout  # poverty 14,6 % against ≤ 12 %, Vietnamese decimals
+    assert "[chưa xác nhận]" in out.stdout
+    assert "Quyết định 1980/QĐ-TTg, chỉ tiêu 10" in out.stdout
+    assert "Sở, ngành chịu trách nhiệm" in out.stdout
+
+
+def test_english_and_json_output():
+    out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"), "--lang", "en")
+    assert out.returncode == 1 and "Criteria not met" in out.stdout and "short by 2.6" in out.stdout
+    out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"), "--format", "json")
+    assessment = Assessment.model_validate_json(out.stdout)
+    assert not assessment.attained and assessment.criteria_met == 13
+    data = json.loads(out.stdout)
+    income = next(i for c in data["criteria"] for i in c["indicators"] if i["id"] == "10")
+    assert income["gap"] == 5.0 and income["status"] == "not_met" and income["verified"] is False
+
+
+def test_missing_data_exit_1_and_listed_apart():
+    out = run(str(FIXTURES / "hoa-binh-missing-data-2020.json"))
+    assert out.returncode == 1
+    assert "Thiếu dữ liệu" in out.stdout and "employment_rate_pct" in out.stdout
+
+
+def test_standard_input_and_byte_order_mark(tmp_path):
+    text = (FIXTURES / "tan-cuong-attains-2020.json").read_text("utf-8")
+    assert run("-", stdin=text).returncode == 0
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert run(str(bom)).returncode == 0
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "invalid").glob("*.json")), ids=lambda p: p.name)
+def test_invalid_input_exit_2_one_line_no_traceback(path):
+    out = run(str(path))
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.stderr
+    assert path.name in lines[0] and "fix:" in lines[0]
+
+
+def test_missing_file_and_bad_ruleset_exit_2():
+    out = run("no-such-file.json")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    out = run(str(FIXTURES / "tan-cuong-attains-2020.json"), "--ruleset", "tests/rulesets/bad-unknown-key.yaml")
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "bad-unknown-key.yaml" in out.stderr
+
+
+def test_schema_commands_print_json_schemas():
+    schema = json.loads(run("schema", "input").stdout)
+    assert "income_per_capita_million_vnd" in json.dumps(schema)
+    schema = json.loads(run("schema", "result").stdout)
+    assert "criteria_met" in schema["properties"]
+
+
+def test_validate_and_rulesets_show():
+    out = run("validate", *[str(p) for p in sorted((ROOT / "rulesets").glob("*.yaml"))])
+    assert out.returncode == 0 and "unconfirmed" in out.stdout
+    out = run("rulesets", "show", "vn-2016-2020")
+    assert out.returncode == 0
+    for indicator in ("1.1", "2.2", "10", "15.3", "17.1", "19.2"):
+        assert f"  {indicator} " in out.stdout
+    assert "[chưa xác nhận]" in out.stdout and "đã xác nhận" in out.stdout
+    out = run("rulesets", "show", "vn-2016-2020", "--region", "mekong_delta", "--year", "2019", "--lang", "en")
+    assert "Mekong Delta" in out.stdout and "[unconfirmed]" in out.stdout
+    assert run("validate", "tests/rulesets/bad-duplicate-key.yaml").returncode == 2
