@@ -117,12 +117,8 @@ def evaluate_document(document, ruleset: Ruleset) -> Assessment:
     dimension, dimension_source = dimension_of(document, ruleset)
     resolved = resolve(ruleset, dimension, document.year)
     plan = _plan(resolved)
-    data = document.data
-    values = {}
-    for name in plan.fields:
-        value = getattr(data, name)
-        if value is not None:
-            values[name] = value
+    data = document.data.__dict__
+    values = {name: data[name] for name in plan.fields if data[name] is not None}
     findings = engine.evaluate(plan.compiled, values)
     return build_assessment(plan, document, values, findings, dimension_source)
 
@@ -132,7 +128,7 @@ def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values
         index, check = ip.first
         value = values.get(check.field)
         ind_status = status[index]
-        if ind_status == "met":
+        if ind_status == "met" and type(value) is not float:  # yes/no and whole numbers repeat; floats rarely
             key = (ip.position, type(value), value)
             cached = plan.met_cache.get(key)
             if cached is None:
