@@ -221,9 +221,9 @@ def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> 
                 a, b = entry.years
                 if a > b:
                     problem(f"{epath}.years", f"{a} is after {b}", "write [from, to]")
-                if a < first or b > last:
+                if b < first or a > last:
                     problem(f"{epath}.years", f"[{a}, {b}] is outside the period {first}–{last}", "keep the years inside `period`")
-                span = range(a, b + 1)
+                span = range(max(a, first), min(b, last) + 1)  # an inherited range may reach past a shorter period
             for year in span:
                 if year in years_seen:
                     problem(f"{epath}.years", f"year {year} also covered by value [{years_seen[year]}]",
