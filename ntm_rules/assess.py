@@ -7,7 +7,7 @@ from typing import Any, Iterable, Iterator
 from . import engine
 from .commune import parse_document
 from .errors import InputError, RulesetError
-from .loader import load_ruleset
+from .loader import load_ruleset, shipped_ruleset_paths
 from .regions import region_of_province
 from .resolve import ResolvedRuleset, resolve
 from .result import Assessment, CommuneRef, RulesetRef, CheckResult, CriterionResult, DepartmentResult, IndicatorResult
@@ -226,7 +226,9 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
         except RulesetError as error:
             if ruleset is not None or not document.ruleset:
                 raise
-            raise InputError(error.problems[0], field="ruleset", fix="name a shipped ruleset id or a ruleset file") from None
+            known = ", ".join(p.stem for p in shipped_ruleset_paths())
+            raise InputError(f"no ruleset {document.ruleset!r}", field="ruleset",
+                             fix=f"use one of {known}, or a path to a ruleset file") from None
         return evaluate_document(document, chosen)
     except InputError as error:
         raise error.at(source) if source and not error.source else error

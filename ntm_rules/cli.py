@@ -19,7 +19,6 @@ from .assess import DEFAULT_RULESET, assess
 from .commune import input_json_schema, read_document
 from .errors import NtmError, RulesetError
 from .loader import load_ruleset, shipped_ruleset_paths
-from .regions import REGION_IDS
 from .resolve import resolve
 from .result import Assessment
 
@@ -156,5 +155,3 @@ def schema(which):
         fail(str(error))
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
-
-__all__ = ["main", "REGION_IDS"]

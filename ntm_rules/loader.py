@@ -180,8 +180,6 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
                             "a field means one quantity: use one type or another field name")
                 if check.type == "bool" and check.operator != "==":
                     problem(f"{kpath}.operator", "a yes/no indicator takes no comparison", "remove `operator`")
-                if check.type != "bool" and check.operator == "==" and check.type not in ("count", "year"):
-                    pass  # `==` on numbers is allowed; the engine compiles it as neither below nor above
                 check_thresholds(kpath, check, dims, first, last, problem, check_source)
     return problems
 
