@@ -141,11 +141,9 @@ def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
 
 def _citation_of(rs: Ruleset, entry: Threshold, indicator_id: str) -> str:
     """A threshold inherited from a parent cites the parent's legal document."""
-    from .loader import load_ruleset
-
     chain = rs
     while chain.extends:
-        chain = load_ruleset(chain.extends) if not chain.path else _parent(chain)
+        chain = _parent(chain)
         if chain.id == entry._origin:
             return chain.citation(indicator_id)
     return rs.citation(indicator_id)
@@ -156,4 +154,4 @@ def _parent(rs: Ruleset) -> Ruleset:
 
     from .loader import find_ruleset, load_ruleset
 
-    return load_ruleset(find_ruleset(rs.extends, relative_to=Path(rs.path).parent))
+    return load_ruleset(find_ruleset(rs.extends, relative_to=Path(rs.path).parent if rs.path else None))
