@@ -1,6 +1,8 @@
 """`ntm-assess`: a thin command line over the library.
 
     ntm-assess COMMUNE.json [--ruleset ID|PATH] [--format text|json] [--lang vi|en]
+    ntm-assess batch INPUT... --out DIR [--ruleset ID|PATH] [--registered FILE]
+    ntm-assess template --format csv|xlsx [--ruleset ID|PATH] [--out FILE]
     ntm-assess validate RULESET.yaml...
     ntm-assess rulesets list | show ID [--region R] [--year Y]
     ntm-assess schema input|result
@@ -51,7 +53,8 @@ def main():
 @main.command("assess")
 @click.argument("commune", metavar="COMMUNE.json")
 @click.option("--ruleset", "-r", metavar="ID|PATH", help=f"Criteria set (default: the document's, else {DEFAULT_RULESET}).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+              help="html: a printable, self-contained page.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("--by-department", is_flag=True, help="Print only the accountable departments and what each must act on.")
 @click.option("--plan", "plan_path", metavar="FILE", help="Write the remediation plan draft (.xlsx, .csv or .html).")
@@ -74,6 +77,9 @@ def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
         fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
+    elif fmt == "html":
+        from .html_report import assessment_html
+        click.echo(assessment_html(result, lang=lang), nl=False)
     else:
         click.echo(render.text_report(result, lang=lang, by_department=by_department), nl=False)
     sys.exit(EXIT_ATTAINED if result.attained else EXIT_NOT_ATTAINED)
@@ -155,3 +161,72 @@ def schema(which):
         fail(str(error))
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--out", "out_dir", required=True, metavar="DIR", help="Folder for assessments.jsonl, rejected.jsonl, summary.json, summary.html.")
+@click.option("--ruleset", "-r", metavar="ID|PATH", help=f"Criteria set (default: the first row's, else {DEFAULT_RULESET}).")
+@click.option("--registered", metavar="FILE", help="Communes registered to attain this year (.txt, .csv or .json).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Language of the summary.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores for large batches).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="What to print on standard output: the summary as text or as JSON.")
+def batch(inputs, out_dir, ruleset, registered, lang, jobs, fmt):
+    """Assess many communes and write the provincial summary.
+
+    INPUT is a folder of commune .json files, a .jsonl, .csv or .xlsx file (one commune per
+    row; see `ntm-assess template`). Bad rows go to DIR/rejected.jsonl with file, row and fix;
+    the rest are assessed. Exit 0 when every row was assessed, 1 when some were rejected,
+    2 when the inputs or the ruleset could not be used.
+    """
+    from tqdm import tqdm
+
+    from .batch import run_batch
+    from .summary import read_registered
+
+    bar = tqdm(total=None, unit=" xã" if lang == "vi" else " communes", file=sys.stderr,
+               disable=not sys.stderr.isatty(), dynamic_ncols=True)
+    try:
+        wanted = read_registered(registered) if registered else None
+        result = run_batch(inputs, out_dir, ruleset=ruleset, registered=wanted, jobs=jobs, lang=lang,
+                           on_total=lambda total: setattr(bar, "total", total), on_progress=bar.update)
+    except RulesetError as error:
+        for line in error.problems:
+            click.echo(f"ntm-assess: {line}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except NtmError as error:
+        fail(str(error).splitlines()[0])
+    finally:
+        bar.close()
+    if fmt == "json":
+        click.echo(result.summary.model_dump_json(indent=2))
+    else:
+        click.echo(render.summary_text(result.summary, lang), nl=False)
+        click.echo(f"→ {', '.join(str(p) for p in result.files.values())}")
+    sys.exit(EXIT_NOT_ATTAINED if result.summary.rejected else 0)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
+@click.option("--ruleset", "-r", metavar="ID|PATH", default=DEFAULT_RULESET, show_default=True,
+              help="Whose fields the template lists.")
+@click.option("--out", "out_path", metavar="FILE", help="Where to write it (default: communes-<ruleset>.<format>).")
+def template(fmt, ruleset, out_path):
+    """Write an empty spreadsheet for a batch: one column per field, one row per commune.
+
+    The .xlsx has a second sheet describing every column (criterion, indicator, type,
+    what to write); the .csv has the header row only.
+    """
+    from .batch_template import write_template
+
+    try:
+        chosen = load_ruleset(ruleset)
+        path = write_template(chosen, out_path or f"communes-{chosen.id}.{fmt}", fmt)
+    except RulesetError as error:
+        for line in error.problems:
+            click.echo(f"ntm-assess: {line}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except NtmError as error:
+        fail(str(error))
+    click.echo(str(path))

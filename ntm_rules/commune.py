@@ -69,7 +69,7 @@ _FIXES = {
     "missing": "add it",
     "bool_type": "write true or false",
     "int_type": "write a whole number",
-    "float_type": "write a number (a dot for decimals)",
+    "float_type": "write a number, e.g. 16.1 (in a spreadsheet also 16,1)",
     "string_type": "write text",
     "greater_than_equal": "write a value in range",
     "less_than_equal": "write a value in range",

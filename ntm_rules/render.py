@@ -49,7 +49,12 @@ def number(value, lang: str = "vi") -> str:
     return format_decimal(value, locale="vi_VN" if lang == "vi" else "en_US", group_separator=False)
 
 
-def _value(indicator: IndicatorResult, lang: str, value=None) -> str:
+def one_decimal(value, lang: str = "vi") -> str:
+    """An average as reports print it: always one decimal ("16,0", "14,1")."""
+    return format_decimal(value, format="0.0", locale="vi_VN" if lang == "vi" else "en_US")
+
+
+def indicator_value(indicator: IndicatorResult, lang: str, value=None) -> str:
     value = indicator.value if value is None else value
     if value is None:
         return LABELS[lang]["no_data"]
@@ -85,7 +90,7 @@ def indicator_lines(indicator: IndicatorResult, lang: str, indent: str = "    ")
     if indicator.status == "missing":
         head = f"{indicator.id} {_name(indicator, lang)}: {L['no_data']} ({indicator.field}); {L['required']} {requirement(indicator, lang)}{flag}"
     else:
-        head = f"{indicator.id} {_name(indicator, lang)}: {_value(indicator, lang)}; {L['required']} {requirement(indicator, lang)}"
+        head = f"{indicator.id} {_name(indicator, lang)}: {indicator_value(indicator, lang)}; {L['required']} {requirement(indicator, lang)}"
         if indicator.gap is not None:
             head += f"; {L['gap']} {number(indicator.gap, lang)}"
         head += flag
@@ -195,4 +200,58 @@ def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
                 lines.append(f"      {check.citation}" + (f" — {check.url}" if check.url else ""))
                 if check.note:
                     lines.append(f"      {check.note(lang)}")
+    return "\n".join(lines) + "\n"
+
+
+SUMMARY_LABELS = {
+    "vi": {"title": "Tổng hợp", "communes": "xã", "assessed": "đã đánh giá", "rejected": "không đánh giá được",
+           "attained": "đạt chuẩn", "not_attained": "chưa đạt", "missing_data": "chưa đạt chỉ vì thiếu số liệu",
+           "average": "bình quân tiêu chí đạt/xã", "brackets": "Số xã theo số tiêu chí đạt",
+           "under_10": "Xã dưới 10 tiêu chí", "by_criterion": "Số xã không đạt theo tiêu chí",
+           "departments": "Sở, ngành", "registered": "Xã đăng ký đạt chuẩn", "not_found": "không có trong kết quả",
+           "districts": "Theo huyện", "none": "không có", "criteria": "tiêu chí",
+           "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "dưới 5"}},
+    "en": {"title": "Summary", "communes": "communes", "assessed": "assessed", "rejected": "could not be assessed",
+           "attained": "attained", "not_attained": "not attained", "missing_data": "not attained only for missing data",
+           "average": "average criteria met per commune", "brackets": "Communes by criteria met",
+           "under_10": "Communes under 10 criteria", "by_criterion": "Communes failing each criterion",
+           "departments": "Departments", "registered": "Registered communes", "not_found": "not among the results",
+           "districts": "By district", "none": "none", "criteria": "criteria",
+           "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "under 5"}},
+}
+
+
+def summary_text(s, lang: str = "vi") -> str:
+    """The provincial summary (ntm_rules.summary.ProvincialSummary) as plain text."""
+    L, R = SUMMARY_LABELS[lang], LABELS[lang]
+    avg = "—" if s.average_criteria_met is None else one_decimal(s.average_criteria_met, lang)
+    title = s.ruleset.title_en if lang == "en" else s.ruleset.title
+    lines = [
+        f"{R['ruleset']}: {title} ({s.ruleset.id}), {R['year']} {', '.join(map(str, s.years)) or '—'}",
+        f"{L['title']}: {s.communes} {L['communes']} — {s.assessed} {L['assessed']}, {s.rejected} {L['rejected']}",
+        f"  {L['attained']}: {s.attained}; {L['not_attained']}: {s.not_attained}; {L['missing_data']}: {s.missing_data}",
+        f"  {L['average']}: {avg}",
+        f"{L['brackets']}: " + "; ".join(f"{L['bracket'][k]}: {v}" for k, v in s.brackets.items()),
+        f"{L['under_10']} ({len(s.under_10)}): {', '.join(s.under_10) or L['none']}",
+        f"{L['by_criterion']}: " + (", ".join(f"{k}: {v}" for k, v in s.failures_by_criterion.items()) or L["none"]),
+        f"{L['departments']}:",
+    ]
+    for d in s.failures_by_department.values():
+        lines.append(f"  {d.name_en if lang == 'en' else d.name}: {L['criteria']} {', '.join(d.criteria)} — {d.communes} {L['communes']}")
+    if s.registered:
+        lines.append(f"{L['registered']}:")
+        for r in s.registered:
+            if not r.found:
+                lines.append(f"  {r.commune}: {L['not_found']}")
+                continue
+            verdict = L["attained"] if r.attained else L["not_attained"]
+            lines.append(f"  {r.commune}: {verdict} ({r.criteria_met})" + "".join("; " + part for part in (f"{i.id} {R['gap']} {number(i.gap, lang)}" if i.gap is not None
+                                     else f"{i.id} {R['missing_short'] if i.status == 'missing' else R['not_met_short']}"
+                                     for i in r.indicators)))
+    lines.append(f"{L['districts']}:")
+    for d in s.districts:
+        lines.append(f"  {d.district or '—'}: {d.assessed} {L['assessed']}, {d.attained} {L['attained']}, "
+                     f"{L['average']} {one_decimal(d.average_criteria_met, lang)}")
+    if s.unconfirmed_thresholds:
+        lines.append(R["warning"])
     return "\n".join(lines) + "\n"

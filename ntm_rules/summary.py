@@ -1,0 +1,337 @@
+"""The provincial summary of a batch: the figures a coordination office reports.
+
+Built incrementally from one small `record` per assessed commune (so a batch of any size
+keeps only counts, the names of communes under 10 criteria and the registered communes'
+details in memory). The shape follows the contract's summary.json and adds, in the same
+style: criterion names, missing data per criterion, the years seen, the registered
+communes' failing indicators and a section per district.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import InputError
+from .regions import fold
+from .result import Assessment
+from .schema import Ruleset
+
+BRACKETS = (("19", 19, 99), ("15-18", 15, 18), ("10-14", 10, 14), ("5-9", 5, 9), ("0-4", 0, 4))
+UNDER = 10
+
+
+def summary_record(a: Assessment) -> dict:
+    """What the summary needs of one assessment: small, plain and picklable."""
+    failing = []
+    for criterion in a.criteria:
+        if criterion.status == "met":
+            continue
+        for i in criterion.indicators:
+            if i.status != "met":
+                failing.append({
+                    "criterion": criterion.id, "id": i.id, "name": i.name, "name_en": i.name_en,
+                    "status": i.status, "value": i.value, "operator": i.operator, "threshold": i.threshold,
+                    "unit": i.unit, "gap": i.gap, "verified": i.verified, "source": i.source,
+                    "department": i.department, "department_name": i.department_name,
+                    "department_name_en": i.department_name_en})
+    return {
+        "name": a.commune.name, "district": a.commune.district, "code": a.commune.code,
+        "year": a.year, "attained": a.attained, "criteria_met": a.criteria_met,
+        "criteria_total": a.criteria_total,
+        "not_met": [c.id for c in a.criteria if c.status == "not_met"],
+        "missing": [c.id for c in a.criteria if c.status == "missing"],
+        "failing": failing,
+        "unconfirmed": a.ruleset.unconfirmed_thresholds,
+    }
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SummaryRuleset(_Model):
+    id: str
+    sha256: str
+    title: str
+    title_en: str
+
+
+class DepartmentFailures(_Model):
+    name: str
+    name_en: str
+    criteria: list[str]
+    communes: int
+
+
+class CriterionLine(_Model):
+    id: str
+    name: str
+    name_en: str
+    not_met: int
+    missing: int
+
+
+class FailingIndicator(_Model):
+    criterion: str
+    id: str
+    name: str
+    name_en: str
+    status: str
+    value: Optional[bool | int | float] = None
+    operator: str
+    threshold: bool | int | float
+    unit: Optional[str] = None
+    gap: Optional[float] = None
+    verified: bool
+    source: str
+    department: str
+    department_name: str
+    department_name_en: str
+
+
+class RegisteredCommune(_Model):
+    commune: str
+    district: Optional[str] = None
+    code: Optional[str] = None
+    found: bool
+    attained: Optional[bool] = None
+    criteria_met: Optional[int] = None
+    failing: list[str] = []
+    missing: list[str] = []
+    indicators: list[FailingIndicator] = []
+
+
+class DistrictLine(_Model):
+    district: str
+    assessed: int
+    attained: int
+    not_attained: int
+    missing_data: int
+    average_criteria_met: float
+    under_10: list[str]
+
+
+class ProvincialSummary(_Model):
+    ruleset: SummaryRuleset
+    unconfirmed_thresholds: int
+    years: list[int]
+    communes: int
+    assessed: int
+    rejected: int
+    attained: int
+    not_attained: int
+    missing_data: int
+    average_criteria_met: Optional[float]
+    brackets: dict[str, int]
+    under_10: list[str]
+    failures_by_criterion: dict[str, int]
+    missing_by_criterion: dict[str, int]
+    criteria: list[CriterionLine]
+    failures_by_department: dict[str, DepartmentFailures]
+    registered: list[RegisteredCommune]
+    districts: list[DistrictLine]
+
+
+def average(total: int, count: int) -> Optional[float]:
+    """total / count to one decimal, halves rounded up (16.05 → 16.1), as a report writes it."""
+    if not count:
+        return None
+    return float((Decimal(total) / Decimal(count)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+class _Tally:
+    __slots__ = ("assessed", "attained", "not_attained", "missing_data", "criteria_met", "under_10")
+
+    def __init__(self):
+        self.assessed = self.attained = self.not_attained = self.missing_data = self.criteria_met = 0
+        self.under_10: list[str] = []
+
+    def add(self, record: dict) -> None:
+        self.assessed += 1
+        self.criteria_met += record["criteria_met"]
+        if record["attained"]:
+            self.attained += 1
+        elif record["not_met"]:
+            self.not_attained += 1
+        else:
+            self.missing_data += 1
+        if record["criteria_met"] < UNDER:
+            self.under_10.append(record["name"])
+
+
+def _key(name: str | None, district: str | None = None) -> tuple:
+    return (fold(name or ""), fold(district or ""))
+
+
+class SummaryBuilder:
+    """Add one record per assessed commune and count rejected rows; `result()` gives the summary."""
+
+    def __init__(self, ruleset: Ruleset, registered: list[dict] | None = None):
+        self.total = _Tally()
+        self.districts: dict[str, _Tally] = {}
+        self.rejected = 0
+        self.ruleset = SummaryRuleset(id=ruleset.id, sha256=ruleset.sha256, title=ruleset.title.vi,
+                                      title_en=ruleset.title.en)
+        self.criteria = {c.id: (c.name.vi, c.name.en) for c in ruleset.criteria}
+        self.years: set[int] = set()
+        self.unconfirmed = 0
+        self.brackets = Counter()
+        self.not_met = Counter()
+        self.missing = Counter()
+        self.departments: dict[str, dict] = {}
+        self.registered = list(registered or [])
+        self._found: dict[int, dict] = {}
+        self._by_code = {fold(r["code"]): n for n, r in enumerate(self.registered) if r.get("code")}
+        self._by_name: dict[tuple, list[int]] = {}
+        for n, r in enumerate(self.registered):
+            if not r.get("code"):
+                self._by_name.setdefault(_key(r["name"]), []).append(n)
+
+    def reject(self) -> None:
+        self.rejected += 1
+
+    def add(self, record: dict) -> None:
+        self.total.add(record)
+        district = record["district"] or ""
+        tally = self.districts.get(district)
+        if tally is None:
+            tally = self.districts[district] = _Tally()
+        tally.add(record)
+        self.years.add(record["year"])
+        self.unconfirmed = max(self.unconfirmed, record["unconfirmed"])
+        met = record["criteria_met"]
+        for key, low, high in BRACKETS:
+            if low <= met <= high:
+                self.brackets[key] += 1
+                break
+        self.not_met.update(record["not_met"])
+        self.missing.update(record["missing"])
+        seen: set[str] = set()
+        for indicator in record["failing"]:
+            if indicator["status"] != "not_met":
+                continue
+            dept = self.departments.get(indicator["department"])
+            if dept is None:
+                dept = self.departments[indicator["department"]] = {
+                    "name": indicator["department_name"], "name_en": indicator["department_name_en"],
+                    "criteria": set(), "communes": 0}
+            dept["criteria"].add(indicator["criterion"])
+            if indicator["department"] not in seen:
+                seen.add(indicator["department"])
+                dept["communes"] += 1
+        match = self._match(record)
+        if match is not None and match not in self._found:
+            self._found[match] = record
+
+    def _match(self, record: dict) -> int | None:
+        if not self.registered:
+            return None
+        if record["code"] and fold(record["code"]) in self._by_code:
+            return self._by_code[fold(record["code"])]
+        for n in self._by_name.get(_key(record["name"]), []):
+            wanted = self.registered[n].get("district")
+            if not wanted or fold(wanted) == fold(record["district"] or ""):
+                return n
+        return None
+
+    def result(self) -> ProvincialSummary:
+        def order(cid: str):
+            return [int(p) if p.isdigit() else p for p in cid.replace("-", ".").split(".")]
+
+        criteria_ids = sorted(set(self.criteria) | set(self.not_met) | set(self.missing), key=order)
+        registered = []
+        for n, wanted in enumerate(self.registered):
+            record = self._found.get(n)
+            if record is None:
+                registered.append(RegisteredCommune(commune=wanted["name"], district=wanted.get("district"),
+                                                    code=wanted.get("code"), found=False))
+                continue
+            registered.append(RegisteredCommune(
+                commune=record["name"], district=record["district"], code=record["code"], found=True,
+                attained=record["attained"], criteria_met=record["criteria_met"],
+                failing=record["not_met"], missing=record["missing"],
+                indicators=[FailingIndicator(**i) for i in record["failing"]]))
+        return ProvincialSummary(
+            ruleset=self.ruleset,
+            unconfirmed_thresholds=self.unconfirmed,
+            years=sorted(self.years),
+            communes=self.total.assessed + self.rejected,
+            assessed=self.total.assessed,
+            rejected=self.rejected,
+            attained=self.total.attained,
+            not_attained=self.total.not_attained,
+            missing_data=self.total.missing_data,
+            average_criteria_met=average(self.total.criteria_met, self.total.assessed),
+            brackets={key: self.brackets.get(key, 0) for key, _, _ in BRACKETS},
+            under_10=self.total.under_10,
+            failures_by_criterion={cid: self.not_met[cid] for cid in criteria_ids if self.not_met[cid]},
+            missing_by_criterion={cid: self.missing[cid] for cid in criteria_ids if self.missing[cid]},
+            criteria=[CriterionLine(id=cid, name=self.criteria.get(cid, (cid, cid))[0],
+                                    name_en=self.criteria.get(cid, (cid, cid))[1],
+                                    not_met=self.not_met[cid], missing=self.missing[cid]) for cid in criteria_ids],
+            failures_by_department={
+                did: DepartmentFailures(name=d["name"], name_en=d["name_en"],
+                                        criteria=sorted(d["criteria"], key=order), communes=d["communes"])
+                for did, d in sorted(self.departments.items(), key=lambda kv: -kv[1]["communes"])},
+            registered=registered,
+            districts=[DistrictLine(district=name, assessed=t.assessed, attained=t.attained,
+                                    not_attained=t.not_attained, missing_data=t.missing_data,
+                                    average_criteria_met=average(t.criteria_met, t.assessed),
+                                    under_10=t.under_10)
+                       for name, t in sorted(self.districts.items(), key=lambda kv: fold(kv[0]))],
+        )
+
+
+def read_registered(path: str | Path) -> list[dict]:
+    """Communes registered to attain the standard this year.
+
+    A .txt file has one commune name per line; a .csv file has a header with `name` (or
+    `commune.name`) and optionally `district` and `code`; a .json file holds a list of names
+    or of objects with those keys. A commune is matched by code when the list gives one, else
+    by name (and district when given), ignoring case and diacritics.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise InputError(f"cannot read the file ({error.strerror})", source=source, fix="check the path") from None
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text", source=source, fix="save it as UTF-8") from None
+    suffix = path.suffix.lower()
+    entries: list[dict] = []
+    if suffix == ".json":
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(f"not valid JSON (line {error.lineno}: {error.msg})", source=source,
+                             fix="correct the JSON syntax there") from None
+        if not isinstance(items, list):
+            raise InputError("the file is not a JSON list", source=source, fix='write ["Xã A", {"name": "Xã B", "district": "..."}]')
+        for n, item in enumerate(items):
+            if isinstance(item, str):
+                item = {"name": item}
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str) or set(item) - {"name", "district", "code"}:
+                raise InputError("each entry must be a name or an object with name, district, code", source=source,
+                                 field=f"[{n}]", fix='write "Xã A" or {"name": "Xã A", "district": "..."}')
+            entries.append(item)
+    elif suffix == ".csv":
+        rows = list(csv.DictReader(text.splitlines()))
+        for n, row in enumerate(rows, start=2):
+            row = {k.strip().removeprefix("commune."): (v or "").strip() for k, v in row.items() if k}
+            if not row.get("name"):
+                raise InputError("the row has no commune name", source=source, field=f"row {n}",
+                                 fix="add a `name` column and fill it")
+            entries.append({k: row[k] for k in ("name", "district", "code") if row.get(k)})
+    elif suffix == ".txt":
+        entries = [{"name": line.strip()} for line in text.splitlines() if line.strip()]
+    else:
+        raise InputError(f"cannot read a registered list from {suffix or 'a file without extension'}", source=source,
+                         fix="give a .txt (one name per line), .csv or .json file")
+    return entries
