@@ -1,0 +1,322 @@
+"""Batch input, the provincial summary and the batch command.
+
+The Thái Nguyên 2019 fixture (fixtures/batches/thai-nguyen-2019.csv) was written so that each
+commune fails a known set of criteria (the first indicator of each); the expected summary
+below is counted by hand from that design, not taken from a run.
+"""
+import csv
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+import reference
+from conftest import FIXTURES, ROOT, attaining_document, random_document
+from ntm_rules import InputError, load_ruleset
+from ntm_rules.batch import run_batch
+from ntm_rules.batch_input import _convert, read_rows
+from ntm_rules.batch_template import template_columns
+from ntm_rules.summary import average, read_registered
+
+BATCH = FIXTURES / "batches" / "thai-nguyen-2019.csv"
+REGISTERED = FIXTURES / "batches" / "thai-nguyen-2019-registered.txt"
+
+# commune → criteria it was made to fail (criteria met = 19 - len), by district
+DESIGN = {
+    "Xã Tân Cương": [], "Xã Phúc Xuân": [], "Xã Quyết Thắng": ["10"],
+    "Xã Hóa Thượng": ["10", "11", "13"], "Xã Nam Hòa": [],  # Nam Hòa: health insurance left empty
+    "Xã Yên Đổ": ["2", "5", "9", "10", "11", "17"], "Xã Sơn Cẩm": [],
+    "Xã Phú Thượng": ["2", "3", "5", "6", "9", "10", "11", "13", "14", "17"],
+    "Xã Cúc Đường": ["1", "2", "3", "5", "6", "8", "9", "10", "11", "13", "14", "17"],
+    "Xã Thần Sa": ["1", "2", "3", "5", "6", "7", "8", "9", "10", "11", "13", "14", "15", "16", "17", "18"],
+}
+EXPECTED = {
+    "communes": 12, "assessed": 10, "rejected": 2,
+    "attained": 3, "not_attained": 6, "missing_data": 1,
+    "average_criteria_met": 14.1,  # (19+19+18+16+18+13+19+9+7+3) / 10
+    "brackets": {"19": 3, "15-18": 3, "10-14": 1, "5-9": 2, "0-4": 1},
+    "under_10": ["Xã Phú Thượng", "Xã Cúc Đường", "Xã Thần Sa"],
+    "failures_by_criterion": {"1": 2, "2": 4, "3": 3, "5": 4, "6": 3, "7": 1, "8": 2, "9": 4, "10": 6, "11": 5,
+                              "13": 4, "14": 3, "15": 1, "16": 1, "17": 4, "18": 1},
+    "missing_by_criterion": {"15": 1},
+}
+# department id → (failing criteria, communes failing any of them), from the Thái Nguyên assignments
+EXPECTED_DEPARTMENTS = {
+    "so-nnptnt": (["3", "10", "13"], 6), "so-ldtbxh": (["11"], 5), "so-gtvt": (["2"], 4),
+    "so-gddt": (["5", "14"], 4), "so-xd": (["1", "9"], 4), "so-tnmt": (["17"], 4),
+    "so-vhttdl": (["6", "16"], 3), "so-tttt": (["8"], 2), "so-ct": (["7"], 1),
+    "so-yt": (["15"], 1), "so-nv": (["18"], 1),
+}
+
+
+@pytest.fixture(scope="module")
+def fixture_batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("batch")
+    return run_batch([BATCH], out, registered=read_registered(REGISTERED), jobs=1)
+
+
+def test_summary_matches_the_hand_count(fixture_batch):
+    summary = fixture_batch.summary.model_dump()
+    for key, value in EXPECTED.items():
+        assert summary[key] == value, key
+    assert summary["ruleset"]["id"] == "thai-nguyen-2017-2020"  # named by the rows
+    assert summary["years"] == [2019]
+
+
+def test_design_agrees_with_expected_counts():
+    """The hand count above is consistent with the design table it came from."""
+    counts = {}
+    for failing in DESIGN.values():
+        for cid in failing:
+            counts[cid] = counts.get(cid, 0) + 1
+    assert counts == EXPECTED["failures_by_criterion"]
+    met = [19 - len(f) - (name == "Xã Nam Hòa") for name, f in DESIGN.items()]
+    assert round(sum(met) / len(met), 1) == EXPECTED["average_criteria_met"]
+
+
+def test_departments_accountable_for_failures(fixture_batch):
+    ruleset = load_ruleset("thai-nguyen-2017-2020")
+    by_department = fixture_batch.summary.failures_by_department
+    assert {k: (v.criteria, v.communes) for k, v in by_department.items()} == EXPECTED_DEPARTMENTS
+    for did, d in by_department.items():
+        assert d.name == ruleset.departments[did].vi
+
+
+def test_registered_communes(fixture_batch):
+    registered = {r.commune: r for r in fixture_batch.summary.registered}
+    assert list(registered) == ["Xã Quyết Thắng", "Xã Hóa Thượng", "Xã Nam Hòa", "Xã Sơn Cẩm", "Xã Tràng Xá"]
+    assert registered["Xã Quyết Thắng"].failing == ["10"]
+    income = registered["Xã Quyết Thắng"].indicators[0]
+    assert (income.id, income.value, income.threshold) == ("10", 28.4, 36)
+    assert income.gap == pytest.approx(7.6)
+    assert income.department_name == "Sở Nông nghiệp và Phát triển nông thôn"
+    assert registered["Xã Hóa Thượng"].failing == ["10", "11", "13"]
+    assert registered["Xã Nam Hòa"].attained is False and registered["Xã Nam Hòa"].missing == ["15"]
+    assert registered["Xã Sơn Cẩm"].attained is True and registered["Xã Sơn Cẩm"].indicators == []
+    assert registered["Xã Tràng Xá"].found is False  # its row was rejected
+
+
+def test_districts(fixture_batch):
+    districts = {d.district: d for d in fixture_batch.summary.districts}
+    assert (districts["Thành phố Thái Nguyên"].assessed, districts["Thành phố Thái Nguyên"].attained) == (3, 2)
+    assert districts["Thành phố Thái Nguyên"].average_criteria_met == 18.7  # 56 / 3
+    assert districts["Huyện Đồng Hỷ"].missing_data == 1
+    assert districts["Huyện Võ Nhai"].under_10 == ["Xã Phú Thượng", "Xã Cúc Đường", "Xã Thần Sa"]
+    assert districts["Huyện Võ Nhai"].assessed == 3  # the two rejected rows are not counted
+
+
+def test_every_row_is_assessed_or_rejected(fixture_batch):
+    out = fixture_batch.out_dir
+    assessed = [json.loads(line) for line in (out / "assessments.jsonl").read_text("utf-8").splitlines()]
+    rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text("utf-8").splitlines()]
+    assert [a["commune"]["name"] for a in assessed] == list(DESIGN)  # input order
+    # the header is row 1 and a blank row follows row 8: the broken rows are rows 13 and 14
+    assert [(r["row"], r["source"]) for r in rejected] == [(13, str(BATCH)), (14, str(BATCH))]
+    assert "village_roads_hardened_pct" in rejected[0]["error"] and "fix:" in rejected[0]["error"]
+    assert "region" in rejected[1]["error"] and "fix:" in rejected[1]["error"]
+    assert json.loads((out / "summary.json").read_text("utf-8"))["assessed"] == len(assessed)
+    assert (out / "summary.html").read_text("utf-8").startswith("<!doctype html>")
+
+
+def _csv_as_xlsx(path, percent_column=None):
+    rows = list(csv.reader(BATCH.open(encoding="utf-8")))
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    if percent_column:  # write one column as real percentages, the way Excel stores them
+        index = rows[0].index(percent_column)
+        for r in range(2, sheet.max_row + 1):
+            cell = sheet.cell(row=r, column=index + 1)
+            if cell.value:
+                cell.value = float(str(cell.value).replace(",", ".")) / 100
+                cell.number_format = "0.0%"
+    book.save(path)
+    return path
+
+
+def test_xlsx_gives_the_same_summary(tmp_path, fixture_batch):
+    xlsx = _csv_as_xlsx(tmp_path / "communes.xlsx", percent_column="health_insurance_coverage_pct")
+    result = run_batch([xlsx], tmp_path / "out", registered=read_registered(REGISTERED), jobs=1)
+    mine = result.summary.model_dump()
+    theirs = fixture_batch.summary.model_dump()
+    assert mine == theirs
+    first = json.loads((tmp_path / "out" / "assessments.jsonl").read_text("utf-8").splitlines()[0])
+    insurance = [i for c in first["criteria"] for i in c["indicators"] if i["field"] == "health_insurance_coverage_pct"]
+    assert insurance[0]["value"] == pytest.approx(92.4)  # 92.4 % stored as 0.924
+
+
+def test_jsonl_and_folder_inputs(tmp_path):
+    names = ["tan-cuong-attains-2020.json", "phu-thuong-fails-several-2019.json", "hoa-binh-missing-data-2020.json"]
+    folder = tmp_path / "communes"
+    folder.mkdir()
+    lines = []
+    for name in names:
+        text = (FIXTURES / name).read_text("utf-8")
+        (folder / name).write_text(text, "utf-8")
+        lines.append(json.dumps(json.loads(text), ensure_ascii=False))
+    lines.insert(1, "{not json")
+    lines.insert(2, "")
+    (tmp_path / "communes.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    from_folder = run_batch([folder], tmp_path / "a", jobs=1).summary
+    from_lines = run_batch([tmp_path / "communes.jsonl"], tmp_path / "b", jobs=1).summary
+    assert from_folder.assessed == 3 and from_folder.rejected == 0
+    assert (from_lines.assessed, from_lines.rejected) == (3, 1)
+    rejected = json.loads((tmp_path / "b" / "rejected.jsonl").read_text("utf-8"))
+    assert rejected["row"] == 2 and "not valid JSON" in rejected["error"]
+    for key in ("attained", "not_attained", "missing_data", "failures_by_criterion", "brackets"):
+        assert getattr(from_folder, key) == getattr(from_lines, key)
+    assert (from_folder.attained, from_folder.missing_data) == (1, 1)
+
+
+def test_parallel_equals_serial_and_loses_nothing(tmp_path):
+    raw = reference.load_raw("vn-2016-2020")
+    rng = random.Random(5)
+    path = tmp_path / "many.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(3_000):
+            if n % 401 == 7:
+                handle.write('{"commune": {"name": "Xã hỏng"}, "year": "2020", "data": {}}\n')
+                continue
+            doc = random_document(rng, raw, rng.choice(["red_river_delta", "mekong_delta"]), 2020)
+            handle.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    serial = run_batch([path], tmp_path / "serial", jobs=1)
+    parallel = run_batch([path], tmp_path / "parallel", jobs=2)
+    for name in ("assessments.jsonl", "rejected.jsonl", "summary.json"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes(), name
+    assert serial.summary.assessed + serial.summary.rejected == 3_000
+    assert serial.summary.rejected == len([n for n in range(3_000) if n % 401 == 7])
+    assert parallel.summary == serial.summary
+
+
+def test_row_naming_another_ruleset_is_rejected(tmp_path):
+    first = attaining_document("vn-2016-2020", "red_river_delta", 2020)
+    other = dict(first, ruleset="thai-nguyen-2017-2020")
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(other) + "\n", "utf-8")
+    summary = run_batch([path], tmp_path / "out", jobs=1).summary
+    assert (summary.assessed, summary.rejected) == (1, 1)
+    error = json.loads((tmp_path / "out" / "rejected.jsonl").read_text("utf-8"))["error"]
+    assert "--ruleset thai-nguyen-2017-2020" in error
+    # the caller's ruleset wins for every row, as with one commune
+    summary = run_batch([path], tmp_path / "out2", ruleset="vn-2016-2020", jobs=1).summary
+    assert (summary.assessed, summary.rejected) == (2, 0)
+
+
+@pytest.mark.parametrize("cell, kind, expected", [
+    ("16,1", "pct", 16.1), ("16.1", "pct", 16.1), ("1.234,5", "number", 1234.5), ("72,5 %", "pct", 72.5),
+    ("100", "pct", 100.0), (100, "pct", 100.0), ("3", "count", 3), (3.0, "count", 3), ("2019", "year", 2019),
+    ("Đạt", "bool", True), ("Không đạt", "bool", False), ("không đạt", "bool", False), ("Chưa đạt", "bool", False),
+    ("TRUE", "bool", True), ("có", "bool", True), (1, "bool", True), (0, "bool", False),
+    ("khoảng 60", "pct", "khoảng 60"), ("có lẽ", "bool", "có lẽ"), ("3,5", "count", 3.5),
+])
+def test_spreadsheet_cells(cell, kind, expected):
+    assert _convert(cell, kind) == expected
+    assert type(_convert(cell, kind)) is type(expected)
+
+
+def test_unknown_column_rejects_rows_with_the_closest_field(tmp_path):
+    path = tmp_path / "typo.csv"
+    path.write_text("commune.name,year,region,income_per_capita_milion_vnd\nXã A,2020,red_river_delta,50\n", "utf-8")
+    rows = list(read_rows([path]))
+    assert len(rows) == 1
+    summary = run_batch([path], tmp_path / "out", jobs=1).summary
+    assert summary.rejected == 1
+    error = json.loads((tmp_path / "out" / "rejected.jsonl").read_text("utf-8"))["error"]
+    assert "did you mean income_per_capita_million_vnd" in error
+
+
+def test_semicolon_csv_with_bom(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("\ufeffcommune.name;year;region;income_per_capita_million_vnd\nXã A;2020;red_river_delta;50,5\n",
+                    "utf-8")
+    rows = list(read_rows([path]))
+    assert rows[0].document["data"] == {"income_per_capita_million_vnd": 50.5}
+    assert rows[0].document["commune"] == {"name": "Xã A"}
+
+
+@pytest.mark.parametrize("total, count, expected", [(161, 10, 16.1), (1605, 100, 16.1), (1615, 100, 16.2),
+                                                   (56, 3, 18.7), (19, 3, 6.3), (0, 5, 0.0)])
+def test_average_rounds_half_up(total, count, expected):
+    assert average(total, count) == expected
+
+
+def test_registered_formats(tmp_path):
+    (tmp_path / "r.json").write_text('["Xã A", {"name": "Xã B", "district": "Huyện C", "code": "1"}]', "utf-8")
+    (tmp_path / "r.csv").write_text("name,district\nXã A,Huyện C\n", "utf-8")
+    assert read_registered(tmp_path / "r.json") == [{"name": "Xã A"}, {"name": "Xã B", "district": "Huyện C", "code": "1"}]
+    assert read_registered(tmp_path / "r.csv") == [{"name": "Xã A", "district": "Huyện C"}]
+    (tmp_path / "r.xml").write_text("<x/>", "utf-8")
+    with pytest.raises(InputError, match="fix:"):
+        read_registered(tmp_path / "r.xml")
+
+
+def test_registered_matched_without_diacritics_and_by_code(tmp_path):
+    registered = [{"name": "xa quyet thang"}, {"name": "Other name", "code": "05617"}]
+    summary = run_batch([BATCH], tmp_path / "out", registered=registered, jobs=1).summary
+    assert [(r.commune, r.found) for r in summary.registered] == [("Xã Quyết Thắng", True), ("Xã Hóa Thượng", True)]
+
+
+def test_template_lists_every_field_and_round_trips(tmp_path):
+    ruleset = load_ruleset("vn-2016-2020")
+    subprocess.run([sys.executable, "-m", "ntm_rules", "template", "--format", "xlsx", "--out",
+                    str(tmp_path / "t.xlsx")], check=True, cwd=ROOT)
+    book = load_workbook(tmp_path / "t.xlsx")
+    header = [c.value for c in book.worksheets[0][1]]
+    fields = [c["field"] for _, _, c in reference.all_checks(reference.load_raw("vn-2016-2020"))]
+    assert header[:6] == ["commune.name", "commune.district", "commune.province", "commune.code", "region", "year"]
+    assert header[6:] == list(dict.fromkeys(fields))
+    guide = [row[0].value for row in book.worksheets[1].iter_rows(min_row=2)]
+    assert set(header) <= set(guide)
+    # fill one commune that meets every threshold, in Vietnamese spreadsheet style, and assess it
+    document = attaining_document("vn-2016-2020", "southeast", 2020)
+    sheet = book.worksheets[0]
+    row = ["Xã Điền", None, None, None, "southeast", 2020]
+    for field in header[6:]:
+        value = document["data"][field]
+        row.append(("Đạt" if value else "Không đạt") if isinstance(value, bool)
+                   else str(value).replace(".", ",") if isinstance(value, float) else value)
+    sheet.append(row)
+    book.save(tmp_path / "filled.xlsx")
+    summary = run_batch([tmp_path / "filled.xlsx"], tmp_path / "out", jobs=1).summary
+    assert (summary.assessed, summary.attained) == (1, 1)
+    assert [c[0] for c in template_columns(ruleset)] == header
+    subprocess.run([sys.executable, "-m", "ntm_rules", "template", "--format", "csv", "--out",
+                    str(tmp_path / "t.csv")], check=True, cwd=ROOT)
+    assert next(csv.reader((tmp_path / "t.csv").open(encoding="utf-8-sig"))) == header
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "ntm_rules", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+def test_batch_command(tmp_path, fixture_batch):
+    done = run_cli("batch", BATCH, "--registered", REGISTERED, "--out", tmp_path)
+    assert done.returncode == 1  # two rows rejected
+    assert "14,1" in done.stdout and "Xã Thần Sa" in done.stdout
+    assert done.stderr == ""  # no progress bar when standard error is not a terminal
+    assert json.loads((tmp_path / "summary.json").read_text("utf-8")) == json.loads(
+        fixture_batch.summary.model_dump_json())
+    english = run_cli("batch", BATCH, "--out", tmp_path / "en", "--lang", "en", "--format", "json")
+    assert json.loads(english.stdout)["average_criteria_met"] == 14.1
+    assert 'lang="en"' in (tmp_path / "en" / "summary.html").read_text("utf-8")
+
+
+def test_batch_exit_zero_when_nothing_rejected(tmp_path):
+    done = run_cli("batch", FIXTURES / "tan-cuong-attains-2020.json", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["no-such.csv"], "no such file"),
+    (["README.md"], "cannot read .md"),
+    ([str(BATCH), "--ruleset", "no-such-ruleset"], "no-such-ruleset"),
+    ([str(BATCH), "--registered", "nowhere.txt"], "cannot read the file"),
+])
+def test_batch_unusable_input_exits_2(tmp_path, args, message):
+    done = run_cli("batch", *args, "--out", tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
