@@ -41,6 +41,12 @@ def dimension_of(document, ruleset: Ruleset) -> tuple[str, str]:
                      fix="add region (e.g. northern_midlands_mountains) or commune.province")
 
 
+def _in_field_order(model, values: dict) -> dict:
+    """The model's fields in declaration order (placeholders for the per-commune ones), so a
+    result dict built from it serialises exactly as pydantic would (see result.dump_json)."""
+    return {name: values.get(name) for name in model.model_fields}
+
+
 class _IndicatorPlan:
     __slots__ = ("position", "indicator", "static", "checks", "first")
 
@@ -67,9 +73,10 @@ class _Plan:
         index = position = 0
         for criterion in resolved.criteria:
             dtext = rs.departments[criterion.department]
-            cstatic = {"id": criterion.id, "name": criterion.name.vi, "name_en": criterion.name.en,
-                       "group": criterion.group, "department": criterion.department, "department_name": dtext.vi,
-                       "department_name_en": dtext.en, "department_verified": criterion.department_verified}
+            cstatic = _in_field_order(CriterionResult, {
+                "id": criterion.id, "name": criterion.name.vi, "name_en": criterion.name.en,
+                "group": criterion.group, "department": criterion.department, "department_name": dtext.vi,
+                "department_name_en": dtext.en, "department_verified": criterion.department_verified})
             plans = []
             for indicator in criterion.indicators:
                 checks = [(index + k, c) for k, c in enumerate(indicator.checks)]
@@ -77,7 +84,7 @@ class _Plan:
                 first = indicator.checks[0]
                 notes = [c.note for c in indicator.checks if c.note is not None]
                 itext = rs.departments[indicator.department]
-                static = {
+                static = _in_field_order(IndicatorResult, {
                     "id": indicator.id, "name": indicator.name.vi, "name_en": indicator.name.en,
                     "field": first.field, "operator": first.operator, "threshold": first.threshold,
                     "unit": first.unit.vi if first.unit else ("%" if first.type == "pct" else None),
@@ -85,7 +92,7 @@ class _Plan:
                     "note": notes[0].vi if notes else None, "note_en": notes[0].en if notes else None,
                     "origin": first.origin, "department": indicator.department,
                     "department_name": itext.vi, "department_name_en": itext.en, "checks": None,
-                }
+                })
                 plans.append(_IndicatorPlan(position, indicator, static, checks))
                 position += 1
             self.criteria.append((criterion, cstatic, plans))
@@ -110,7 +117,7 @@ def _gap(operator: str, threshold, value) -> float | None:
         gap = value - threshold
     else:
         gap = abs(value - threshold)
-    return round(gap, 6)
+    return float(round(gap, 6))
 
 
 def evaluate_document(document, ruleset: Ruleset) -> Assessment:
@@ -149,8 +156,8 @@ def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values
     value = values.get(decisive.field)
     parts = [CheckResult.trusted({
         "field": c.field, "value": values.get(c.field), "operator": c.operator, "threshold": c.threshold,
-        "status": status[i], "verified": c.verified,
-        "gap": _gap(c.operator, c.threshold, values.get(c.field)) if status[i] == "not_met" else None})
+        "gap": _gap(c.operator, c.threshold, values.get(c.field)) if status[i] == "not_met" else None,
+        "status": status[i], "verified": c.verified})
         for i, c in ip.checks]
     return IndicatorResult.trusted({
         **ip.static, "field": decisive.field, "operator": decisive.operator, "threshold": decisive.threshold,

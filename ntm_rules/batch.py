@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .assess import DEFAULT_RULESET, assess
-from .batch_input import Row, count_rows, expand, read_rows
+from .batch_input import Row, count_rows, document_of, expand, read_rows
 from .errors import InputError, NtmError, RulesetError
 from .loader import load_ruleset
+from .result import dump_json
 from .schema import Ruleset
 from .summary import ProvincialSummary, SummaryBuilder, summary_record
 
@@ -41,11 +42,18 @@ class BatchResult:
     files: dict[str, Path]
 
 
-def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool) -> list[tuple]:
-    """Assess rows (source, row, document, error); return ("ok", json line, record) or ("rejected", dict)."""
+def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool) -> tuple[bytes, list[tuple]]:
+    """Assess rows (Row fields as tuples, cheap to send to a worker).
+
+    Returns the chunk's assessments as JSON Lines bytes and, per row in order, either
+    ("ok", summary record) or ("rejected", {"source", "row", "error"}).
+    """
     ruleset = load_ruleset(ruleset_path)
+    lines: list[bytes] = []
     out = []
-    for source, number, document, error in rows:
+    for fields in rows:
+        row = Row(*fields)
+        document, error = document_of(row)
         if error is None:
             named = document.get("ruleset")
             if not caller_chose and named not in (None, ruleset.id) and isinstance(named, str):
@@ -57,21 +65,22 @@ def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool) -> l
                 except NtmError as problem:
                     error = problem.line() if isinstance(problem, InputError) else str(problem).splitlines()[0]
                 else:
-                    out.append(("ok", assessment.model_dump_json(), summary_record(assessment)))
+                    lines.append(dump_json(assessment))
+                    out.append(("ok", summary_record(assessment)))
                     continue
-        out.append(("rejected", {"source": source, "row": number, "error": error}))
-    return out
+        out.append(("rejected", {"source": row.source, "row": row.row, "error": error}))
+    return b"".join(line + b"\n" for line in lines), out
 
 
 def _chunks(rows: Iterator[Row]) -> Iterator[list[tuple]]:
     while True:
-        chunk = [(r.source, r.row, r.document, r.error) for r in itertools.islice(rows, CHUNK)]
+        chunk = [(r.source, r.row, r.document, r.error, r.text) for r in itertools.islice(rows, CHUNK)]
         if not chunk:
             return
         yield chunk
 
 
-def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: bool, jobs: int) -> Iterator[list[tuple]]:
+def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: bool, jobs: int) -> Iterator[tuple]:
     if jobs <= 1:
         for chunk in chunks:
             yield _assess_chunk(chunk, ruleset_path, caller_chose)
@@ -96,8 +105,9 @@ def _choose_ruleset(rows: Iterator[Row], ruleset) -> tuple[Ruleset, bool, Iterat
     named = None
     for row in rows:
         head.append(row)
-        if row.document is not None:
-            value = row.document.get("ruleset")
+        document, _ = document_of(row)
+        if document is not None:
+            value = document.get("ruleset")
             named = value if isinstance(value, str) else None
             break
     rows = itertools.chain(head, rows)
@@ -136,14 +146,13 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
                          fix="choose a folder you can write to") from None
     paths = {name: out / name for name in OUTPUT_FILES}
     builder = SummaryBuilder(chosen, registered)
-    with paths["assessments.jsonl"].open("w", encoding="utf-8") as assessed, \
+    with paths["assessments.jsonl"].open("wb") as assessed, \
             paths["rejected.jsonl"].open("w", encoding="utf-8") as rejected:
-        for results in _results(_chunks(rows), str(chosen.path), caller_chose, jobs):
+        for lines, results in _results(_chunks(rows), str(chosen.path), caller_chose, jobs):
+            assessed.write(lines)
             for item in results:
                 if item[0] == "ok":
-                    assessed.write(item[1])
-                    assessed.write("\n")
-                    builder.add(item[2])
+                    builder.add(item[1])
                 else:
                     rejected.write(json.dumps(item[1], ensure_ascii=False))
                     rejected.write("\n")

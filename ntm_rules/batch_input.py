@@ -38,10 +38,21 @@ _NO = {"khong dat", "chua dat", "khong", "false", "no", "0"}
 
 @dataclass(frozen=True)
 class Row:
+    """One input row: its document, or its JSON text still to parse (see `document_of`), or why it failed."""
+
     source: str
     row: int
     document: dict | None = None
     error: str | None = None
+    text: str | None = None
+
+
+def document_of(row: Row) -> tuple[dict | None, str | None]:
+    """The row's document, parsing its JSON text if need be: (document, None) or (None, error)."""
+    if row.text is None:
+        return row.document, row.error
+    parsed = _parse_json(row.text, row.source, row.row)
+    return parsed.document, parsed.error
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -129,7 +140,7 @@ def _jsonl_rows(path: Path) -> Iterator[Row]:
                 yield Row(source, number, error="the line is not UTF-8 text; fix: save the file as UTF-8")
                 continue
             if text.strip():
-                yield _parse_json(text, source, number)
+                yield Row(source, number, text=text)  # parsed where it is assessed
 
 
 def _csv_rows(path: Path) -> Iterator[Row]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional, Union
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 _set = object.__setattr__
@@ -133,3 +134,15 @@ class Assessment(_Model):
 
 for _model in (CheckResult, IndicatorResult, CriterionResult, DepartmentResult, RulesetRef, CommuneRef, Assessment):
     _model._all_fields = set(_model.model_fields)
+
+
+def _fields_of(obj):
+    if isinstance(obj, _Model):
+        return obj.__dict__
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def dump_json(model: _Model) -> bytes:
+    """The same bytes as `model.model_dump_json()`, several times faster (orjson over the
+    fields, which ntm_rules keeps in declaration order; a test checks the equality)."""
+    return orjson.dumps(model, default=_fields_of)

@@ -29,3 +29,22 @@ def test_region_derived_from_province_with_or_without_diacritics():
     assert ntm_rules.assess(document).region == "mekong_delta"
     document["commune"]["province"] = "dong thap"
     assert ntm_rules.assess(document).region == "mekong_delta"
+
+
+def test_fast_json_is_byte_for_byte_pydantic_json():
+    """dump_json (used by batches) writes exactly what model_dump_json writes."""
+    import random
+
+    import reference
+    from conftest import REGIONS, random_document
+    from ntm_rules.result import dump_json
+
+    raw = reference.load_raw("vn-2016-2020")
+    rng = random.Random(11)
+    documents = [random_document(rng, raw, rng.choice(REGIONS), rng.choice([2016, 2019, 2020]), p_missing=0.05,
+                                 p_fail=0.2) for _ in range(1500)]
+    documents += [read_fixture(n) for n in ("phu-thuong-fails-several-2019.json", "hoa-binh-missing-data-2020.json")]
+    for assessment in ntm_rules.assess_many(documents):
+        expected = assessment.model_dump_json().encode()
+        assert dump_json(assessment) == expected
+        assert dump_json(Assessment.model_validate_json(expected)) == expected
