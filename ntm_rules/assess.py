@@ -10,7 +10,8 @@ from .errors import InputError, RulesetError
 from .loader import load_ruleset, shipped_ruleset_paths
 from .regions import region_of_province
 from .resolve import ResolvedRuleset, resolve
-from .result import Assessment, CommuneRef, RulesetRef, CheckResult, CriterionResult, DepartmentResult, IndicatorResult
+from .result import (Assessment, CheckResult, CommuneRef, CriterionResult, DepartmentResult, IndicatorResult, LevelResult,
+                     RulesetRef)
 from .schema import Ruleset
 
 DEFAULT_RULESET = "vn-2016-2020"
@@ -48,11 +49,13 @@ def _in_field_order(model, values: dict) -> dict:
 
 
 class _IndicatorPlan:
-    __slots__ = ("position", "indicator", "static", "checks", "first")
+    __slots__ = ("position", "indicator", "static", "checks", "first", "cacheable")
 
     def __init__(self, position, indicator, static, checks):
         self.position, self.indicator, self.static, self.checks = position, indicator, static, checks
         self.first = checks[0]  # (check index, ResolvedCheck)
+        # a met result can be shared between communes only if it depends on the value alone
+        self.cacheable = not any(c.relative_to or c.options for _, c in checks)
 
 
 class _Plan:
@@ -65,6 +68,10 @@ class _Plan:
         self.compiled = engine.compile_ruleset(resolved)
         self.fields = self.compiled.fields
         rs = resolved.ruleset
+        # fields not read as they are from the document: another ruleset's verdict, the year, option lists
+        self.verdicts = {c.field: c.verdict_of for _, c in resolved.checks if c.verdict_of}
+        self.option_fields = {c.field for _, c in resolved.checks if c.options}
+        self.plain = not self.verdicts and not self.option_fields and "assessment_year" not in self.fields
         self.ruleset_ref = RulesetRef(id=rs.id, title=rs.title.vi, title_en=rs.title.en, sha256=rs.sha256,
                                       unconfirmed_thresholds=resolved.unconfirmed)
         # Met indicators with the same value are the same (frozen) result: share them.
@@ -92,6 +99,8 @@ class _Plan:
                     "note": notes[0].vi if notes else None, "note_en": notes[0].en if notes else None,
                     "origin": first.origin, "department": indicator.department,
                     "department_name": itext.vi, "department_name_en": itext.en, "checks": None,
+                    "declared": first.declared, "relative_to": first.relative_to,
+                    "factor": float(first.threshold) if first.relative_to else None,
                 })
                 plans.append(_IndicatorPlan(position, indicator, static, checks))
                 position += 1
@@ -125,9 +134,30 @@ def evaluate_document(document, ruleset: Ruleset) -> Assessment:
     resolved = resolve(ruleset, dimension, document.year)
     plan = _plan(resolved)
     data = document.data.__dict__
-    values = {name: data[name] for name in plan.fields if data[name] is not None}
-    findings = engine.evaluate(plan.compiled, values)
-    return build_assessment(plan, document, values, findings, dimension_source)
+    if plan.plain:
+        values = {name: data[name] for name in plan.fields if data[name] is not None}
+        return build_assessment(plan, document, values, engine.evaluate(plan.compiled, values), dimension_source)
+    lower: dict[str, Assessment] = {}
+    values = {}
+    for name in plan.fields:
+        if name in plan.verdicts:  # the verdict of the ruleset this one requires, by the same engine
+            below = lower[plan.verdicts[name]] = evaluate_document(document, _required_ruleset(ruleset, plan.verdicts[name]))
+            values[name] = below.attained
+        elif name == "assessment_year":
+            values[name] = document.year
+        elif data.get(name) is not None:
+            values[name] = data[name]
+    facts = {k: (len(set(v)) if k in plan.option_fields else v) for k, v in values.items()}
+    findings = engine.evaluate(plan.compiled, facts)
+    return build_assessment(plan, document, values, findings, dimension_source, lower)
+
+
+def _required_ruleset(ruleset: Ruleset, ruleset_id: str) -> Ruleset:
+    from pathlib import Path
+
+    from .loader import find_ruleset
+
+    return load_ruleset(find_ruleset(ruleset_id, relative_to=Path(ruleset.path).parent if ruleset.path else None))
 
 
 def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values: dict) -> IndicatorResult:
@@ -135,6 +165,8 @@ def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values
         index, check = ip.first
         value = values.get(check.field)
         ind_status = status[index]
+        if not ip.cacheable:
+            return _special_result(ip, check, value, ind_status, values)
         if ind_status == "met" and type(value) is not float:  # yes/no and whole numbers repeat; floats rarely
             key = (ip.position, type(value), value)
             cached = plan.met_cache.get(key)
@@ -165,7 +197,56 @@ def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values
         "gap": _gap(decisive.operator, decisive.threshold, value) if ind_status == "not_met" else None})
 
 
-def build_assessment(plan: _Plan, document, values: dict, findings: list[int], dimension_source: str) -> Assessment:
+def _special_result(ip: _IndicatorPlan, check, value, ind_status: str, values: dict) -> IndicatorResult:
+    """A relative threshold (factor × another field of the commune) or a list of options."""
+    threshold = check.threshold
+    if check.relative_to:
+        base = values.get(check.relative_to)
+        threshold = None if base is None else round(check.threshold * base, 6)
+    compared = len(set(value)) if check.options and value is not None else value
+    gap = _gap(check.operator, threshold, compared) if ind_status == "not_met" and threshold is not None else None
+    return IndicatorResult.trusted({**ip.static, "value": value, "threshold": threshold, "status": ind_status, "gap": gap})
+
+
+def _levels(plan: _Plan, criteria_out: list, attained: bool, lower: dict[str, Assessment]) -> dict | None:
+    """The level the ruleset is for, and each lower level it requires, as named sections."""
+    prerequisites = [(ip, result) for criterion, _, plans in plan.criteria for ip in plans
+                     for result in [_find(criteria_out, ip.indicator.id)] if ip.indicator.prerequisite]
+    if not prerequisites:
+        return None
+    levels = {}
+    for ip, result in prerequisites:
+        level = ip.indicator.prerequisite
+        check = ip.first[1]
+        if check.verdict_of:
+            below = lower[check.verdict_of]
+            levels[level] = LevelResult.trusted({
+                "attained": below.attained, "ruleset": below.ruleset.id, "basis": None, "basis_en": None,
+                "criteria_met": below.criteria_met, "criteria_total": below.criteria_total,
+                "failing_criteria": [c for c in below.criteria if c.status != "met"],
+                "requirements": None, "blocked_by": []})
+        else:
+            value = result.value
+            basis = (f"tự khai báo: được công nhận năm {value}", f"declared: recognised {value}") if value is not None \
+                else ("không khai báo năm được công nhận", "no recognition declared")
+            levels[level] = LevelResult.trusted({
+                "attained": result.status == "met", "ruleset": None, "basis": basis[0], "basis_en": basis[1],
+                "criteria_met": None, "criteria_total": None, "failing_criteria": None,
+                "requirements": [result], "blocked_by": []})
+    own = [i for c in criteria_out for i in c.indicators if i.id not in {ip.indicator.id for ip, _ in prerequisites}]
+    levels[plan.resolved.ruleset.level] = LevelResult.trusted({
+        "attained": attained, "ruleset": plan.resolved.ruleset.id, "basis": None, "basis_en": None,
+        "criteria_met": None, "criteria_total": None, "failing_criteria": None, "requirements": own,
+        "blocked_by": [name for name, level in levels.items() if not level.attained]})
+    return levels
+
+
+def _find(criteria_out: list, indicator_id: str) -> IndicatorResult:
+    return next(i for c in criteria_out for i in c.indicators if i.id == indicator_id)
+
+
+def build_assessment(plan: _Plan, document, values: dict, findings: list[int], dimension_source: str,
+                     lower: dict[str, Assessment] | None = None) -> Assessment:
     resolved = plan.resolved
     rs = resolved.ruleset
     status = ["met"] * len(resolved.checks)
@@ -217,6 +298,7 @@ def build_assessment(plan: _Plan, document, values: dict, findings: list[int], d
         "criteria_met": criteria_met, "criteria_total": len(criteria_out),
         "criteria": criteria_out, "departments": [DepartmentResult.trusted(d) for d in departments.values()],
         "notes": notes,
+        "levels": None if lower is None else _levels(plan, criteria_out, criteria_met == len(criteria_out), lower),
     })
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, create_model
 
 from .errors import InputError
-from .loader import known_fields
+from .loader import known_fields, known_options
 from .regions import REGION_IDS, region_of_province
 
 _TYPES = {
@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
     "count": "whole number ≥ 0",
     "number": "number ≥ 0 (money: million VND per person per year)",
     "year": "a year",
+    "options": "a list of choices (see the allowed values)",
 }
 
 
@@ -42,9 +43,15 @@ class CommuneInfo(BaseModel):
     code: Optional[str] = None
 
 
+def _type_of(name: str, kind: str):
+    if kind == "options":
+        return list[Literal[tuple(known_options()[name])]]
+    return _TYPES[kind]
+
+
 @lru_cache(maxsize=1)
 def data_model() -> type[BaseModel]:
-    fields = {name: (Optional[_TYPES[kind]], Field(default=None, description=_DESCRIPTIONS[kind]))
+    fields = {name: (Optional[_type_of(name, kind)], Field(default=None, description=_DESCRIPTIONS[kind]))
               for name, kind in sorted(known_fields().items())}
     return create_model("CommuneData", __config__=ConfigDict(extra="forbid"), **fields)
 
@@ -77,6 +84,7 @@ _FIXES = {
     "finite_number": "write a finite number",
     "model_type": "write an object {...}",
     "dict_type": "write an object {...}",
+    "list_type": "write a list [...]",
 }
 
 

@@ -97,14 +97,49 @@ def missing_condition(field: str) -> dict:
     return {"$and": [{"$ex": {"cid": 1}}, {"$nex": {field: 1}}]}
 
 
+# factor × other is computed in binary floating point, which can land a hair above the exact
+# decimal product (1.5 × 27.3 = 40.949999999999996, but 1.5 × 0.1 = 0.15000000000000002): a
+# commune exactly at the threshold would fail. The factor is widened by far less than any
+# meaningful difference and far more than the rounding error (about 1e-16).
+RELATIVE_TOLERANCE = 1e-12
+
+
+def relative_not_met_condition(field: str, operator: str, factor, other: str) -> dict:
+    """`field` fails `operator factor × other` (both present): durable_rules arithmetic on the fact."""
+    widened = factor * (1 - RELATIVE_TOLERANCE) if operator == ">=" else factor * (1 + RELATIVE_TOLERANCE)
+    product = {"$mul": {"$l": {"$m": other}, "$r": widened}}
+    compare = {"$lt": {field: product}} if operator == ">=" else {"$gt": {field: product}}
+    return {"$and": [{"$ex": {field: 1}}, {"$ex": {other: 1}}, compare]}
+
+
+def either_missing_condition(field: str, other: str) -> dict:
+    return {"$and": [{"$ex": {"cid": 1}}, {"$or": [{"$nex": {field: 1}}, {"$nex": {other: 1}}]}]}
+
+
+def fact_fields(resolved: ResolvedRuleset) -> tuple[str, ...]:
+    """Every field a commune's fact carries for this ruleset (checked fields and the fields they compare to)."""
+    names = []
+    for _, check in resolved.checks:
+        names.append(check.field)
+        if check.relative_to:
+            names.append(check.relative_to)
+    return tuple(dict.fromkeys(names))
+
+
 def definition(resolved: ResolvedRuleset, record) -> dict:
-    """The durable_rules definition: two rules per check (codes 2i = not met, 2i+1 = missing)."""
+    """The durable_rules definition: two rules per check (codes 2i = not met, 2i+1 = missing;
+    a check whose absent field means "not met" reports 2i for both)."""
     rules = {}
     for index, (_, check) in enumerate(resolved.checks):
-        rules[f"c{index}_not_met"] = {"all": [{"m": not_met_condition(check.field, check.operator, check.threshold)}],
-                                      "run": _action(record, 2 * index)}
-        rules[f"c{index}_missing"] = {"all": [{"m": missing_condition(check.field)}],
-                                      "run": _action(record, 2 * index + 1)}
+        if check.relative_to:
+            not_met = relative_not_met_condition(check.field, check.operator, check.threshold, check.relative_to)
+            missing = either_missing_condition(check.field, check.relative_to)
+        else:
+            not_met = not_met_condition(check.field, check.operator, check.threshold)
+            missing = missing_condition(check.field)
+        rules[f"c{index}_not_met"] = {"all": [{"m": not_met}], "run": _action(record, 2 * index)}
+        absent_code = 2 * index if check.absent == "not_met" else 2 * index + 1
+        rules[f"c{index}_missing"] = {"all": [{"m": missing}], "run": _action(record, absent_code)}
     rules["receipt"] = {"all": [{"m": {"$ex": {"cid": 1}}}], "run": _action(record, RECEIPT)}
     return rules
 
@@ -126,7 +161,7 @@ def compile_ruleset(resolved: ResolvedRuleset) -> CompiledRuleset:
     with _lock:
         compiled = _compiled.get(key)
         if compiled is None:
-            fields = tuple(dict.fromkeys(check.field for _, check in resolved.checks))
+            fields = fact_fields(resolved)
             try:
                 _host_instance().register_rulesets({key: definition(resolved, _findings)})
             except Exception as error:  # a bare C error code becomes a sentence

@@ -2,7 +2,8 @@
 
 A child file names its parent and gives, under ``criteria``, a mapping from criterion id to
 what changes: ``name``, ``department``, ``indicators`` (a mapping from indicator id to its
-changed ``name``, ``department`` or ``thresholds``) and ``add_indicators`` (new indicators).
+changed ``name``, ``department``, ``thresholds`` or, for a prerequisite, ``verdict_of``) and
+``add_indicators`` (new indicators); ``add_criteria`` adds whole criteria.
 Everything else is the parent's. Sources and departments add to the parent's. ``applies_to``
 limits the child to some regions (or groups). The loaded ruleset records, on every threshold
 and assignment, the id of the ruleset it came from (``origin``).
@@ -14,9 +15,9 @@ import copy
 from .schema import Ruleset
 
 _CHILD_TOP = {"id", "extends", "title", "legal_source", "period", "sources", "departments",
-              "groups", "criteria", "note", "applies_to", "level"}
+              "groups", "criteria", "add_criteria", "note", "applies_to", "level"}
 _CRITERION_KEYS = {"name", "department", "indicators", "add_indicators"}
-_INDICATOR_KEYS = {"name", "department", "thresholds", "checks"}
+_INDICATOR_KEYS = {"name", "department", "thresholds", "checks", "verdict_of"}
 
 
 def merge(parent: Ruleset, child: dict, name: str) -> tuple[dict, dict, list[str]]:
@@ -81,6 +82,12 @@ def merge(parent: Ruleset, child: dict, name: str) -> tuple[dict, dict, list[str
                         "remove it, or add a new indicator under add_indicators")
             if "name" in ichange:
                 indicator["name"] = ichange["name"]
+            if "verdict_of" in ichange:  # e.g. the province's own standard set as the prerequisite
+                if not indicator.get("verdict_of"):
+                    problem(f"{ipath}.verdict_of", "the parent's indicator is not another ruleset's verdict",
+                            "remove it")
+                else:
+                    indicator["verdict_of"] = ichange["verdict_of"]
             if "department" in ichange:
                 indicator["department"] = ichange["department"]
                 overridden["departments"].add(("indicator", str(indicator_id)))
@@ -111,6 +118,18 @@ def merge(parent: Ruleset, child: dict, name: str) -> tuple[dict, dict, list[str
                 overridden["thresholds"].add((str(new.get("id")), "new", None))
                 if "department" in new:
                     overridden["departments"].add(("indicator", str(new.get("id"))))
+    for new in child.get("add_criteria") or []:
+        if isinstance(new, dict) and str(new.get("id")) in criteria_by_id:
+            problem(f"add_criteria[id={new.get('id')}]", "the parent already has this criterion",
+                    f"change it under criteria.{new.get('id')} instead")
+            continue
+        data["criteria"].append(new)
+        if isinstance(new, dict):
+            overridden["departments"].add(("criterion", str(new.get("id"))))
+            for indicator in new.get("indicators") or []:
+                if isinstance(indicator, dict):
+                    overridden["thresholds"].add((str(indicator.get("id")), "new", None))
+                    overridden["departments"].add(("indicator", str(indicator.get("id"))))
     return data, overridden, problems
 
 
@@ -152,7 +171,7 @@ def record_origins(ruleset: Ruleset, parent: Ruleset | None, overridden: dict | 
     parent_criteria = {c.id: c for c in parent.criteria}
     parent_indicators = {i.id: i for c in parent.criteria for i in c.indicators}
     for criterion in ruleset.criteria:
-        if ("criterion", criterion.id) in overridden["departments"]:
+        if ("criterion", criterion.id) in overridden["departments"] or criterion.id not in parent_criteria:
             criterion.department._origin = ruleset.id
         else:
             criterion.department._origin = parent_criteria[criterion.id].department._origin

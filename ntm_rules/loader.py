@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import inherit
-from .schema import Ruleset, RulesetError, Threshold, _display, file_sha256, read_yaml, validation_problems
+from .schema import DERIVED_FIELDS, Ruleset, RulesetError, Threshold, _display, file_sha256, read_yaml, validation_problems
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -180,6 +180,18 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
                             "a field means one quantity: use one type or another field name")
                 if check.type == "bool" and check.operator != "==":
                     problem(f"{kpath}.operator", "a yes/no indicator takes no comparison", "remove `operator`")
+                if (check.type == "options") != (check.options is not None):
+                    problem(f"{kpath}.options", "`options` goes with type options, and type options needs it",
+                            "list the allowed choices under options, with type: options")
+                if (check.declared or check.verdict_of) and check.type != "bool":
+                    problem(f"{kpath}.type", "a declared requirement or another ruleset's verdict is yes/no",
+                            "write type: bool")
+                if check.relative_to is not None and (check.operator == "==" or check.type in ("bool", "options")
+                                                      or check.relative_to == check.field):
+                    problem(f"{kpath}.relative_to", "a relative threshold compares a number with >= or <= "
+                            "to a factor times another field", "use operator >= or <= and another numeric field")
+                if check.verdict_of is not None and check.verdict_of in (rs.id, name):
+                    problem(f"{kpath}.verdict_of", "a ruleset cannot require its own verdict", "name another ruleset")
                 check_thresholds(kpath, check, dims, first, last, problem, check_source)
     return problems
 
@@ -235,6 +247,19 @@ def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> 
                         "add a value whose years cover it, and say which value applies")
 
 
+def known_options() -> dict[str, list[str]]:
+    """For each field of type options, the choices any shipped ruleset allows."""
+    out: dict[str, list[str]] = {}
+    for path in shipped_ruleset_paths():
+        for criterion in load_ruleset(path).criteria:
+            for indicator in criterion.indicators:
+                for check in indicator.all_checks():
+                    if check.options:
+                        merged = out.setdefault(check.field, [])
+                        merged.extend(o for o in check.options if o not in merged)
+    return out
+
+
 def known_fields() -> dict[str, str]:
     """Every data field a shipped ruleset names, with its type (the input contract's field list)."""
     return _known_fields_cached()
@@ -252,6 +277,9 @@ def _known_fields_cached() -> dict[str, str]:
             for criterion in ruleset.criteria:
                 for indicator in criterion.indicators:
                     for check in indicator.all_checks():
-                        fields.setdefault(check.field, check.type)
+                        if check.verdict_of is None:  # a verdict is computed, never read from the document
+                            fields.setdefault(check.field, check.type)
+                        if check.relative_to and check.relative_to not in DERIVED_FIELDS:
+                            fields.setdefault(check.relative_to, "number" if check.type == "pct" else check.type)
         _fields_cache = fields
     return _fields_cache

@@ -22,6 +22,11 @@ LABELS = {
                    "không coi kết quả dựa trên chúng là kết luận pháp lý.",
         "region_from_province": "vùng suy ra từ tỉnh", "department": "Đơn vị", "assignment_unconfirmed": "phân công chưa xác nhận",
         "threshold": "Ngưỡng", "indicator": "Chỉ tiêu", "confirmed": "đã xác nhận",
+        "declared": "[tự khai báo, công cụ không kiểm tra]", "assessment_year": "năm đánh giá",
+        "level": "Cấp", "level_standard": "Chuẩn nông thôn mới", "level_advanced": "Nông thôn mới nâng cao",
+        "level_model": "Xã nông thôn mới kiểu mẫu", "requires_first": "cần đạt {level} trước",
+        "attained_short": "ĐẠT", "not_attained_short": "CHƯA ĐẠT", "declared_list": "Yêu cầu do người đánh giá tự khai báo",
+        "attained_level": "ĐẠT {level}", "not_attained_level": "CHƯA ĐẠT {level}",
     },
     "en": {
         "year": "year", "ruleset": "Criteria set", "attained": "ATTAINS the new rural standard",
@@ -38,6 +43,11 @@ LABELS = {
         "region_from_province": "region derived from the province", "department": "Department",
         "assignment_unconfirmed": "assignment unconfirmed",
         "threshold": "Threshold", "indicator": "Indicator", "confirmed": "confirmed",
+        "declared": "[declared by the assessor, not checked by the tool]", "assessment_year": "the assessment year",
+        "level": "Level", "level_standard": "the new rural standard", "level_advanced": "the advanced new rural standard",
+        "level_model": "model new rural commune", "requires_first": "requires {level} first",
+        "attained_short": "ATTAINED", "not_attained_short": "NOT ATTAINED", "declared_list": "Requirements declared by the assessor",
+        "attained_level": "ATTAINS {level}", "not_attained_level": "DOES NOT YET ATTAIN {level}",
     },
 }
 
@@ -46,6 +56,8 @@ def number(value, lang: str = "vi") -> str:
     """A number in the reader's convention: "16,1" in Vietnamese, "16.1" in English."""
     if isinstance(value, bool):
         return LABELS[lang]["yes"] if value else LABELS[lang]["no"]
+    if isinstance(value, list):
+        return ", ".join(value) if value else LABELS[lang]["none"]
     return format_decimal(value, locale="vi_VN" if lang == "vi" else "en_US", group_separator=False)
 
 
@@ -58,6 +70,8 @@ def indicator_value(indicator: IndicatorResult, lang: str, value=None) -> str:
     value = indicator.value if value is None else value
     if value is None:
         return LABELS[lang]["no_data"]
+    if indicator.relative_to == "assessment_year" or isinstance(value, list):
+        return number(value, lang) if isinstance(value, list) else str(value)
     text = number(value, lang)
     if indicator.unit and not isinstance(value, bool):
         text += " %" if indicator.unit == "%" else f" {indicator.unit if lang == 'vi' else _unit_en(indicator)}"
@@ -73,7 +87,17 @@ def requirement(indicator: IndicatorResult, lang: str) -> str:
         return LABELS[lang]["yes"]
     op = {">=": "≥", "<=": "≤", "==": "="}[indicator.operator]
     unit = "" if not indicator.unit else (" %" if indicator.unit == "%" else f" {indicator.unit if lang == 'vi' else _unit_en(indicator)}")
+    if indicator.relative_to:
+        base = relative_label(indicator.relative_to, lang)
+        formula = base if indicator.factor == 1 else f"{number(indicator.factor, lang)} × {base}"
+        if indicator.threshold is None:
+            return f"{op} {formula}"
+        return f"{op} {number(indicator.threshold, lang)}{unit} (= {formula})"
     return f"{op} {number(indicator.threshold, lang)}{unit}"
+
+
+def relative_label(field: str, lang: str) -> str:
+    return LABELS[lang]["assessment_year"] if field == "assessment_year" else field
 
 
 def _name(obj, lang: str) -> str:
@@ -94,7 +118,10 @@ def indicator_lines(indicator: IndicatorResult, lang: str, indent: str = "    ")
         if indicator.gap is not None:
             head += f"; {L['gap']} {number(indicator.gap, lang)}"
         head += flag
-    lines = [f"{indent}✗ {head}" if indicator.status == "not_met" else f"{indent}? {head}"]
+    if indicator.declared:
+        head += f" {L['declared']}"
+    marks = {"not_met": "✗", "missing": "?", "met": "✓"}
+    lines = [f"{indent}{marks[indicator.status]} {head}"]
     if indicator.checks:
         for part in indicator.checks:
             mark = {"met": "✓", "not_met": "✗", "missing": "?"}[part.status]
@@ -120,11 +147,15 @@ def header_lines(a: Assessment, lang: str) -> list[str]:
     else:
         dim = f"{L['group']} {a.commune_group}"
     title = a.ruleset.title_en if lang == "en" else a.ruleset.title
+    if a.levels:
+        level = level_name(a_level(a), lang)
+        verdict = (L["attained_level"] if a.attained else L["not_attained_level"]).format(level=level)
+    else:
+        verdict = f"{L['attained'] if a.attained else L['not_attained']} — {a.criteria_met}/{a.criteria_total} {L['criteria']}"
     return [
         f"{place} ({dim}), {L['year']} {a.year}",
         f"{L['ruleset']}: {title} ({a.ruleset.id}, sha256 {a.ruleset.sha256[:12]})",
-        f"{L['result']}: {L['attained'] if a.attained else L['not_attained']} — "
-        f"{a.criteria_met}/{a.criteria_total} {L['criteria']}",
+        f"{L['result']}: {verdict}",
     ]
 
 
@@ -144,9 +175,60 @@ def department_lines(a: Assessment, lang: str) -> list[str]:
     return lines
 
 
+LEVEL_ORDER = ("standard", "advanced", "model")
+
+
+def level_name(level: str, lang: str) -> str:
+    return LABELS[lang].get(f"level_{level}", level)
+
+
+def level_lines(a: Assessment, lang: str) -> list[str]:
+    """The levels a higher ruleset builds on, top-down: standard, advanced, then its own."""
+    L = LABELS[lang]
+    lines = []
+    levels = sorted(a.levels.items(), key=lambda kv: LEVEL_ORDER.index(kv[0]) if kv[0] in LEVEL_ORDER else 99)
+    for number_, (name, level) in enumerate(levels, start=1):
+        verdict = L["attained_short"] if level.attained else L["not_attained_short"]
+        head = f"{L['level']} {number_} — {level_name(name, lang)}" + (f" ({level.ruleset})" if level.ruleset else "")
+        lines += ["", f"{head}: {verdict}"]
+        if level.criteria_total is not None:
+            lines[-1] += f" — {level.criteria_met}/{level.criteria_total} {L['criteria']}"
+        if level.basis:
+            lines[-1] += f" — {level.basis_en if lang == 'en' else level.basis}"
+        if level.blocked_by:
+            needs = ", ".join(level_name(b, lang) for b in level.blocked_by)
+            lines.append("  → " + L["requires_first"].format(level=needs))
+            continue
+        for criterion in level.failing_criteria or []:
+            lines.append(f"  {criterion.id} {_name(criterion, lang)} — {_dept(criterion, lang)}")
+            for i in criterion.indicators:
+                if i.status != "met":
+                    lines += indicator_lines(i, lang)
+        if level.requirements is not None and name == a_level(a):
+            for i in level.requirements:
+                if i.status != "met":
+                    lines += indicator_lines(i, lang, indent="  ")
+                    lines.append(f"      {L['department']}: {_dept(i, lang)}")
+            declared = [i for i in level.requirements if i.declared]
+            if declared:
+                lines.append(f"  {L['declared_list']}: " + "; ".join(
+                    f"{i.id} {number(i.value, lang) if i.value is not None else L['no_data']}" for i in declared))
+    return lines
+
+
+def a_level(a: Assessment) -> str:
+    return next((name for name, level in a.levels.items() if level.ruleset == a.ruleset.id), "")
+
+
 def text_report(a: Assessment, lang: str = "vi", by_department: bool = False) -> str:
     L = LABELS[lang]
     lines = header_lines(a, lang)
+    if a.levels and not by_department:
+        lines += level_lines(a, lang)
+        lines += [""] + department_lines(a, lang)
+        if a.ruleset.unconfirmed_thresholds:
+            lines += ["", L["warning"]]
+        return "\n".join(lines) + "\n"
     if by_department:
         return "\n".join(lines + [""] + department_lines(a, lang)) + "\n"
     lines.append(f"{L['unconfirmed_count']}: {a.ruleset.unconfirmed_thresholds}")
@@ -194,6 +276,15 @@ def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
                     op = {">=": "≥", "<=": "≤", "==": "="}[check.operator]
                     unit = " %" if check.type == "pct" else (f" {check.unit(lang)}" if check.unit else "")
                     req = f"{op} {number(check.threshold, lang)}{unit}"
+                    if check.relative_to:
+                        base = relative_label(check.relative_to, lang)
+                        req = f"{op} {base}" if check.threshold == 1 else f"{op} {number(check.threshold, lang)} × {base}"
+                    if check.options:
+                        req += f" ({', '.join(check.options)})"
+                if check.verdict_of:
+                    req += f" [{check.verdict_of}]"
+                if check.declared:
+                    req += f" {L['declared']}"
                 status = L["confirmed"] if check.verified else L["unconfirmed"]
                 origin = f" [{check.origin}]" if check.origin != rs.id else ""
                 lines.append(f"  {indicator.id} {indicator.name(lang)} ({check.field}): {req} — {status}{origin}")

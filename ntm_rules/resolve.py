@@ -24,6 +24,11 @@ class ResolvedCheck:
     verified: bool
     note: Text | None
     origin: str
+    relative_to: str | None = None
+    verdict_of: str | None = None
+    declared: bool = False
+    options: tuple[str, ...] | None = None
+    absent: str = "missing"
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class ResolvedIndicator:
     department_verified: bool
     department_origin: str
     department_note: Text | None
+    prerequisite: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -120,13 +126,16 @@ def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
                     field=check.field, type=check.type, operator=check.operator, threshold=entry.value,
                     unit=check.unit, citation=rs.citation(indicator.id) if not entry._origin or entry._origin == rs.id else _citation_of(rs, entry, indicator.id),
                     url=source.url, verified=entry.verified,
-                    note=entry.note or (source.note if not entry.verified else None), origin=entry._origin or rs.id))
+                    note=entry.note or (source.note if not entry.verified else None), origin=entry._origin or rs.id,
+                    relative_to=check.relative_to, verdict_of=check.verdict_of, declared=check.declared,
+                    options=tuple(check.options) if check.options else None, absent=check.absent))
             assignment = indicator.department or criterion.department
             resolved = ResolvedIndicator(
                 id=indicator.id, name=indicator.name, criterion_id=criterion.id, checks=tuple(resolved_checks),
                 department=assignment.id, department_verified=assignment.verified,
                 department_origin=assignment._origin or rs.id,
-                department_note=assignment.note or rs.sources[assignment.source].note)
+                department_note=assignment.note or rs.sources[assignment.source].note,
+                prerequisite=indicator.prerequisite)
             indicators.append(resolved)
             flat.append(resolved)
             checks.extend((resolved, c) for c in resolved_checks)

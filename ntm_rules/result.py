@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 _set = object.__setattr__
 Status = Literal["met", "not_met", "missing"]
-Value = Optional[Union[bool, int, float]]
+Value = Optional[Union[bool, int, float, list[str]]]
 
 
 class _Model(BaseModel):
@@ -52,7 +52,7 @@ class IndicatorResult(_Model):
     field: str
     value: Value = None
     operator: str
-    threshold: Union[bool, int, float]
+    threshold: Optional[Union[bool, int, float]]
     unit: Optional[str] = None
     gap: Optional[float] = None
     status: Status
@@ -66,6 +66,11 @@ class IndicatorResult(_Model):
     department_name: str
     department_name_en: str
     checks: Optional[list[CheckResult]] = None
+    # A requirement whose text could not be read: the assessor's yes/no, not checked by the tool.
+    declared: bool = False
+    # A threshold relative to another field: threshold = factor × that field's value.
+    relative_to: Optional[str] = None
+    factor: Optional[float] = None
 
 
 class CriterionResult(_Model):
@@ -107,6 +112,22 @@ class CommuneRef(_Model):
     code: Optional[str] = None
 
 
+class LevelResult(_Model):
+    """One level (standard, advanced, model) of a ruleset that builds on lower levels."""
+
+    attained: bool
+    ruleset: Optional[str] = None
+    basis: Optional[str] = None
+    basis_en: Optional[str] = None
+    criteria_met: Optional[int] = None
+    criteria_total: Optional[int] = None
+    # for a lower level assessed by its own ruleset: its criteria that are not met or lack data
+    failing_criteria: Optional[list[CriterionResult]] = None
+    # for the level the ruleset is for: its own requirements, and the lower levels it still needs
+    requirements: Optional[list[IndicatorResult]] = None
+    blocked_by: list[str] = []
+
+
 class Assessment(_Model):
     ruleset: RulesetRef
     commune: CommuneRef
@@ -120,6 +141,7 @@ class Assessment(_Model):
     criteria: list[CriterionResult]
     departments: list[DepartmentResult]
     notes: list[str] = []
+    levels: Optional[dict[str, LevelResult]] = None
 
     def indicators(self):
         for criterion in self.criteria:
@@ -132,7 +154,8 @@ class Assessment(_Model):
         return [i for i in self.indicators() if i.status == "missing"]
 
 
-for _model in (CheckResult, IndicatorResult, CriterionResult, DepartmentResult, RulesetRef, CommuneRef, Assessment):
+for _model in (CheckResult, IndicatorResult, CriterionResult, DepartmentResult, RulesetRef, CommuneRef, LevelResult,
+               Assessment):
     _model._all_fields = set(_model.model_fields)
 
 

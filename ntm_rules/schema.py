@@ -20,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from .errors import RulesetError
 from .regions import COMMUNE_GROUPS, REGION_IDS
 
-FieldType = Literal["bool", "pct", "count", "number", "year"]
+FieldType = Literal["bool", "pct", "count", "number", "year", "options"]
+# A field every fact carries without the document naming it: the assessment year.
+DERIVED_FIELDS = {"assessment_year": "year"}
 Operator = Literal[">=", "<=", "=="]
 
 
@@ -86,6 +88,19 @@ class Check(_Strict):
     operator: Operator = "=="
     unit: Text | None = None
     thresholds: Thresholds
+    # The threshold is a factor times another field of the same commune (value >= 1.5 × that field).
+    relative_to: str | None = None
+    # The field is not read from the document: it is this ruleset's verdict for the same commune.
+    verdict_of: str | None = None
+    # A requirement whose text could not be read: the assessor's yes/no, marked in every report.
+    declared: bool = False
+    # type options: the allowed choices; the value is a list and the threshold a number of them.
+    options: list[str] | None = None
+    # What an absent field means: missing data (default), or "not met" (e.g. never recognised).
+    absent: Literal["missing", "not_met"] = "missing"
+
+
+_CHECK_EXTRAS = ("relative_to", "verdict_of", "declared", "options", "absent")
 
 
 class Indicator(_Strict):
@@ -99,6 +114,13 @@ class Indicator(_Strict):
     thresholds: Thresholds | None = None
     checks: list[Check] | None = None
     department: Assignment | None = None
+    relative_to: str | None = None
+    verdict_of: str | None = None
+    declared: bool = False
+    options: list[str] | None = None
+    absent: Literal["missing", "not_met"] = "missing"
+    # This indicator stands for a lower level the ruleset requires (reported as that level).
+    prerequisite: Literal["standard", "advanced"] | None = None
     _inline: list[Check] | None = PrivateAttr(default=None)
 
     def all_checks(self) -> list[Check]:
@@ -107,7 +129,8 @@ class Indicator(_Strict):
             return self.checks
         if self._inline is None:
             self._inline = [Check.model_construct(field=self.field, type=self.type, operator=self.operator or "==",
-                                                  unit=self.unit, thresholds=self.thresholds)]
+                                                  unit=self.unit, thresholds=self.thresholds,
+                                                  **{k: getattr(self, k) for k in _CHECK_EXTRAS})]
         return self._inline
 
 
