@@ -78,6 +78,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["number"] = render.number
     env.filters["one_decimal"] = render.one_decimal
+    env.filters["level_name"] = render.level_name
     return env
 
 
@@ -95,5 +96,6 @@ def assessment_html(assessment: Assessment, lang: str = "vi") -> str:
     header = render.header_lines(assessment, lang)
     return _environment().get_template("assessment.html").render(
         a=assessment, L=L, R=render.LABELS[lang], lang=lang, header=header,
-        requirement=render.requirement, value=render.indicator_value,
+        requirement=render.requirement, value=render.indicator_value, level_name=render.level_name,
+        level_order=render.LEVEL_ORDER,
         region=region_name(assessment.region, lang) if assessment.region else None)

@@ -120,3 +120,15 @@ def test_one_commune_page(tmp_path, lang):
         assert indicator.source in dom  # the citation beside the threshold
     assert ("chưa xác nhận" if lang == "vi" else "unconfirmed") in dom
     assert loads_of(done.stdout) == []
+
+
+def test_model_commune_page_shows_the_three_levels(tmp_path):
+    path = FIXTURES / "model" / "model-fails-standard-2020.json"
+    page = tmp_path / "model.html"
+    page.write_text(assessment_html(assess(read_document(path))), "utf-8")
+    rendered, console = chromium(tmp_path, page, "--dump-dom")
+    assert console == []
+    levels = re.search(r'<table id="levels">.*?</table>', rendered.stdout, re.S).group(0)
+    assert levels.count("<tr>") == 4  # header + standard, advanced, model
+    assert "cần đạt Chuẩn nông thôn mới trước" in levels
+    assert "tự khai báo, công cụ không kiểm tra" in rendered.stdout

@@ -81,3 +81,21 @@ def test_each_load_error_is_one_line_with_file_path_and_fix(name):
 def test_reference_reads_the_same_number_of_checks():
     raw = reference.load_raw("vn-2016-2020")
     assert len(list(reference.all_checks(raw))) == 50  # 49 indicators, 17.1 has two numbers
+
+
+@pytest.mark.parametrize("insert, message", [
+    ("        options: [a, b]\n", "`options` goes with type options"),
+    ("        declared: true\n", "a declared requirement or another ruleset's verdict is yes/no"),
+    ("        verdict_of: vn-2016-2020\n", "a declared requirement or another ruleset's verdict is yes/no"),
+    ("        relative_to: income_per_capita_million_vnd\n", "a relative threshold compares"),
+])
+def test_new_check_keys_are_checked(tmp_path, insert, message):
+    from ntm_rules import RulesetError, load_ruleset
+
+    text = (Path(__file__).parent / "rulesets" / "tiny.yaml").read_text("utf-8")
+    text = text.replace('        operator: ">="\n', '        operator: ">="\n' + insert, 1)
+    path = tmp_path / "tiny-new.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(RulesetError) as error:
+        load_ruleset(path)
+    assert any(message in line and "fix:" in line for line in error.value.problems), error.value.problems
