@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -30,6 +31,19 @@ EXIT_ATTAINED, EXIT_NOT_ATTAINED, EXIT_UNUSABLE = 0, 1, 2
 def fail(message: str) -> None:
     click.echo(f"ntm-assess: {message}", err=True)
     sys.exit(EXIT_UNUSABLE)
+
+
+@contextmanager
+def exit_2_on_unusable_input():
+    """A ruleset or input error becomes its lines on standard error and exit code 2, never a traceback."""
+    try:
+        yield
+    except RulesetError as error:
+        for line in error.problems:
+            click.echo(f"ntm-assess: {line}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except NtmError as error:
+        fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
 
 
 class DefaultToAssess(click.Group):
@@ -60,7 +74,7 @@ def main():
 @click.option("--plan", "plan_path", metavar="FILE", help="Write the remediation plan draft (.xlsx, .csv or .html).")
 def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
     """Assess one commune document (`-` reads standard input)."""
-    try:
+    with exit_2_on_unusable_input():
         if commune == "-":
             document = read_document("<stdin>", text=sys.stdin.buffer.read().decode("utf-8-sig", errors="replace"))
         else:
@@ -69,12 +83,6 @@ def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
         if plan_path:
             from .plan import write_plan
             write_plan(result, plan_path, lang=lang)
-    except RulesetError as error:
-        for line in error.problems:
-            click.echo(f"ntm-assess: {line}", err=True)
-        sys.exit(EXIT_UNUSABLE)
-    except NtmError as error:
-        fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     elif fmt == "html":
@@ -135,7 +143,7 @@ def rulesets_list():
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def rulesets_show(ruleset_id, region, year, lang):
     """Print the thresholds the engine applies, with citation and confirmed/unconfirmed."""
-    try:
+    with exit_2_on_unusable_input():
         ruleset = load_ruleset(ruleset_id)
         dims = ruleset.applies_to or list(ruleset.dimension_values)
         chosen = [region] if region else dims
@@ -143,12 +151,6 @@ def rulesets_show(ruleset_id, region, year, lang):
             if index:
                 click.echo("")
             click.echo(render.ruleset_table(resolve(ruleset, dim, year or ruleset.period.to), lang), nl=False)
-    except RulesetError as error:
-        for line in error.problems:
-            click.echo(f"ntm-assess: {line}", err=True)
-        sys.exit(EXIT_UNUSABLE)
-    except NtmError as error:
-        fail(str(error))
 
 
 @main.command()
@@ -187,18 +189,13 @@ def batch(inputs, out_dir, ruleset, registered, lang, jobs, fmt):
 
     bar = tqdm(total=None, unit=" xã" if lang == "vi" else " communes", file=sys.stderr,
                disable=not sys.stderr.isatty(), dynamic_ncols=True)
-    try:
-        wanted = read_registered(registered) if registered else None
-        result = run_batch(inputs, out_dir, ruleset=ruleset, registered=wanted, jobs=jobs, lang=lang,
-                           on_total=lambda total: setattr(bar, "total", total), on_progress=bar.update)
-    except RulesetError as error:
-        for line in error.problems:
-            click.echo(f"ntm-assess: {line}", err=True)
-        sys.exit(EXIT_UNUSABLE)
-    except NtmError as error:
-        fail(str(error).splitlines()[0])
-    finally:
-        bar.close()
+    with exit_2_on_unusable_input():
+        try:
+            wanted = read_registered(registered) if registered else None
+            result = run_batch(inputs, out_dir, ruleset=ruleset, registered=wanted, jobs=jobs, lang=lang,
+                               on_total=lambda total: setattr(bar, "total", total), on_progress=bar.update)
+        finally:
+            bar.close()
     if fmt == "json":
         click.echo(result.summary.model_dump_json(indent=2))
     else:
@@ -220,13 +217,7 @@ def template(fmt, ruleset, out_path):
     """
     from .batch_template import write_template
 
-    try:
+    with exit_2_on_unusable_input():
         chosen = load_ruleset(ruleset)
         path = write_template(chosen, out_path or f"communes-{chosen.id}.{fmt}", fmt)
-    except RulesetError as error:
-        for line in error.problems:
-            click.echo(f"ntm-assess: {line}", err=True)
-        sys.exit(EXIT_UNUSABLE)
-    except NtmError as error:
-        fail(str(error))
     click.echo(str(path))
