@@ -7,7 +7,7 @@ from typing import Any, Iterable, Iterator
 from . import engine
 from .commune import parse_document
 from .errors import InputError, RulesetError
-from .loader import load_ruleset, shipped_ruleset_paths
+from .loader import load_named_by, load_ruleset, shipped_ruleset_paths
 from .regions import region_of_province
 from .resolve import ResolvedRuleset, resolve
 from .result import (Assessment, CheckResult, CommuneRef, CriterionResult, DepartmentResult, IndicatorResult, LevelResult,
@@ -141,7 +141,7 @@ def evaluate_document(document, ruleset: Ruleset) -> Assessment:
     values = {}
     for name in plan.fields:
         if name in plan.verdicts:  # the verdict of the ruleset this one requires, by the same engine
-            below = lower[plan.verdicts[name]] = evaluate_document(document, _required_ruleset(ruleset, plan.verdicts[name]))
+            below = lower[plan.verdicts[name]] = evaluate_document(document, load_named_by(ruleset, plan.verdicts[name]))
             values[name] = below.attained
         elif name == "assessment_year":
             values[name] = document.year
@@ -150,14 +150,6 @@ def evaluate_document(document, ruleset: Ruleset) -> Assessment:
     facts = {k: (len(set(v)) if k in plan.option_fields else v) for k, v in values.items()}
     findings = engine.evaluate(plan.compiled, facts)
     return build_assessment(plan, document, values, findings, dimension_source, lower)
-
-
-def _required_ruleset(ruleset: Ruleset, ruleset_id: str) -> Ruleset:
-    from pathlib import Path
-
-    from .loader import find_ruleset
-
-    return load_ruleset(find_ruleset(ruleset_id, relative_to=Path(ruleset.path).parent if ruleset.path else None))
 
 
 def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values: dict) -> IndicatorResult:
@@ -210,13 +202,14 @@ def _special_result(ip: _IndicatorPlan, check, value, ind_status: str, values: d
 
 def _levels(plan: _Plan, criteria_out: list, attained: bool, lower: dict[str, Assessment]) -> dict | None:
     """The level the ruleset is for, and each lower level it requires, as named sections."""
-    prerequisites = [(ip, result) for criterion, _, plans in plan.criteria for ip in plans
-                     for result in [_find(criteria_out, ip.indicator.id)] if ip.indicator.prerequisite]
+    results = {i.id: i for c in criteria_out for i in c.indicators}
+    prerequisites = [ip for _, _, plans in plan.criteria for ip in plans if ip.indicator.prerequisite]
     if not prerequisites:
         return None
     levels = {}
-    for ip, result in prerequisites:
+    for ip in prerequisites:
         level = ip.indicator.prerequisite
+        result = results[ip.indicator.id]
         check = ip.first[1]
         if check.verdict_of:
             below = lower[check.verdict_of]
@@ -233,16 +226,12 @@ def _levels(plan: _Plan, criteria_out: list, attained: bool, lower: dict[str, As
                 "attained": result.status == "met", "ruleset": None, "basis": basis[0], "basis_en": basis[1],
                 "criteria_met": None, "criteria_total": None, "failing_criteria": None,
                 "requirements": [result], "blocked_by": []})
-    own = [i for c in criteria_out for i in c.indicators if i.id not in {ip.indicator.id for ip, _ in prerequisites}]
+    own = [i for i in results.values() if i.id not in {ip.indicator.id for ip in prerequisites}]
     levels[plan.resolved.ruleset.level] = LevelResult.trusted({
         "attained": attained, "ruleset": plan.resolved.ruleset.id, "basis": None, "basis_en": None,
         "criteria_met": None, "criteria_total": None, "failing_criteria": None, "requirements": own,
         "blocked_by": [name for name, level in levels.items() if not level.attained]})
     return levels
-
-
-def _find(criteria_out: list, indicator_id: str) -> IndicatorResult:
-    return next(i for c in criteria_out for i in c.indicators if i.id == indicator_id)
 
 
 def build_assessment(plan: _Plan, document, values: dict, findings: list[int], dimension_source: str,

@@ -17,13 +17,13 @@ thousands), "Đạt"/"Không đạt" (or có/không, true/false, 1/0) are yes/no
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from babel.numbers import NumberFormatError, parse_decimal
 
+from .commune import json_object, read_utf8
 from .errors import InputError
 from .loader import known_fields
 from .regions import fold
@@ -61,8 +61,7 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".jsonl", ".csv", ".xlsx")
-                           and p.is_file())
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
             if not found:
                 raise InputError("the folder holds no .json, .jsonl, .csv or .xlsx file", source=str(path),
                                  fix="point at a folder of commune files, or at the files themselves")
@@ -101,42 +100,27 @@ def read_rows(paths: Iterable[str | Path]) -> Iterator[Row]:
         yield from reader(path)
 
 
-def _decode(raw: bytes, source: str) -> str | None:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-
-
 def _json_rows(path: Path) -> Iterator[Row]:
-    source = str(path)
     try:
-        text = _decode(path.read_bytes(), source)
-    except OSError as error:
-        yield Row(source, 1, error=f"cannot read the file ({error.strerror}); fix: check the path")
-        return
-    if text is None:
-        yield Row(source, 1, error="the file is not UTF-8 text; fix: save it as UTF-8")
-        return
-    yield _parse_json(text, source, 1)
+        yield Row(str(path), 1, document=json_object(read_utf8(path)))
+    except InputError as error:
+        yield Row(str(path), 1, error=error.at("").line())
 
 
 def _parse_json(text: str, source: str, row: int) -> Row:
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as error:
-        return Row(source, row, error=f"not valid JSON (column {error.colno}: {error.msg}); fix: correct the JSON syntax there")
-    if not isinstance(obj, dict):
-        return Row(source, row, error='the row is not a JSON object; fix: write {"commune": {...}, "year": ..., "data": {...}}')
-    return Row(source, row, document=obj)
+        return Row(source, row, document=json_object(text))
+    except InputError as error:
+        return Row(source, row, error=error.line())
 
 
 def _jsonl_rows(path: Path) -> Iterator[Row]:
     source = str(path)
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            text = _decode(raw, source)
-            if text is None:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
                 yield Row(source, number, error="the line is not UTF-8 text; fix: save the file as UTF-8")
                 continue
             if text.strip():

@@ -132,25 +132,36 @@ def region_of(document) -> str | None:
     return None
 
 
-def read_document(path: str | Path, text: str | None = None):
-    """Read one commune document from a file (or `-` with its text given); a BOM is fine."""
+def read_utf8(path: str | Path) -> str:
+    """A text file's contents (UTF-8, a BOM is fine); InputError naming the file otherwise."""
     source = str(path)
-    if text is None:
-        try:
-            raw = Path(path).read_bytes()
-        except OSError as error:
-            raise InputError(f"cannot read the file ({error.strerror})", source=source, fix="check the path") from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError("the file is not UTF-8 text", source=source, fix="save it as UTF-8") from None
-    text = text.lstrip("\ufeff")
     try:
-        obj = json.loads(text)
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read the file ({error.strerror})", source=source, fix="check the path") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text", source=source, fix="save it as UTF-8") from None
+
+
+def json_object(text: str, source: str = "") -> dict:
+    """One JSON object from text; InputError (naming line and column) when it is not one."""
+    try:
+        obj = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as error:
         raise InputError(f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})", source=source,
                          fix="correct the JSON syntax there") from None
-    return parse_document(obj, source)
+    if not isinstance(obj, dict):
+        raise InputError("the document is not a JSON object", source=source,
+                         fix='write {"commune": {...}, "year": ..., "data": {...}}')
+    return obj
+
+
+def read_document(path: str | Path, text: str | None = None):
+    """Read one commune document from a file (or `-` with its text given); a BOM is fine."""
+    source = str(path)
+    return parse_document(json_object(read_utf8(path) if text is None else text, source), source)
 
 
 def input_json_schema() -> dict:

@@ -247,31 +247,30 @@ def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> 
                         "add a value whose years cover it, and say which value applies")
 
 
+def load_named_by(ruleset: Ruleset, ruleset_id: str) -> Ruleset:
+    """A ruleset that another one names (the parent it extends, or one whose verdict it requires),
+    looked for beside it first, then as a shipped id."""
+    return load_ruleset(find_ruleset(ruleset_id, relative_to=Path(ruleset.path).parent if ruleset.path else None))
+
+
 def known_options() -> dict[str, list[str]]:
     """For each field of type options, the choices any shipped ruleset allows."""
-    out: dict[str, list[str]] = {}
-    for path in shipped_ruleset_paths():
-        for criterion in load_ruleset(path).criteria:
-            for indicator in criterion.indicators:
-                for check in indicator.all_checks():
-                    if check.options:
-                        merged = out.setdefault(check.field, [])
-                        merged.extend(o for o in check.options if o not in merged)
-    return out
+    return _shipped_fields()[1]
 
 
 def known_fields() -> dict[str, str]:
     """Every data field a shipped ruleset names, with its type (the input contract's field list)."""
-    return _known_fields_cached()
+    return _shipped_fields()[0]
 
 
-_fields_cache: dict[str, str] | None = None
+_fields_cache: tuple[dict[str, str], dict[str, list[str]]] | None = None
 
 
-def _known_fields_cached() -> dict[str, str]:
+def _shipped_fields() -> tuple[dict[str, str], dict[str, list[str]]]:
     global _fields_cache
     if _fields_cache is None:
         fields: dict[str, str] = {}
+        options: dict[str, list[str]] = {}
         for path in shipped_ruleset_paths():
             ruleset = load_ruleset(path)
             for criterion in ruleset.criteria:
@@ -281,5 +280,8 @@ def _known_fields_cached() -> dict[str, str]:
                             fields.setdefault(check.field, check.type)
                         if check.relative_to and check.relative_to not in DERIVED_FIELDS:
                             fields.setdefault(check.relative_to, "number" if check.type == "pct" else check.type)
-        _fields_cache = fields
+                        if check.options:
+                            merged = options.setdefault(check.field, [])
+                            merged.extend(o for o in check.options if o not in merged)
+        _fields_cache = (fields, options)
     return _fields_cache

@@ -70,8 +70,6 @@ def indicator_value(indicator: IndicatorResult, lang: str, value=None) -> str:
     value = indicator.value if value is None else value
     if value is None:
         return LABELS[lang]["no_data"]
-    if indicator.relative_to == "assessment_year" or isinstance(value, list):
-        return number(value, lang) if isinstance(value, list) else str(value)
     text = number(value, lang)
     if indicator.unit and not isinstance(value, bool):
         text += " %" if indicator.unit == "%" else f" {indicator.unit if lang == 'vi' else _unit_en(indicator)}"

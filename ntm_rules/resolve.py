@@ -150,17 +150,11 @@ def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
 
 def _citation_of(rs: Ruleset, entry: Threshold, indicator_id: str) -> str:
     """A threshold inherited from a parent cites the parent's legal document."""
+    from .loader import load_named_by
+
     chain = rs
     while chain.extends:
-        chain = _parent(chain)
+        chain = load_named_by(chain, chain.extends)
         if chain.id == entry._origin:
             return chain.citation(indicator_id)
     return rs.citation(indicator_id)
-
-
-def _parent(rs: Ruleset) -> Ruleset:
-    from pathlib import Path
-
-    from .loader import find_ruleset, load_ruleset
-
-    return load_ruleset(find_ruleset(rs.extends, relative_to=Path(rs.path).parent if rs.path else None))

@@ -17,6 +17,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict
 
+from .commune import read_utf8
 from .errors import InputError
 from .regions import fold
 from .result import Assessment
@@ -298,12 +299,7 @@ def read_registered(path: str | Path) -> list[dict]:
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise InputError(f"cannot read the file ({error.strerror})", source=source, fix="check the path") from None
-    except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text", source=source, fix="save it as UTF-8") from None
+    text = read_utf8(path)
     suffix = path.suffix.lower()
     entries: list[dict] = []
     if suffix == ".json":
