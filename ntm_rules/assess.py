@@ -6,8 +6,8 @@ from typing import Any, Iterable, Iterator
 
 from . import engine
 from .commune import parse_document
-from .errors import InputError, RulesetError
-from .loader import load_named_by, load_ruleset, shipped_ruleset_paths
+from .errors import InputError, NtmError, RulesetError, internal_error
+from .loader import load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
 from .regions import region_of_province
 from .resolve import ResolvedRuleset, resolve
 from .result import (Assessment, CheckResult, CommuneRef, CriterionResult, DepartmentResult, IndicatorResult, LevelResult,
@@ -18,8 +18,11 @@ DEFAULT_RULESET = "vn-2016-2020"
 
 
 def choose_ruleset(document, ruleset: str | os.PathLike | Ruleset | None) -> Ruleset:
-    """The caller's ruleset, else the one the document names, else the national default."""
-    return load_ruleset(ruleset if ruleset is not None else (document.ruleset or DEFAULT_RULESET))
+    """The caller's ruleset (an id, a path or a loaded set), else the one the document names
+    (by id only: a document never names a file), else the national default."""
+    if ruleset is not None:
+        return load_ruleset(ruleset)
+    return load_ruleset_id(document.ruleset or DEFAULT_RULESET)
 
 
 def dimension_of(document, ruleset: Ruleset) -> tuple[str, str]:
@@ -294,33 +297,50 @@ def build_assessment(plan: _Plan, document, values: dict, findings: list[int], d
 def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, source: str = "") -> Assessment:
     """Assess one commune document (a dict in the contract's shape, or a parsed document).
 
-    Raises InputError for an unusable document, RulesetError for an unusable ruleset and
-    EngineError if the rules engine fails; never a durable_rules exception.
+    Raises InputError for an unusable document, RulesetError for an unusable ruleset,
+    EngineError if the rules engine fails and InternalError for a bug in ntm-rules; never
+    anything that is not an NtmError.
     """
-    document = parse_document(commune, source)
     try:
+        document = parse_document(commune, source)
         try:
             chosen = choose_ruleset(document, ruleset)
-        except RulesetError as error:
+        except RulesetError:
             if ruleset is not None or not document.ruleset:
                 raise
             known = ", ".join(p.stem for p in shipped_ruleset_paths())
             raise InputError(f"no ruleset {document.ruleset!r}", field="ruleset",
-                             fix=f"use one of {known}, or a path to a ruleset file") from None
+                             fix=f"use one of {known}, or one in a folder of NTM_RULESETS_PATH") from None
         return evaluate_document(document, chosen)
     except InputError as error:
         raise error.at(source) if source and not error.source else error
+    except NtmError:
+        raise
+    except Exception as error:
+        raise internal_error(error) from error
 
 
 def assess_many(communes: Iterable[Any], ruleset: str | os.PathLike | Ruleset | None = None) -> Iterator[Assessment]:
-    """Assess communes one by one, yielding Assessments in input order."""
+    """Assess communes one by one, yielding Assessments in input order.
+
+    A bad document raises InputError whose ``index`` is its position in `communes`.
+    """
     fixed = load_ruleset(ruleset) if ruleset is not None else None
     chosen: dict[str | None, Ruleset] = {}
-    for commune in communes:
-        document = parse_document(commune)
-        use = fixed
-        if use is None:
-            use = chosen.get(document.ruleset)
+    for index, commune in enumerate(communes):
+        try:
+            document = parse_document(commune)
+            use = fixed
             if use is None:
-                use = chosen[document.ruleset] = choose_ruleset(document, None)
-        yield evaluate_document(document, use)
+                use = chosen.get(document.ruleset)
+                if use is None:
+                    use = chosen[document.ruleset] = choose_ruleset(document, None)
+            result = evaluate_document(document, use)
+        except InputError as error:
+            raise InputError(error.message, source=error.source or f"item {index}", field=error.field,
+                             fix=error.fix, index=index) from None
+        except NtmError:
+            raise
+        except Exception as error:
+            raise internal_error(error) from error
+        yield result

@@ -16,6 +16,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import signal
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,9 +24,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .assess import DEFAULT_RULESET, assess
-from .batch_input import Row, count_rows, document_of, expand, read_rows
-from .errors import InputError, NtmError, RulesetError
-from .loader import load_ruleset
+from .batch_input import InputFile, Row, document_of, expand, read_rows, scan
+from .errors import InputError, NtmError, OutputError, RulesetError, internal_error
+from .loader import is_ruleset_id, load_ruleset, load_ruleset_id
 from .result import dump_json
 from .schema import Ruleset
 from .summary import ProvincialSummary, SummaryBuilder, summary_record
@@ -33,6 +34,8 @@ from .summary import ProvincialSummary, SummaryBuilder, summary_record
 CHUNK = 250
 PARALLEL_FROM = 2_000  # rows; below this, starting workers costs more than it saves
 OUTPUT_FILES = ("assessments.jsonl", "rejected.jsonl", "summary.json", "summary.html")
+PARTIAL = ".partial"  # outputs are written as NAME.partial and renamed when the batch is complete
+INTERNAL = "internal"  # the status of a row that met a bug of ours (counted apart, exit 3)
 
 
 @dataclass
@@ -42,33 +45,52 @@ class BatchResult:
     files: dict[str, Path]
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch: how far it got; the outputs in the folder are incomplete."""
+
+    def __init__(self, done: int, total: int | None, out_dir: Path):
+        self.done, self.total, self.out_dir = done, total, out_dir
+        of = f" of {total}" if total is not None else ""
+        super().__init__(f"stopped after {done}{of} rows; the outputs in {out_dir} are incomplete "
+                         f"(run again with --overwrite)")
+
+
 def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool) -> tuple[bytes, list[tuple]]:
     """Assess rows (Row fields as tuples, cheap to send to a worker).
 
     Returns the chunk's assessments as JSON Lines bytes and, per row in order, either
-    ("ok", summary record) or ("rejected", {"source", "row", "error"}).
+    ("ok", summary record) or ("rejected" | INTERNAL, {"source", "row", "error"}).
+    Nothing a row holds stops the chunk.
     """
     ruleset = load_ruleset(ruleset_path)
     lines: list[bytes] = []
     out = []
     for fields in rows:
         row = Row(*fields)
-        document, error = document_of(row)
-        if error is None:
-            named = document.get("ruleset")
-            if not caller_chose and named not in (None, ruleset.id) and isinstance(named, str):
-                error = (f"ruleset: the row names {named!r} but this batch assesses against {ruleset.id!r}; "
-                         f"fix: assess these rows in their own batch with --ruleset {named}")
-            else:
-                try:
-                    assessment = assess(document, ruleset=ruleset)
-                except NtmError as problem:
-                    error = problem.line() if isinstance(problem, InputError) else str(problem).splitlines()[0]
+        status = "rejected"
+        try:
+            document, error = document_of(row)
+            if error is None:
+                named = document.get("ruleset")
+                if not caller_chose and named not in (None, ruleset.id) and isinstance(named, str) and is_ruleset_id(named):
+                    error = (f"ruleset: the row names {named!r} but this batch assesses against {ruleset.id!r}; "
+                             f"fix: assess these rows in their own batch with --ruleset {named}")
                 else:
-                    lines.append(dump_json(assessment))
-                    out.append(("ok", summary_record(assessment)))
+                    assessment = assess(document, ruleset=ruleset if caller_chose or named in (None, ruleset.id) else None)
+                    line = dump_json(assessment)
+                    record = summary_record(assessment)
+                    lines.append(line)
+                    out.append(("ok", record))
                     continue
-        out.append(("rejected", {"source": row.source, "row": row.row, "error": error}))
+        except InputError as problem:
+            error = problem.line()
+        except RulesetError as problem:
+            error = problem.problems[0]
+        except NtmError as problem:  # the engine or a bug of ours: the row is kept, the batch ends in exit 3
+            status, error = INTERNAL, str(problem).splitlines()[0]
+        except Exception as problem:
+            status, error = INTERNAL, str(internal_error(problem))
+        out.append((status, {"source": row.source, "row": row.row, "error": error}))
     return b"".join(line + b"\n" for line in lines), out
 
 
@@ -80,6 +102,11 @@ def _chunks(rows: Iterator[Row]) -> Iterator[list[tuple]]:
         yield chunk
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent decides, workers go on quietly
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: bool, jobs: int) -> Iterator[tuple]:
     if jobs <= 1:
         for chunk in chunks:
@@ -88,7 +115,8 @@ def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: boo
     # fork: workers start at once with the ruleset already loaded; the host they inherit is
     # idle (ours runs no background threads), and each then owns its copy.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_interrupts)
+    try:
         pending: deque = deque()
         for chunk in chunks:
             pending.append(pool.submit(_assess_chunk, chunk, ruleset_path, caller_chose))
@@ -96,9 +124,12 @@ def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: boo
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _choose_ruleset(rows: Iterator[Row], ruleset) -> tuple[Ruleset, bool, Iterator[Row]]:
+    """The caller's ruleset, else the one the first readable row names by id, else the default."""
     if ruleset is not None:
         return load_ruleset(ruleset), True, rows
     head: list[Row] = []
@@ -108,29 +139,97 @@ def _choose_ruleset(rows: Iterator[Row], ruleset) -> tuple[Ruleset, bool, Iterat
         document, _ = document_of(row)
         if document is not None:
             value = document.get("ruleset")
-            named = value if isinstance(value, str) else None
+            named = value if isinstance(value, str) and is_ruleset_id(value) else None
             break
     rows = itertools.chain(head, rows)
     if named:
         try:
-            return load_ruleset(named), False, rows
+            return load_ruleset_id(named), False, rows
         except RulesetError:
             pass  # the row itself will be rejected naming the unknown ruleset
     return load_ruleset(DEFAULT_RULESET), False, rows
 
 
+def _output_error(out: Path, error: OSError) -> OutputError:
+    reason = {28: "the disk is full", 13: "permission denied", 30: "the file system is read-only",
+              20: "a part of the path is a file, not a folder", 2: "no such folder"}.get(error.errno, error.strerror)
+    return OutputError(f"{out}: cannot write the outputs ({reason}); fix: choose a folder you can write to, "
+                       "with free space")
+
+
+def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> Path:
+    """The output folder, created if need be; an earlier run's outputs are refused unless overwrite,
+    which removes them (and only them) first."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not out.is_dir():
+            raise NotADirectoryError(20, "not a folder")
+        earlier = [out / name for name in OUTPUT_FILES + tuple(n + PARTIAL for n in OUTPUT_FILES)
+                   if (out / name).exists() or (out / name).is_symlink()]
+        if earlier and not overwrite:
+            raise OutputError(f"{out}: the folder holds the outputs of an earlier run ({earlier[0].name}); "
+                              "fix: choose another --out folder, or add --overwrite to replace them")
+        for path in earlier:
+            path.unlink()
+        probe = out / f".ntm-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise _output_error(out, error) from None
+    return out
+
+
+class _Outputs:
+    """The output files, written as NAME.partial; `finish` renames them when everything is written.
+    Rejected rows are flushed as they are found, so a killed run keeps what it had found."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.final = {name: out / name for name in OUTPUT_FILES}
+        self.partial = {name: out / (name + PARTIAL) for name in OUTPUT_FILES}
+        self.assessed = open(self.partial["assessments.jsonl"], "wb", buffering=0)
+        self.rejected = open(self.partial["rejected.jsonl"], "wb", buffering=0)
+
+    def write_chunk(self, lines: bytes, rejected: list[dict]) -> None:
+        if lines:
+            self.assessed.write(lines)
+        if rejected:
+            self.rejected.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected))
+
+    def close(self) -> None:
+        self.assessed.close()
+        self.rejected.close()
+
+    def finish(self, summary_html: str, summary_json: str) -> None:
+        """Everything written: rename the row files, then write the HTML, then summary.json last."""
+        self.close()
+        for name in ("assessments.jsonl", "rejected.jsonl"):
+            os.replace(self.partial[name], self.final[name])
+        for name, text in (("summary.html", summary_html), ("summary.json", summary_json)):
+            with open(self.partial[name], "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(self.partial[name], self.final[name])
+
+
 def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *,
               ruleset: str | os.PathLike | Ruleset | None = None, registered: list[dict] | None = None,
-              jobs: int | None = None, lang: str = "vi",
+              jobs: int | None = None, lang: str = "vi", overwrite: bool = False,
               on_total: Callable[[int | None], None] | None = None,
               on_progress: Callable[[int], None] | None = None) -> BatchResult:
     """Assess every row of the inputs and write the batch output files into out_dir.
 
-    Raises InputError when an input path cannot be used and RulesetError for an unusable
-    ruleset (before anything is written); bad rows never raise, they go to rejected.jsonl.
+    Raises InputError when an input cannot be used, RulesetError for an unusable ruleset and
+    OutputError for an output folder that cannot be written (or holds an earlier run's outputs
+    and `overwrite` is false), all before any row is assessed; bad rows never raise, they go to
+    rejected.jsonl. Ctrl-C raises BatchInterrupted (a KeyboardInterrupt) and leaves the outputs
+    as NAME.partial, never a summary that claims to be complete.
     """
     files = expand(inputs)
-    total = count_rows(files)
+    scanned = scan(files)
+    total = None if any(f.rows is None for f in scanned) else sum(f.rows for f in scanned)
     if on_total:
         on_total(total)
     chosen, caller_chose, rows = _choose_ruleset(read_rows(files), ruleset)
@@ -138,30 +237,41 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
         raise RulesetError([f"{chosen.id}: a batch needs a ruleset loaded from a file; fix: pass its id or path"])
     if jobs is None:
         jobs = min(os.cpu_count() or 1, 8) if total is None or total >= PARALLEL_FROM else 1
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"cannot create the output folder ({error.strerror})", source=str(out),
-                         fix="choose a folder you can write to") from None
-    paths = {name: out / name for name in OUTPUT_FILES}
+    out = prepare_output(out_dir, overwrite)
     builder = SummaryBuilder(chosen, registered)
-    with paths["assessments.jsonl"].open("wb") as assessed, \
-            paths["rejected.jsonl"].open("w", encoding="utf-8") as rejected:
+    internal = 0
+    try:
+        outputs = _Outputs(out)
+    except OSError as error:
+        raise _output_error(out, error) from None
+    try:
         for lines, results in _results(_chunks(rows), str(chosen.path), caller_chose, jobs):
-            assessed.write(lines)
-            for item in results:
-                if item[0] == "ok":
-                    builder.add(item[1])
+            rejected = []
+            for status, item in results:
+                if status == "ok":
+                    builder.add(item)
                 else:
-                    rejected.write(json.dumps(item[1], ensure_ascii=False))
-                    rejected.write("\n")
+                    rejected.append(item)
                     builder.reject()
+                    internal += status == INTERNAL
+            outputs.write_chunk(lines, rejected)
             if on_progress:
                 on_progress(len(results))
-    summary = builder.result()
-    paths["summary.json"].write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    from .html_report import summary_html
+        summary = builder.result(inputs=[{"path": str(f.path), "sha256": f.sha256, "bytes": f.size} for f in scanned],
+                                 internal_errors=internal)
+        if summary.rows_read != summary.assessed + summary.rejected:  # pragma: no cover - a bug if it happens
+            raise OutputError(f"{out}: {summary.rows_read} rows read but {summary.assessed} assessed and "
+                              f"{summary.rejected} rejected; the outputs are incomplete")
+        from .html_report import summary_html
 
-    paths["summary.html"].write_text(summary_html(summary, lang=lang), encoding="utf-8")
-    return BatchResult(summary=summary, out_dir=out, files=paths)
+        outputs.finish(summary_html(summary, lang=lang), summary.model_dump_json(indent=2) + "\n")
+    except KeyboardInterrupt:
+        outputs.close()
+        raise BatchInterrupted(builder.rows_read, total, out) from None
+    except OSError as error:
+        outputs.close()
+        raise _output_error(out, error) from None
+    except BaseException:
+        outputs.close()
+        raise
+    return BatchResult(summary=summary, out_dir=out, files=dict(outputs.final))

@@ -15,10 +15,12 @@ Design (see ../shared/notes/durable-rules.md):
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import threading
 
 import durable.engine
+import durable_rules_engine
 
 from .errors import EngineError
 from .resolve import ResolvedRuleset
@@ -37,11 +39,77 @@ _C_ERRORS = {
 }
 
 
+def number_text(value: float) -> str:
+    """A float as durable_rules' C parser reads it exactly.
+
+    The parser accepts an exponent only after a decimal point: Python writes 1e-05 and 1e+16,
+    which it refuses (error 204), so those become 1.0e-05 and 1.0e+16 (the same double).
+    """
+    text = repr(value)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        if "." not in mantissa:
+            text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def durable_json(obj) -> str:
+    """JSON for the rules engine: like json.dumps, with floats as `number_text` writes them."""
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    if obj is None:
+        return "null"
+    if isinstance(obj, float):
+        return number_text(obj)
+    if isinstance(obj, (int, str)):
+        return json.dumps(obj, ensure_ascii=False)
+    if isinstance(obj, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{durable_json(v)}" for k, v in obj.items()) + "}"
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(durable_json(v) for v in obj) + "]"
+    raise TypeError(f"cannot give the rules engine a {type(obj).__name__}")
+
+
+def _fact_json(fact: dict) -> str:
+    for value in fact.values():
+        if type(value) is float and value and not 1e-4 <= abs(value) < 1e16:  # repr would use an exponent
+            return durable_json(fact)
+    return json.dumps(fact, ensure_ascii=False)
+
+
+class _ExactRuleset(durable.engine.Ruleset):
+    """durable's Ruleset with numbers written so that its C parser reads every valid float
+    (durable-rules is pinned at 2.0.28, its last release: this mirrors its Ruleset.__init__)."""
+
+    def __init__(self, name, host, definition):  # noqa: super().__init__ would encode with json.dumps
+        self._actions = {}
+        self._name = name
+        self._host = host
+        for rule_name, rule in definition.items():
+            self._actions[rule_name] = durable.engine.Promise(rule.pop("run"))
+        self._handle = durable_rules_engine.create_ruleset(name, durable_json(definition))
+        self._definition = definition
+
+    def assert_fact(self, fact):
+        return self._handle_result(durable_rules_engine.assert_fact(self._handle, _fact_json(fact)), fact)
+
+
 class _SynchronousHost(durable.engine.Host):
-    """A durable_rules Host without its background dispatch threads."""
+    """A durable_rules Host without its background dispatch threads, registering `_ExactRuleset`s."""
 
     def _run(self):  # noqa: D401 - replaces the timer threads of the stock Host
         pass
+
+    def register_rulesets(self, ruleset_definitions):
+        for name, definition in ruleset_definitions.items():
+            if name in self._ruleset_directory:
+                raise EngineError(f"ruleset {name} is already registered")
+            ruleset = _ExactRuleset(name, self, definition)
+            self._ruleset_directory[name] = ruleset
+            self._ruleset_list.append(ruleset)
+        return list(ruleset_definitions)
 
 
 def describe_engine_error(error: BaseException) -> str:

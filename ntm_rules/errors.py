@@ -1,24 +1,35 @@
-"""The errors a library user can meet. Each carries lines fit to print as they are."""
+"""The errors a library user can meet. Each carries lines fit to print as they are.
+
+Unusable input, ruleset or output folder: InputError, RulesetError, OutputError (the CLI's
+exit 2). A failure of ntm-rules itself: EngineError, InternalError (exit 3): never presented
+as a verdict or as a problem with the data.
+"""
 from __future__ import annotations
+
+import re
 
 
 class NtmError(Exception):
-    """Base of every error ntm_rules raises on purpose."""
+    """Base of every error ntm_rules raises."""
 
 
 class RulesetError(NtmError):
     """A ruleset file could not be used. ``problems`` holds one line per problem."""
 
     def __init__(self, problems: list[str]):
-        self.problems = list(problems)
+        self.problems = [printable(p) for p in problems]
         super().__init__("\n".join(self.problems))
 
 
 class InputError(NtmError):
-    """A commune document could not be used: names the source, the field and the fix."""
+    """A commune document could not be used: names the source, the field and the fix.
 
-    def __init__(self, message: str, *, source: str = "", field: str = "", fix: str = ""):
-        self.source, self.field, self.message, self.fix = source, field, message, fix
+    ``index`` is the position of the document in `assess_many`'s input, when it came from there.
+    """
+
+    def __init__(self, message: str, *, source: str = "", field: str = "", fix: str = "", index: int | None = None):
+        self.source, self.field, self.message, self.fix = printable(source), printable(field), printable(message), fix
+        self.index = index
         super().__init__(self.line())
 
     def line(self) -> str:
@@ -28,8 +39,45 @@ class InputError(NtmError):
         return f"{text}; fix: {self.fix}" if self.fix else text
 
     def at(self, source: str) -> "InputError":
-        return InputError(self.message, source=source, field=self.field, fix=self.fix)
+        return InputError(self.message, source=source, field=self.field, fix=self.fix, index=self.index)
+
+
+class OutputError(NtmError):
+    """An output file or folder could not be written (missing, read-only, full)."""
 
 
 class EngineError(NtmError):
     """The rules engine failed; the message says what happened, never a bare C code."""
+
+
+class InternalError(NtmError):
+    """A bug in ntm-rules: an unexpected exception, kept as ``__cause__``. Never a verdict."""
+
+
+def internal_error(error: BaseException) -> InternalError:
+    """An unexpected exception as the one error a caller can tell from bad input: a bug of ours."""
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = f" at {frame.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.tb_lineno}" if frame else ""
+    internal = InternalError(f"internal error ({type(error).__name__}{where}): a bug in ntm-rules, "
+                             "not a problem with the data")
+    internal.__cause__ = error
+    return internal
+
+
+# C0 controls but tab and newline, DEL, C1 controls: they can drive a terminal (ESC [ ...).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, keep_newlines: bool = True) -> str:
+    """Text safe to print: control characters removed, lone surrogates written as \\udc80."""
+    if not isinstance(text, str):
+        text = str(text)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = _CONTROL.sub("", text)
+    return text if keep_newlines else text.replace("\n", " ")

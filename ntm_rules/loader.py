@@ -1,13 +1,18 @@
 """Finding, loading and checking ruleset files (``load_ruleset``) and the shipped catalogue."""
 from __future__ import annotations
 
+import math
 import os
+import re
 import threading
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from . import inherit
+from .errors import NtmError, internal_error, printable
+from .files import is_regular_file
+from .limits import MAX_TEXT, PERIOD_YEARS, THRESHOLD_COUNT_MAX, THRESHOLD_NUMBER_MAX
 from .schema import DERIVED_FIELDS, Ruleset, RulesetError, Threshold, _display, file_sha256, read_yaml, validation_problems
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -30,43 +35,87 @@ def shipped_ruleset_paths() -> list[Path]:
     return paths
 
 
-def find_ruleset(id_or_path: str | os.PathLike, relative_to: Path | None = None) -> Path:
-    candidate = Path(id_or_path)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
-        if not candidate.is_absolute() and relative_to is not None and not candidate.exists():
-            candidate = relative_to / candidate
-        if not candidate.exists():
-            raise RulesetError([f"{id_or_path}: no such ruleset file; fix: check the path"])
-        return candidate
-    name = str(id_or_path)
-    if relative_to is not None and (relative_to / f"{name}.yaml").exists():
-        return relative_to / f"{name}.yaml"
-    for directory in ruleset_dirs():
-        path = directory / f"{name}.yaml"
-        if path.exists():
-            return path
+# A ruleset id: what a document, a batch row or a ruleset's `extends:` may name (never a path).
+RULESET_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+_ID = re.compile(RULESET_ID_PATTERN)
+
+
+def is_ruleset_id(name: str) -> bool:
+    return isinstance(name, str) and len(name) <= MAX_TEXT and bool(_ID.match(name)) and ".." not in name
+
+
+def find_ruleset_id(ruleset_id: str, beside: Path | None = None) -> Path:
+    """The file of a ruleset named by id: beside `beside` first (for `extends:`), then in the
+    folders of NTM_RULESETS_PATH and the shipped ones. Only regular files count."""
+    name = ruleset_id.removesuffix(".yaml").removesuffix(".yml") if isinstance(ruleset_id, str) else ruleset_id
+    if not is_ruleset_id(name):
+        raise RulesetError([f"{printable(str(ruleset_id))[:80]}: not a ruleset id (a ruleset is named by its id, never by a "
+                            "path); fix: write the id of a shipped ruleset or of one in NTM_RULESETS_PATH"])
+    folders = ([beside] if beside is not None else []) + ruleset_dirs()
+    for directory in folders:
+        for suffix in (".yaml", ".yml"):
+            path = directory / f"{name}{suffix}"
+            if is_regular_file(path):
+                return path
     known = ", ".join(p.stem for p in shipped_ruleset_paths())
-    raise RulesetError([f"{name}: no ruleset with this id; fix: use one of {known}, or a path to a .yaml file"])
+    raise RulesetError([f"{name}: no ruleset with this id; fix: use one of {known}, or add its file to a folder "
+                        "of NTM_RULESETS_PATH"])
+
+
+def find_ruleset(id_or_path: str | os.PathLike) -> Path:
+    """A ruleset named by the caller: an id, or a path to a .yaml file (only callers may give paths)."""
+    text = os.fspath(id_or_path)
+    if isinstance(id_or_path, os.PathLike) or text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text:
+        return Path(text)
+    return find_ruleset_id(text)
 
 
 _cache: dict[tuple[str, int, int], Ruleset] = {}
 _cache_lock = threading.Lock()
+_loading = threading.local()  # the files being loaded by this thread: a ruleset may not require itself
 
 
 def load_ruleset(id_or_path: str | os.PathLike | Ruleset) -> Ruleset:
-    """Load, validate and check a ruleset by id (``vn-2016-2020``) or path. Cached per file."""
+    """Load, validate and check a ruleset by id (``vn-2016-2020``) or path. Cached per file.
+
+    Raises RulesetError for a file that cannot be used, InternalError for a bug of ours."""
+    try:
+        return _load_ruleset(id_or_path)
+    except NtmError:
+        raise
+    except Exception as error:
+        raise internal_error(error) from error
+
+
+def _load_ruleset(id_or_path: str | os.PathLike | Ruleset) -> Ruleset:
     if isinstance(id_or_path, Ruleset):
         if not id_or_path.sha256:  # built in memory: hash its content
             id_or_path._sha256 = file_sha256(id_or_path.model_dump_json().encode())
         return id_or_path
-    path = find_ruleset(id_or_path).resolve()
-    stat = path.stat()
+    path = find_ruleset(id_or_path)
+    name = _display(path)
+    try:
+        path = path.resolve()
+        stat = path.stat()
+    except OSError as error:
+        message = "no such ruleset file" if isinstance(error, FileNotFoundError) else f"cannot read it ({error.strerror})"
+        raise RulesetError([f"{name}: {message}; fix: check the path"]) from None
+    except RuntimeError:  # a symlink loop
+        raise RulesetError([f"{name}: the path loops through symbolic links; fix: check the path"]) from None
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None:
         return cached
-    ruleset = _load_path(path, chain=())
+    stack = _loading.__dict__.setdefault("stack", [])
+    if str(path) in stack:
+        names = " → ".join(_display(Path(p)) for p in stack[stack.index(str(path)):] + [str(path)])
+        raise RulesetError([f"{name}: the ruleset requires itself through {names}; fix: break the cycle"])
+    stack.append(str(path))
+    try:
+        ruleset = _load_path(path, chain=())
+    finally:
+        stack.pop()
     with _cache_lock:
         _cache[key] = ruleset
     return ruleset
@@ -80,9 +129,9 @@ def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
     parent, overridden = None, None
     if isinstance(data.get("extends"), str):
         try:
-            parent_path = find_ruleset(data["extends"], relative_to=path.parent).resolve()
+            parent_path = find_ruleset_id(data["extends"], beside=path.parent).resolve()
         except RulesetError as error:
-            raise RulesetError([f"{name}: extends: {p}" for p in error.problems])
+            raise RulesetError([f"{name}: extends: {p}" for p in error.problems]) from None
         parent = _load_path(parent_path, chain + (str(path),))
         data, overridden, problems = inherit.merge(parent, data, name)
         if problems:
@@ -99,6 +148,12 @@ def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
         problems += inherit.check_against_parent(ruleset, parent, name)
     if problems:
         raise RulesetError(problems)
+    for target in sorted({c.verdict_of for cr in ruleset.criteria for i in cr.indicators for c in i.all_checks()
+                          if c.verdict_of}):
+        try:
+            load_named_by(ruleset, target)
+        except RulesetError as error:
+            raise RulesetError([f"{name}: verdict_of {target}: {p}" for p in error.problems]) from None
     return ruleset
 
 
@@ -117,6 +172,12 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
 
     if first > last:
         problem("period", f"from {first} is after to {last}", "write the earlier year in `from`")
+    if not is_ruleset_id(rs.id):
+        problem("id", f"{printable(rs.id)[:80]!r} is not a ruleset id", "write lowercase letters, digits, '-', '.' or '_'")
+    for key, year in (("from", first), ("to", last)):
+        if not PERIOD_YEARS[0] <= year <= PERIOD_YEARS[1]:
+            problem(f"period.{key}", f"{year} is not a year of a criteria set",
+                    f"write a year from {PERIOD_YEARS[0]} to {PERIOD_YEARS[1]}")
 
     def check_source(path: str, source_key: str, verified: bool, note) -> None:
         source = rs.sources.get(source_key)
@@ -174,6 +235,13 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
                     continue
                 checks = [(ipath, indicator.all_checks()[0])]
             for kpath, check in checks:
+                for key in ("field", "relative_to"):
+                    fname = getattr(check, key)
+                    if fname is not None and not (key == "relative_to" and fname in DERIVED_FIELDS):
+                        bad = field_name_problem(fname)
+                        if bad:
+                            problem(f"{kpath}.{key}", bad, "write a lowercase name of letters, digits and _, "
+                                    "starting with a letter (e.g. clean_water_households_pct)")
                 known = field_types.setdefault(check.field, check.type)
                 if known != check.type:
                     problem(f"{kpath}.type", f"field {check.field} is {check.type} here and {known} elsewhere",
@@ -221,8 +289,12 @@ def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> 
                 problem(f"{epath}.value", f"{v!r} for a yes/no indicator", "write true")
             if check.type != "bool" and isinstance(v, bool):
                 problem(f"{epath}.value", f"{v!r} for a {check.type} indicator", "write a number")
-            if check.type == "pct" and not isinstance(v, bool) and not 0 <= v <= 100:
-                problem(f"{epath}.value", f"{v} is not a percentage", "write a number from 0 to 100")
+            if not isinstance(v, bool):
+                low, high, what = _threshold_range(check)
+                if isinstance(v, float) and not math.isfinite(v):
+                    problem(f"{epath}.value", f"{v} is not a number a threshold can be", "write the number the decision gives")
+                elif not low <= v <= high:
+                    problem(f"{epath}.value", f"{v} is out of range for {what}", f"write a number from {low:g} to {high:g}")
             if entry.years is None:
                 if len(entries) > 1:
                     problem(f"{epath}.years", "several values without years", "give each value its years: [from, to]")
@@ -247,10 +319,37 @@ def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> 
                         "add a value whose years cover it, and say which value applies")
 
 
+# Names the rules engine gives a meaning of its own in a fact (session, fact and commune ids).
+RESERVED_FIELDS = frozenset({"sid", "id", "cid", "label", "chart"}) | frozenset(DERIVED_FIELDS)
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def field_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a data field's name, or None when it can."""
+    if not _FIELD_NAME.match(name) or len(name) > 100:
+        return f"{printable(name)[:80]!r} is not a field name"
+    if name in RESERVED_FIELDS:
+        return f"{name!r} is a name the rules engine uses itself"
+    return None
+
+
+def _threshold_range(check) -> tuple[float, float, str]:
+    if check.type == "pct" and not check.relative_to:
+        return 0, 100, "a percentage"
+    if check.type in ("count", "options") and not check.relative_to:
+        return 0, THRESHOLD_COUNT_MAX, "a count"
+    return -THRESHOLD_NUMBER_MAX, THRESHOLD_NUMBER_MAX, "a number"
+
+
 def load_named_by(ruleset: Ruleset, ruleset_id: str) -> Ruleset:
     """A ruleset that another one names (the parent it extends, or one whose verdict it requires),
-    looked for beside it first, then as a shipped id."""
-    return load_ruleset(find_ruleset(ruleset_id, relative_to=Path(ruleset.path).parent if ruleset.path else None))
+    looked for beside it first, then by id."""
+    return load_ruleset(find_ruleset_id(ruleset_id, beside=Path(ruleset.path).parent if ruleset.path else None))
+
+
+def load_ruleset_id(ruleset_id: str) -> Ruleset:
+    """A ruleset named by a document or a batch row: by id only."""
+    return load_ruleset(find_ruleset_id(ruleset_id))
 
 
 def known_options() -> dict[str, list[str]]:

@@ -18,6 +18,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .errors import RulesetError
+from .files import read_limited
+from .limits import MAX_RULESET_BYTES, MAX_YAML_DEPTH
 from .regions import COMMUNE_GROUPS, REGION_IDS
 
 FieldType = Literal["bool", "pct", "count", "number", "year", "options"]
@@ -215,26 +217,57 @@ def _item_path(path: str, index: int, item) -> str:
     return f"{path}[id={item_id}]" if item_id is not None else f"{path}[{index}]"
 
 
+class _RulesetYamlLoader(yaml.SafeLoader):
+    """Safe YAML without anchors or aliases (a criteria set needs none, and nested aliases can
+    expand a few hundred bytes into billions of nodes) and with bounded nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "an alias (*name): a ruleset writes every value out",
+                                              event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, "an anchor (&name): a ruleset writes every value out",
+                                              event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} levels",
+                                                  event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def read_yaml(path: Path) -> tuple[dict, bytes]:
-    """Safe-load one ruleset file; duplicate keys and YAML syntax errors are RulesetErrors."""
+    """Safe-load one ruleset file (a regular file of at most 1 MB); duplicate keys, anchors,
+    aliases and YAML syntax errors are RulesetErrors."""
     name = _display(path)
+    raw = read_limited(path, MAX_RULESET_BYTES, lambda message, fix: RulesetError([f"{name}: {message}; fix: {fix}"]),
+                       "ruleset file")
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise RulesetError([f"{name}: cannot read the file ({error.strerror}); fix: check the path"])
-    text = raw.decode("utf-8-sig", errors="replace")
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RulesetError([f"{name}: the file is not UTF-8 text; fix: save it as UTF-8"]) from None
+    loader = _RulesetYamlLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
         problems: list[str] = []
         _check_duplicates(node, "", problems)
         if problems:
             raise RulesetError([f"{name}: {p}" for p in problems])
-        data = yaml.safe_load(text)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise RulesetError([f"{name}:{where}: not valid YAML ({problem}); fix: correct the YAML syntax there"])
+        raise RulesetError([f"{name}:{where}: not valid YAML for a ruleset ({problem}); fix: correct the YAML there"]) from None
+    except RecursionError:
+        raise RulesetError([f"{name}: nested too deeply; fix: write the ruleset's flat shape"]) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise RulesetError([f"{name}: the file is not a mapping of keys; fix: start with `id:`, `title:`, ..."])
     return data, raw

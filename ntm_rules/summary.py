@@ -9,7 +9,6 @@ communes' failing indicators and a section per district.
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -17,8 +16,9 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from .commune import read_utf8
-from .errors import InputError
+from .commune import json_value, read_utf8
+from .errors import InputError, printable
+from .limits import MAX_REGISTERED_BYTES, MAX_TEXT
 from .regions import fold
 from .result import Assessment
 from .schema import Ruleset
@@ -84,9 +84,9 @@ class FailingIndicator(_Model):
     name: str
     name_en: str
     status: str
-    value: Optional[bool | int | float] = None
+    value: Optional[bool | int | float | list[str]] = None
     operator: str
-    threshold: bool | int | float
+    threshold: Optional[bool | int | float] = None  # None: relative to a value the commune lacks
     unit: Optional[str] = None
     gap: Optional[float] = None
     verified: bool
@@ -118,7 +118,19 @@ class DistrictLine(_Model):
     under_10: list[str]
 
 
+class InputRef(_Model):
+    path: str
+    sha256: str
+    bytes: int
+
+
 class ProvincialSummary(_Model):
+    # true only in the summary.json written last, after every other output is complete
+    complete: bool = True
+    inputs: list[InputRef] = []
+    rows_read: int = 0
+    # rows that met a bug of ntm-rules (kept in rejected.jsonl; the batch exits 3)
+    internal_errors: int = 0
     ruleset: SummaryRuleset
     unconfirmed_thresholds: int
     years: list[int]
@@ -197,6 +209,10 @@ class SummaryBuilder:
     def reject(self) -> None:
         self.rejected += 1
 
+    @property
+    def rows_read(self) -> int:
+        return self.total.assessed + self.rejected
+
     def add(self, record: dict) -> None:
         self.total.add(record)
         district = record["district"] or ""
@@ -241,7 +257,7 @@ class SummaryBuilder:
                 return n
         return None
 
-    def result(self) -> ProvincialSummary:
+    def result(self, inputs: list[dict] | None = None, internal_errors: int = 0) -> ProvincialSummary:
         def order(cid: str):
             return [int(p) if p.isdigit() else p for p in cid.replace("-", ".").split(".")]
 
@@ -259,6 +275,10 @@ class SummaryBuilder:
                 failing=record["not_met"], missing=record["missing"],
                 indicators=[FailingIndicator(**i) for i in record["failing"]]))
         return ProvincialSummary(
+            complete=True,
+            inputs=[InputRef(**i) for i in inputs or []],
+            rows_read=self.rows_read,
+            internal_errors=internal_errors,
             ruleset=self.ruleset,
             unconfirmed_thresholds=self.unconfirmed,
             years=sorted(self.years),
@@ -294,40 +314,66 @@ def read_registered(path: str | Path) -> list[dict]:
 
     A .txt file has one commune name per line; a .csv file has a header with `name` (or
     `commune.name`) and optionally `district` and `code`; a .json file holds a list of names
-    or of objects with those keys. A commune is matched by code when the list gives one, else
-    by name (and district when given), ignoring case and diacritics.
+    or of objects with those keys (numbers are read as text: a code 5503 is "5503"). A commune
+    is matched by code when the list gives one, else by name (and district when given),
+    ignoring case and diacritics. The file is a regular file of at most 10 MB.
     """
     path = Path(path)
     source = str(path)
-    text = read_utf8(path)
     suffix = path.suffix.lower()
+    if suffix not in (".json", ".csv", ".txt"):
+        raise InputError(f"cannot read a registered list from {suffix or 'a file without extension'}", source=source,
+                         fix="give a .txt (one name per line), .csv or .json file")
+    text = read_utf8(path, MAX_REGISTERED_BYTES, "list of registered communes")
     entries: list[dict] = []
     if suffix == ".json":
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError(f"not valid JSON (line {error.lineno}: {error.msg})", source=source,
-                             fix="correct the JSON syntax there") from None
+        items = json_value(text, source)
         if not isinstance(items, list):
             raise InputError("the file is not a JSON list", source=source, fix='write ["Xã A", {"name": "Xã B", "district": "..."}]')
         for n, item in enumerate(items):
-            if isinstance(item, str):
+            if isinstance(item, (str, int)) and not isinstance(item, bool):
                 item = {"name": item}
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str) or set(item) - {"name", "district", "code"}:
-                raise InputError("each entry must be a name or an object with name, district, code", source=source,
-                                 field=f"[{n}]", fix='write "Xã A" or {"name": "Xã A", "district": "..."}')
-            entries.append(item)
+            entry = _registered_entry(item) if isinstance(item, dict) else None
+            if entry is None:
+                raise InputError("each entry must be a name or an object with name, district, code (text of at most "
+                                 f"{MAX_TEXT} characters)", source=source, field=f"[{n}]",
+                                 fix='write "Xã A" or {"name": "Xã A", "district": "...", "code": "..."}')
+            entries.append(entry)
     elif suffix == ".csv":
         rows = list(csv.DictReader(text.splitlines()))
         for n, row in enumerate(rows, start=2):
-            row = {k.strip().removeprefix("commune."): (v or "").strip() for k, v in row.items() if k}
-            if not row.get("name"):
-                raise InputError("the row has no commune name", source=source, field=f"row {n}",
+            row = {(k or "").strip().removeprefix("commune."): (v or "").strip() if isinstance(v, str) else ""
+                   for k, v in row.items() if k}
+            entry = _registered_entry({k: row[k] for k in ("name", "district", "code") if row.get(k)})
+            if entry is None:
+                raise InputError("the row has no commune name, or a text longer than "
+                                 f"{MAX_TEXT} characters", source=source, field=f"row {n}",
                                  fix="add a `name` column and fill it")
-            entries.append({k: row[k] for k in ("name", "district", "code") if row.get(k)})
-    elif suffix == ".txt":
-        entries = [{"name": line.strip()} for line in text.splitlines() if line.strip()]
+            entries.append(entry)
     else:
-        raise InputError(f"cannot read a registered list from {suffix or 'a file without extension'}", source=source,
-                         fix="give a .txt (one name per line), .csv or .json file")
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                entry = _registered_entry({"name": line.strip()})
+                if entry is None:
+                    raise InputError(f"the name is longer than {MAX_TEXT} characters", source=source,
+                                     field=f"line {n}", fix="write one commune name per line")
+                entries.append(entry)
     return entries
+
+
+def _registered_entry(item: dict) -> dict | None:
+    """name (required), district, code as clean text; None when the entry cannot be one."""
+    if set(item) - {"name", "district", "code"}:
+        return None
+    entry = {}
+    for key, value in item.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return None
+        text = printable(str(value), keep_newlines=False).strip()
+        if len(text) > MAX_TEXT:
+            return None
+        if text:
+            entry[key] = text
+    return entry if entry.get("name") else None

@@ -52,6 +52,11 @@ EXPECTED_DEPARTMENTS = {
 }
 
 
+def figures(summary: dict) -> dict:
+    """A summary's figures, without the input files it names (paths and hashes differ by format)."""
+    return {k: v for k, v in summary.items() if k != "inputs"}
+
+
 @pytest.fixture(scope="module")
 def fixture_batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("batch")
@@ -141,8 +146,8 @@ def _csv_as_xlsx(path, percent_column=None):
 def test_xlsx_gives_the_same_summary(tmp_path, fixture_batch):
     xlsx = _csv_as_xlsx(tmp_path / "communes.xlsx", percent_column="health_insurance_coverage_pct")
     result = run_batch([xlsx], tmp_path / "out", registered=read_registered(REGISTERED), jobs=1)
-    mine = result.summary.model_dump()
-    theirs = fixture_batch.summary.model_dump()
+    mine = figures(result.summary.model_dump())
+    theirs = figures(fixture_batch.summary.model_dump())
     assert mine == theirs
     first = json.loads((tmp_path / "out" / "assessments.jsonl").read_text("utf-8").splitlines()[0])
     insurance = [i for c in first["criteria"] for i in c["indicators"] if i["field"] == "health_insurance_coverage_pct"]
@@ -298,8 +303,8 @@ def test_batch_command(tmp_path, fixture_batch):
     assert done.returncode == 1  # two rows rejected
     assert "14,1" in done.stdout and "Xã Thần Sa" in done.stdout
     assert done.stderr == ""  # no progress bar when standard error is not a terminal
-    assert json.loads((tmp_path / "summary.json").read_text("utf-8")) == json.loads(
-        fixture_batch.summary.model_dump_json())
+    assert figures(json.loads((tmp_path / "summary.json").read_text("utf-8"))) == figures(json.loads(
+        fixture_batch.summary.model_dump_json()))
     english = run_cli("batch", BATCH, "--out", tmp_path / "en", "--lang", "en", "--format", "json")
     assert json.loads(english.stdout)["average_criteria_met"] == 14.1
     assert 'lang="en"' in (tmp_path / "en" / "summary.html").read_text("utf-8")
@@ -314,7 +319,7 @@ def test_batch_exit_zero_when_nothing_rejected(tmp_path):
     (["no-such.csv"], "no such file"),
     (["README.md"], "cannot read .md"),
     ([str(BATCH), "--ruleset", "no-such-ruleset"], "no-such-ruleset"),
-    ([str(BATCH), "--registered", "nowhere.txt"], "cannot read the file"),
+    ([str(BATCH), "--registered", "nowhere.txt"], "nowhere.txt: no such file"),
 ])
 def test_batch_unusable_input_exits_2(tmp_path, args, message):
     done = run_cli("batch", *args, "--out", tmp_path)

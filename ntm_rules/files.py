@@ -1,0 +1,88 @@
+"""Opening files named by a user or an input: regular files only, read within a size limit.
+
+A FIFO, a device or a folder is never opened for reading (a FIFO would block, /dev/zero would
+fill memory); a file larger than the limit for what it holds is refused before it is read.
+The limits are the ones `ntm-assess --help` states (see `limits.py`).
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+from .errors import NtmError
+
+
+def describe_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def open_regular(path: str | os.PathLike, error: Callable[[str, str], NtmError]) -> BinaryIO:
+    """Open a regular file for binary reading without ever blocking on a FIFO.
+
+    `error(message, fix)` builds the exception to raise (an InputError or RulesetError naming
+    the file).
+    """
+    try:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise error("no such file", "check the path") from None
+    except IsADirectoryError:
+        raise error("this is a folder, not a file", "name a file") from None
+    except OSError as problem:
+        raise error(f"cannot open the file ({problem.strerror})", "check the path and its permissions") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise error(f"this is {describe_kind(mode)}, not a regular file", "give a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_limited(path: str | os.PathLike, limit: int, error: Callable[[str, str], NtmError], what: str = "file") -> bytes:
+    """The bytes of a regular file of at most `limit` bytes."""
+    with open_regular(path, error) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise error(f"the {what} is {human_size(size)}, more than the {human_size(limit)} allowed",
+                        f"split it or remove what does not belong in a {what}")
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # the file grew while it was read
+        raise error(f"the {what} is more than the {human_size(limit)} allowed", f"split it")
+    return data
+
+
+def read_stream_limited(stream: BinaryIO, limit: int, error: Callable[[str, str], NtmError], what: str) -> bytes:
+    """At most `limit` bytes of a stream (standard input); more is an error."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise error(f"the {what} is more than the {human_size(limit)} allowed", "send one commune document")
+    return data
+
+
+def is_regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def human_size(size: int) -> str:
+    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value >= 10 or value.is_integer() else f"{value:.1f} {unit}"
+    return f"{size} bytes"

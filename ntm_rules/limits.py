@@ -1,0 +1,26 @@
+"""The limits on what ntm-rules reads: beyond them an input is refused at once, never half-read.
+
+They are far above any real commune or criteria set and low enough that a hostile file is
+refused in well under a second without using much memory. `ntm-assess --help` prints them.
+"""
+from __future__ import annotations
+
+MAX_TEXT = 200                      # characters in a name, district, province, code or ruleset id
+MAX_ROW_BYTES = 1 << 20             # one commune document, one JSON Lines line, one spreadsheet row
+MAX_INT_DIGITS = 15                 # digits of an integer in JSON
+MAX_DEPTH = 20                      # nesting of objects and lists in a JSON document
+MAX_XLSX_UNCOMPRESSED = 200 << 20   # sum of the uncompressed parts of a workbook
+MAX_RULESET_BYTES = 1 << 20         # a ruleset YAML file
+MAX_REGISTERED_BYTES = 10 << 20     # a list of registered communes
+MAX_YAML_DEPTH = 40                 # nesting in a ruleset file
+
+# value ranges (a value outside is an input error; a threshold outside is a ruleset error)
+MAX_COUNT = 10**MAX_INT_DIGITS - 1  # a count in a commune document
+MAX_NUMBER = 1e15                   # any other number in a commune document
+THRESHOLD_COUNT_MAX = 10**6
+THRESHOLD_NUMBER_MAX = 1e9
+PERIOD_YEARS = (2000, 2100)
+
+HELP = (f"Limits: names and codes at most {MAX_TEXT} characters; a document or row at most 1 MB; "
+        f"integers at most {MAX_INT_DIGITS} digits; nesting at most {MAX_DEPTH} levels; a workbook's "
+        f"uncompressed parts at most 200 MB; a ruleset file at most 1 MB. Beyond them the row (or file) is refused.")
