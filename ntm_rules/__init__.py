@@ -5,11 +5,11 @@
     >>> assessment = ntm_rules.assess(document, ruleset=ruleset)
 """
 from .assess import assess, assess_many
-from .errors import EngineError, InputError, NtmError, RulesetError
+from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError
 from .loader import load_ruleset
 from .resolve import resolve
 from .result import Assessment
 
 __all__ = ["assess", "assess_many", "load_ruleset", "resolve", "Assessment",
-           "NtmError", "InputError", "RulesetError", "EngineError"]
+           "NtmError", "InputError", "RulesetError", "OutputError", "EngineError", "InternalError"]
 __version__ = "0.1.0"

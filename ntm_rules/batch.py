@@ -16,6 +16,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -34,7 +35,10 @@ from .summary import ProvincialSummary, SummaryBuilder, summary_record
 CHUNK = 250
 PARALLEL_FROM = 2_000  # rows; below this, starting workers costs more than it saves
 OUTPUT_FILES = ("assessments.jsonl", "rejected.jsonl", "summary.json", "summary.html")
-PARTIAL = ".partial"  # outputs are written as NAME.partial and renamed when the batch is complete
+# While a batch runs, every chunk of rows becomes one whole file in DIR/partial/ (written under a
+# temporary name, then renamed); the outputs appear under their names only when complete.
+PARTIAL_DIR = "partial"
+PARTIAL = ".partial"
 INTERNAL = "internal"  # the status of a row that met a bug of ours (counted apart, exit 3)
 
 
@@ -152,7 +156,8 @@ def _choose_ruleset(rows: Iterator[Row], ruleset) -> tuple[Ruleset, bool, Iterat
 
 def _output_error(out: Path, error: OSError) -> OutputError:
     reason = {28: "the disk is full", 13: "permission denied", 30: "the file system is read-only",
-              20: "a part of the path is a file, not a folder", 2: "no such folder"}.get(error.errno, error.strerror)
+              20: "a part of the path is a file, not a folder", 17: "it is a file, not a folder",
+              2: "no such folder", 27: "a file would be larger than the system allows"}.get(error.errno, error.strerror)
     return OutputError(f"{out}: cannot write the outputs ({reason}); fix: choose a folder you can write to, "
                        "with free space")
 
@@ -167,11 +172,17 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> Path:
             raise NotADirectoryError(20, "not a folder")
         earlier = [out / name for name in OUTPUT_FILES + tuple(n + PARTIAL for n in OUTPUT_FILES)
                    if (out / name).exists() or (out / name).is_symlink()]
+        segments = out / PARTIAL_DIR
+        if segments.is_dir() and not segments.is_symlink():
+            earlier += sorted(p for p in segments.iterdir() if _is_segment(p.name))
         if earlier and not overwrite:
-            raise OutputError(f"{out}: the folder holds the outputs of an earlier run ({earlier[0].name}); "
+            shown = earlier[0].relative_to(out)
+            raise OutputError(f"{out}: the folder holds the outputs of an earlier run ({shown}); "
                               "fix: choose another --out folder, or add --overwrite to replace them")
         for path in earlier:
             path.unlink()
+        if segments.is_dir() and not segments.is_symlink() and not any(segments.iterdir()):
+            segments.rmdir()
         probe = out / f".ntm-write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
@@ -180,38 +191,56 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> Path:
     return out
 
 
+def _is_segment(name: str) -> bool:
+    stem, _, suffix = name.partition(".")
+    kind, _, number = stem.partition("-")
+    return kind in ("assessments", "rejected") and number.isdigit() and suffix in ("jsonl", "jsonl.tmp")
+
+
 class _Outputs:
-    """The output files, written as NAME.partial; `finish` renames them when everything is written.
-    Rejected rows are flushed as they are found, so a killed run keeps what it had found."""
+    """The batch's files. Each chunk's assessments and rejected rows are written at once as whole
+    files in DIR/partial/ (so a killed run leaves only whole lines); `finish` joins them into
+    assessments.jsonl and rejected.jsonl, writes the summaries, and renames everything into
+    place, summary.json last."""
 
     def __init__(self, out: Path):
         self.out = out
         self.final = {name: out / name for name in OUTPUT_FILES}
-        self.partial = {name: out / (name + PARTIAL) for name in OUTPUT_FILES}
-        self.assessed = open(self.partial["assessments.jsonl"], "wb", buffering=0)
-        self.rejected = open(self.partial["rejected.jsonl"], "wb", buffering=0)
+        self.segments = out / PARTIAL_DIR
+        self.segments.mkdir(exist_ok=True)
+        self.written: dict[str, list[Path]] = {"assessments": [], "rejected": []}
+
+    def _segment(self, kind: str, data: bytes) -> None:
+        path = self.segments / f"{kind}-{len(self.written[kind]) + 1:06d}.jsonl"
+        temporary = path.with_name(path.name + ".tmp")
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+        self.written[kind].append(path)
 
     def write_chunk(self, lines: bytes, rejected: list[dict]) -> None:
         if lines:
-            self.assessed.write(lines)
-        if rejected:
-            self.rejected.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected))
-
-    def close(self) -> None:
-        self.assessed.close()
-        self.rejected.close()
+            self._segment("assessments", lines)
+        if rejected:  # flushed as they are found: a killed run keeps every rejected row so far
+            self._segment("rejected", b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected))
 
     def finish(self, summary_html: str, summary_json: str) -> None:
-        """Everything written: rename the row files, then write the HTML, then summary.json last."""
-        self.close()
-        for name in ("assessments.jsonl", "rejected.jsonl"):
-            os.replace(self.partial[name], self.final[name])
+        partial = {name: self.out / (name + PARTIAL) for name in OUTPUT_FILES}
+        for kind in ("assessments", "rejected"):
+            with open(partial[f"{kind}.jsonl"], "wb") as target:
+                for segment in self.written[kind]:
+                    with open(segment, "rb") as source:
+                        shutil.copyfileobj(source, target, 1 << 20)
         for name, text in (("summary.html", summary_html), ("summary.json", summary_json)):
-            with open(self.partial[name], "w", encoding="utf-8") as handle:
+            with open(partial[name], "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(self.partial[name], self.final[name])
+        for name in ("assessments.jsonl", "rejected.jsonl", "summary.html", "summary.json"):
+            os.replace(partial[name], self.final[name])
+        for segment in self.written["assessments"] + self.written["rejected"]:
+            segment.unlink()
+        self.segments.rmdir()
 
 
 def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *,
@@ -224,8 +253,8 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
     Raises InputError when an input cannot be used, RulesetError for an unusable ruleset and
     OutputError for an output folder that cannot be written (or holds an earlier run's outputs
     and `overwrite` is false), all before any row is assessed; bad rows never raise, they go to
-    rejected.jsonl. Ctrl-C raises BatchInterrupted (a KeyboardInterrupt) and leaves the outputs
-    as NAME.partial, never a summary that claims to be complete.
+    rejected.jsonl. Ctrl-C raises BatchInterrupted (a KeyboardInterrupt) and leaves what was
+    done in DIR/partial/ (whole files of whole lines), never a summary that claims to be complete.
     """
     files = expand(inputs)
     scanned = scan(files)
@@ -266,12 +295,7 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
 
         outputs.finish(summary_html(summary, lang=lang), summary.model_dump_json(indent=2) + "\n")
     except KeyboardInterrupt:
-        outputs.close()
         raise BatchInterrupted(builder.rows_read, total, out) from None
     except OSError as error:
-        outputs.close()
         raise _output_error(out, error) from None
-    except BaseException:
-        outputs.close()
-        raise
     return BatchResult(summary=summary, out_dir=out, files=dict(outputs.final))

@@ -29,7 +29,7 @@ from babel.numbers import NumberFormatError, parse_decimal
 from .commune import json_object
 from .errors import InputError
 from .files import human_size, is_regular_file, open_regular
-from .limits import MAX_ROW_BYTES, MAX_XLSX_UNCOMPRESSED
+from .limits import MAX_ROW_BYTES, MAX_XLSX_SHARED_STRINGS, MAX_XLSX_UNCOMPRESSED
 from .loader import known_fields
 from .regions import fold
 
@@ -166,7 +166,9 @@ def check_workbook(path: Path) -> None:
     """A workbook's parts, uncompressed, within the limit (a few MB can unpack to gigabytes)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            total = sum(info.file_size for info in archive.infolist())
+            parts = archive.infolist()
+            total = sum(info.file_size for info in parts)
+            texts = sum(info.file_size for info in parts if info.filename.lower().endswith("sharedstrings.xml"))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise InputError("this is not an .xlsx workbook (it cannot be opened as one)", source=str(path),
                          fix="save it from Excel as .xlsx (Excel Workbook)") from None
@@ -174,6 +176,10 @@ def check_workbook(path: Path) -> None:
         raise InputError(f"the workbook unpacks to {human_size(total)}, more than the {human_size(MAX_XLSX_UNCOMPRESSED)} "
                          "allowed", source=str(path), fix="split it into several workbooks, or remove what is not "
                          "commune data (images, other sheets)")
+    if texts > MAX_XLSX_SHARED_STRINGS:
+        raise InputError(f"the workbook's table of texts unpacks to {human_size(texts)}, more than the "
+                         f"{human_size(MAX_XLSX_SHARED_STRINGS)} allowed", source=str(path),
+                         fix="split it into several workbooks, or save the communes as CSV UTF-8")
 
 
 def read_rows(paths: Iterable[str | Path]) -> Iterator[Row]:
@@ -275,7 +281,9 @@ def _csv_rows(path: Path) -> Iterator[Row]:
                 return
             except csv.Error as error:  # e.g. a cell longer than the csv module reads
                 number += 1
-                yield Row(source, number, error=f"the row cannot be read as CSV ({error}); fix: correct the row")
+                reason = (f"a cell is longer than {csv.field_size_limit():,} characters".replace(",", " ")
+                          if "field limit" in str(error) else f"the row cannot be read as CSV ({error})")
+                yield Row(source, number, error=f"{reason}; fix: correct the row (a cell holds one value)")
                 continue
             number += 1
             problem = next((lines.problems[n] for n in range(first_line, lines.number + 1) if n in lines.problems), None)

@@ -98,16 +98,17 @@ def cli(debug):
 def main(argv: list[str] | None = None) -> None:
     """The `ntm-assess` entry point: every way out is one of the documented exit codes."""
     try:
-        code = cli.main(args=argv, prog_name="ntm-assess", standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
+        # not cli.main(): it turns Ctrl-C into a bare Abort and prints an empty line
+        with cli.make_context("ntm-assess", list(sys.argv[1:] if argv is None else argv)) as context:
+            cli.invoke(context)
+        sys.exit(0)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(EXIT_UNUSABLE)
     except (KeyboardInterrupt, click.exceptions.Abort) as stop:
-        message = str(stop) if str(stop) else "interrupted"
-        say(message)
+        say(str(stop) or "interrupted")  # a batch says how far it got
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): nothing more to say, and nowhere to say it

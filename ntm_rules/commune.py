@@ -115,7 +115,14 @@ def _closest(key: str, choices) -> str:
 
 def _shown(value) -> str:
     """A value as an error message quotes it: short, one line, nothing a terminal would obey."""
-    text = repr(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, str):
+        text = repr(value[:200])
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        text = "a very long integer"
+    elif value is None or isinstance(value, (bool, int, float)):
+        text = json.dumps(value)
+    else:  # never walk a structure to show it: it may be nested thousands deep
+        text = {list: "a list", tuple: "a list", dict: "an object"}.get(type(value), type(value).__name__)
     text = printable(text, keep_newlines=False)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -286,6 +293,8 @@ def strict_json(text: str) -> Any:
 
 def json_value(text: str, source: str = "") -> Any:
     """Any strict JSON value from text; InputError naming line and column when it is not JSON."""
+    if not text.strip():
+        raise InputError("the file is empty", source=source, fix="write one commune document: {\"commune\": {...}, ...}")
     try:
         return strict_json(text.lstrip("\ufeff"))
     except json.JSONDecodeError as error:

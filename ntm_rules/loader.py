@@ -65,7 +65,8 @@ def find_ruleset_id(ruleset_id: str, beside: Path | None = None) -> Path:
 def find_ruleset(id_or_path: str | os.PathLike) -> Path:
     """A ruleset named by the caller: an id, or a path to a .yaml file (only callers may give paths)."""
     text = os.fspath(id_or_path)
-    if isinstance(id_or_path, os.PathLike) or text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text:
+    if (isinstance(id_or_path, os.PathLike) or text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text
+            or os.path.lexists(text)):
         return Path(text)
     return find_ruleset_id(text)
 
@@ -124,7 +125,8 @@ def _load_ruleset(id_or_path: str | os.PathLike | Ruleset) -> Ruleset:
 def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
     name = _display(path)
     if str(path) in chain:
-        raise RulesetError([f"{name}: extends: the ruleset extends itself through {' → '.join(chain)}; fix: break the cycle"])
+        through = " → ".join(_display(Path(p)) for p in chain)
+        raise RulesetError([f"{name}: extends: the ruleset extends itself through {through}; fix: break the cycle"])
     data, raw = read_yaml(path)
     parent, overridden = None, None
     if isinstance(data.get("extends"), str):
@@ -168,16 +170,17 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
     first, last = rs.period.from_, rs.period.to
 
     def problem(path: str, message: str, fix: str) -> None:
-        problems.append(f"{name}: {path}: {message}; fix: {fix}")
+        line = f"{name}: {path}: {message}; fix: {fix}"
+        if line not in problems:  # a value under `all` is checked once per region
+            problems.append(line)
 
     if first > last:
         problem("period", f"from {first} is after to {last}", "write the earlier year in `from`")
     if not is_ruleset_id(rs.id):
         problem("id", f"{printable(rs.id)[:80]!r} is not a ruleset id", "write lowercase letters, digits, '-', '.' or '_'")
-    for key, year in (("from", first), ("to", last)):
-        if not PERIOD_YEARS[0] <= year <= PERIOD_YEARS[1]:
-            problem(f"period.{key}", f"{year} is not a year of a criteria set",
-                    f"write a year from {PERIOD_YEARS[0]} to {PERIOD_YEARS[1]}")
+    if not (PERIOD_YEARS[0] <= first <= PERIOD_YEARS[1] and PERIOD_YEARS[0] <= last <= PERIOD_YEARS[1]):
+        problem("period", f"{first}–{last} is outside the years a criteria set can cover",
+                f"write years from {PERIOD_YEARS[0]} to {PERIOD_YEARS[1]}")
 
     def check_source(path: str, source_key: str, verified: bool, note) -> None:
         source = rs.sources.get(source_key)
@@ -294,7 +297,8 @@ def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> 
                 if isinstance(v, float) and not math.isfinite(v):
                     problem(f"{epath}.value", f"{v} is not a number a threshold can be", "write the number the decision gives")
                 elif not low <= v <= high:
-                    problem(f"{epath}.value", f"{v} is out of range for {what}", f"write a number from {low:g} to {high:g}")
+                    problem(f"{epath}.value", f"{v} is out of range for {what}",
+                            f"write a number from {_plain(low)} to {_plain(high)}")
             if entry.years is None:
                 if len(entries) > 1:
                     problem(f"{epath}.years", "several values without years", "give each value its years: [from, to]")
@@ -331,6 +335,10 @@ def field_name_problem(name: str) -> str | None:
     if name in RESERVED_FIELDS:
         return f"{name!r} is a name the rules engine uses itself"
     return None
+
+
+def _plain(number: float) -> str:
+    return f"{int(number):,}".replace(",", " ") if float(number).is_integer() else str(number)
 
 
 def _threshold_range(check) -> tuple[float, float, str]:

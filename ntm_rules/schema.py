@@ -182,10 +182,12 @@ class Ruleset(_Strict):
 
 
 def _display(path: Path) -> str:
+    """A path as messages show it: relative to the current folder when it is inside it."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def _check_duplicates(node, path: str, out: list[str]) -> None:

@@ -325,3 +325,31 @@ def test_batch_unusable_input_exits_2(tmp_path, args, message):
     done = run_cli("batch", *args, "--out", tmp_path)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_summary_shows_registered_model_communes_with_relative_and_option_thresholds(tmp_path):
+    """Registered communes whose failing values are a list of options, or a threshold relative to a
+    value the commune lacks (no threshold to show), and codes and districts given as numbers."""
+    base = json.loads((FIXTURES / "model" / "thai-nguyen-model-attains-2020.json").read_text("utf-8"))
+    no_field = json.loads(json.dumps(base))
+    no_field["commune"].update(name="Xã Không Lĩnh Vực", code="1")
+    no_field["data"]["outstanding_fields"] = []
+    no_base = json.loads(json.dumps(base))
+    no_base["commune"].update(name="Xã Không Gốc", code="2")
+    del no_base["data"]["income_at_ntm_recognition_million_vnd"]
+    path = tmp_path / "model.jsonl"
+    path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in (base, no_field, no_base)) + "\n", "utf-8")
+    registered = tmp_path / "registered.json"
+    registered.write_text(json.dumps([{"name": "Xã Không Lĩnh Vực", "code": 1}, {"name": "Xã Không Gốc", "code": 2},
+                                      "Xã Khác"], ensure_ascii=False), "utf-8")
+    done = run_cli("batch", path, "--registered", registered, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    by_name = {r["commune"]: r for r in summary["registered"]}
+    options = by_name["Xã Không Lĩnh Vực"]
+    assert options["found"] and options["attained"] is False
+    assert [(i["id"], i["value"]) for i in options["indicators"]] == [("5", [])]
+    relative = {i["id"]: i for i in by_name["Xã Không Gốc"]["indicators"]}
+    assert relative["1.3"]["status"] == "missing" and relative["1.3"]["threshold"] is None
+    assert by_name["Xã Khác"]["found"] is False
+    assert "Xã Không Lĩnh Vực" in done.stdout and "Traceback" not in done.stderr

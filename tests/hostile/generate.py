@@ -1,0 +1,149 @@
+"""The large files of the hostile corpus, written on demand (they are too big to keep in git).
+
+`python tests/hostile/generate.py DIR` writes them all; the tests call `write_all(dir)`.
+Every file here is named in cases.yaml with the exit code and message it must give.
+"""
+from __future__ import annotations
+
+import io
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+
+DOCUMENT = {"commune": {"name": "Xã Thử", "province": "Thái Nguyên"}, "year": 2020,
+            "data": {"income_per_capita_million_vnd": 45.0}}
+
+
+def _document_text(**data) -> str:
+    document = json.loads(json.dumps(DOCUMENT))
+    document["data"].update(data)
+    return json.dumps(document, ensure_ascii=False)
+
+
+def nested_100000(path: Path) -> None:
+    path.write_text("[" * 100_000 + "]" * 100_000, "utf-8")
+
+
+def integer_5000_digits(path: Path) -> None:
+    path.write_text(_document_text()[:-2] + ', "temporary_dilapidated_houses": ' + "9" * 5000 + "}}", "utf-8")
+
+
+def document_2mb(path: Path) -> None:
+    path.write_text(_document_text()[:-1] + ', "padding": "' + "x" * (2 << 20) + '"}', "utf-8")
+
+
+def csv_cell_200k(path: Path) -> None:
+    rows = ["commune.name,year,region,income_per_capita_million_vnd"]
+    rows += [f"Xã {i},2020,red_river_delta,\"45,5\"" for i in range(1, 6)]
+    rows.insert(3, "X" * 200_000 + ",2020,red_river_delta,45")
+    path.write_text("\n".join(rows) + "\n", "utf-8")
+
+
+def jsonl_line_2mb(path: Path) -> None:
+    good = _document_text()
+    path.write_text("\n".join([good, good, '{"padding": "' + "x" * (2 << 20) + '"}', good]) + "\n", "utf-8")
+
+
+def mixed_jsonl(path: Path, good: list[str]) -> dict[int, str]:
+    """Good documents with hostile lines among them; returns {line number: expected message}."""
+    hostile = {
+        3: ("[" * 100_000 + "]" * 100_000, "nested more than 20 levels"),
+        7: (_document_text()[:-2] + ', "temporary_dilapidated_houses": ' + "9" * 5000 + "}}", "an integer of 5000 digits"),
+        11: (_document_text().replace("Xã Thử", "Xã \\udc80"), "lone surrogate"),
+        13: (_document_text().replace("45.0", "NaN"), "NaN is not a number"),
+        17: (_document_text()[:-1] + ', "year": 2019}', "written twice"),
+        19: (json.dumps(dict(DOCUMENT, ruleset="/dev/zero")), "not a ruleset id"),
+        23: ('{"padding": "' + "x" * (1 << 21) + '"}', "longer than 1 MB"),
+        29: (b"X\xff\xfe not UTF-8", "not UTF-8"),
+        31: ("{not json", "not valid JSON"),
+        37: ('{"commune": {"name": "' + "X" * 300 + '"}, "year": 2020, "data": {}}', "at most 200 characters"),
+    }
+    lines: list[bytes] = []
+    good_iter = iter(good)
+    expected = {}
+    number = 0
+    while True:
+        number += 1
+        if number in hostile:
+            text, message = hostile[number]
+            lines.append(text if isinstance(text, bytes) else text.encode("utf-8"))
+            expected[number] = message
+            continue
+        line = next(good_iter, None)
+        if line is None:
+            break
+        lines.append(line.encode("utf-8"))
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return expected
+
+
+def _workbook_bytes() -> bytes:
+    book = Workbook()
+    book.active.append(["commune.name", "year", "region"])
+    book.active.append(["Xã A", 2020, "red_river_delta"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_shared_strings(path: Path, count: int) -> None:
+    source = zipfile.ZipFile(io.BytesIO(_workbook_bytes()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/'
+                                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                    b"</Relationships>")
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            out.writestr(item.filename, data)
+        out.writestr("xl/sharedStrings.xml", b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+                     b'spreadsheetml/2006/main">' + b"<si><t>aaaaaaaa</t></si>" * count + b"</sst>")
+
+
+def xlsx_bomb(path: Path) -> None:
+    """About 1 MB that unpacks to 216 MB of shared strings."""
+    _with_shared_strings(path, 9_000_000)
+
+
+def xlsx_texts_60mb(path: Path) -> None:
+    """Within the 200 MB of parts, but a table of texts beyond its 20 MB."""
+    _with_shared_strings(path, 2_500_000)
+
+
+def xlsx_far_row(path: Path) -> None:
+    """A sheet that declares XFD1048576 and has a cell in its last row: read without filling 10^6 rows."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["commune.name", "year", "region", "income_per_capita_million_vnd"])
+    sheet.append(["Xã A", 2020, "red_river_delta", 45])
+    sheet.cell(row=1_048_576, column=16_384, value="far away")
+    book.save(path)
+
+
+GENERATED = {
+    "nested-100000.json": nested_100000,
+    "integer-5000-digits.json": integer_5000_digits,
+    "document-2mb.json": document_2mb,
+    "cell-200k.csv": csv_cell_200k,
+    "line-2mb.jsonl": jsonl_line_2mb,
+    "bomb.xlsx": xlsx_bomb,
+    "texts-60mb.xlsx": xlsx_texts_60mb,
+    "far-row.xlsx": xlsx_far_row,
+}
+
+
+def write_all(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, make in GENERATED.items():
+        if not (folder / name).exists():
+            make(folder / name)
+
+
+if __name__ == "__main__":
+    write_all(Path(sys.argv[1]))

@@ -1,0 +1,94 @@
+"""Every valid number reaches the rules engine in a form it reads exactly.
+
+durable_rules' C parser refuses an exponent without a decimal point (Python writes 1e-05 and
+1e+16), so values and thresholds in any float form must still evaluate, and agree with the
+plain-Python reference evaluator over the whole valid range of each field type.
+"""
+import json
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ntm_rules
+import reference
+from conftest import REGIONS, ROOT
+from ntm_rules.engine import number_text
+from ntm_rules.limits import MAX_COUNT, MAX_NUMBER
+
+RAW = reference.load_raw("vn-2016-2020")
+RULESET = ntm_rules.load_ruleset("vn-2016-2020")
+CHECKS = [c for _, _, c in reference.all_checks(RAW)]
+TINY_EXPONENT = ROOT / "tests" / "hostile" / "rulesets" / "exponent-threshold-valid.yaml"
+
+
+def _value(check):
+    """Any valid value of the field's type, across its whole range (tiny and huge included)."""
+    kind = check["type"]
+    if kind == "bool":
+        return st.booleans()
+    if kind == "count":
+        return st.one_of(st.integers(0, 10), st.integers(0, MAX_COUNT))
+    high = 100.0 if kind == "pct" else MAX_NUMBER
+    return st.one_of(
+        st.floats(0, high, allow_nan=False, allow_infinity=False),
+        st.floats(1e-9, 1e-3),                     # written 1e-05 by Python
+        st.sampled_from([0.0, 1e-9, 1e-5, 0.00001, 9.99e-5, high]),
+        st.floats(1e15, MAX_NUMBER) if kind == "number" else st.floats(99.0, 100.0),
+    )
+
+
+@st.composite
+def documents(draw):
+    region = draw(st.sampled_from(REGIONS))
+    year = draw(st.integers(2016, 2020))
+    data = {}
+    for check in CHECKS:
+        if draw(st.integers(0, 20)) == 0:
+            continue  # some data missing
+        data[check["field"]] = draw(_value(check))
+    return {"commune": {"name": "Xã Số"}, "region": region, "year": year, "data": data}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(documents())
+def test_any_valid_value_evaluates_like_the_reference(document):
+    assessment = ntm_rules.assess(document, ruleset=RULESET)
+    expected = reference.evaluate(RAW, document["region"], document["year"], document["data"])
+    assert {i.id: i.status for i in assessment.indicators()} == expected["indicators"]
+    assert assessment.attained == expected["attained"]
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_number_text_is_the_same_double_with_a_point_before_any_exponent(value):
+    text = number_text(value)
+    assert float(text) == value and math.copysign(1, float(text)) == math.copysign(1, value)
+    if "e" in text:
+        assert "." in text.split("e")[0]
+
+
+@pytest.mark.parametrize("value, status", [(0.0000099999, "not_met"), (0.00001, "met"), (1e-5, "met"),
+                                           (0.0000100001, "met"), (1e-300, "not_met"), (0.0, "not_met")])
+def test_threshold_written_in_exponent_form_evaluates(value, status):
+    """tests/hostile/rulesets/exponent-threshold-valid.yaml: employment ≥ 1e-5 (as YAML reads `1e-5`)."""
+    ruleset = ntm_rules.load_ruleset(TINY_EXPONENT)
+    document = {"commune": {"name": "Xã"}, "region": "red_river_delta", "year": 2020,
+                "data": {"income_per_capita_million_vnd": 40, "employment_rate_pct": value}}
+    statuses = {i.id: i.status for i in ntm_rules.assess(document, ruleset=ruleset).indicators()}
+    assert statuses["2"] == status
+
+
+@pytest.mark.parametrize("text", ["1e-05", "1E-5", "0.00001", "1.0e-5"])
+def test_a_stunting_rate_of_a_hundred_thousandth_is_assessed_like_its_neighbours(text):
+    from ntm_rules.commune import json_object
+
+    base = json.loads((ROOT / "fixtures" / "tan-cuong-attains-2020.json").read_text("utf-8"))
+    written = f'"stunting_under5_pct": {json.dumps(base["data"]["stunting_under5_pct"])}'
+    document = json_object(json.dumps(base).replace(written, f'"stunting_under5_pct": {text}'))
+    assert document["data"]["stunting_under5_pct"] == 1e-5
+    neighbours = []
+    for value in (0.0, 1e-5, 2e-5):
+        document["data"]["stunting_under5_pct"] = value
+        neighbours.append(ntm_rules.assess(document).attained)
+    assert neighbours == [True, True, True]
