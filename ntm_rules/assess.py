@@ -76,7 +76,8 @@ class _Plan:
         self.option_fields = {c.field for _, c in resolved.checks if c.options}
         self.plain = not self.verdicts and not self.option_fields and "assessment_year" not in self.fields
         self.ruleset_ref = RulesetRef(id=rs.id, title=rs.title.vi, title_en=rs.title.en, sha256=rs.sha256,
-                                      unconfirmed_thresholds=resolved.unconfirmed)
+                                      unconfirmed_thresholds=resolved.unconfirmed,
+                                      note=rs.note.vi if rs.note else None, note_en=rs.note.en if rs.note else None)
         # Met indicators with the same value are the same (frozen) result: share them.
         self.met_cache: dict = {}
         self.criteria = []
@@ -97,13 +98,18 @@ class _Plan:
                 static = _in_field_order(IndicatorResult, {
                     "id": indicator.id, "name": indicator.name.vi, "name_en": indicator.name.en,
                     "field": first.field, "operator": first.operator, "threshold": first.threshold,
-                    "unit": first.unit.vi if first.unit else ("%" if first.type == "pct" else None),
-                    "source": first.citation, "source_url": first.url, "verified": indicator.verified,
+                    "unit": _unit(first, "vi"), "unit_en": _unit(first, "en"),
+                    "source": first.citation.vi, "source_en": first.citation.en, "source_url": first.url,
+                    "verified": indicator.verified,
                     "note": notes[0].vi if notes else None, "note_en": notes[0].en if notes else None,
                     "origin": first.origin, "department": indicator.department,
-                    "department_name": itext.vi, "department_name_en": itext.en, "checks": None,
+                    "department_name": itext.vi, "department_name_en": itext.en,
+                    "department_verified": indicator.department_verified, "checks": None,
                     "declared": first.declared, "relative_to": first.relative_to,
                     "factor": float(first.threshold) if first.relative_to else None,
+                    "relative_label": first.relative_label.vi if first.relative_label else None,
+                    "relative_label_en": first.relative_label.en if first.relative_label else None,
+                    "bound": first.bound if len(indicator.checks) == 1 else None,
                 })
                 plans.append(_IndicatorPlan(position, indicator, static, checks))
                 position += 1
@@ -118,6 +124,49 @@ def _plan(resolved: ResolvedRuleset) -> _Plan:
     if plan is None:
         plan = _plans[resolved.key] = _Plan(resolved)
     return plan
+
+
+def _unit(check, lang: str) -> str | None:
+    if check.unit is not None:
+        return check.unit(lang)
+    return "%" if check.type == "pct" else None
+
+
+def check_certain(check, status: str, value) -> bool:
+    """Whether a check's status holds whatever its true threshold is, given what is known.
+
+    Missing data is missing whatever the threshold; a confirmed threshold is the law as far as
+    the project knows it; an unconfirmed one with a bound on the favourable side of the status
+    (income 2016–2019 is at most the 2020 value: a "met" holds) keeps it; so does a value that
+    meets the strictest threshold possible (100 %, 0 houses, "Đạt"). A declared requirement is
+    the assessor's word: never certain.
+    """
+    if status == "missing":
+        return True
+    if check.verified:
+        return True
+    if check.declared:
+        return False
+    if status == "met" and _meets_strictest(check, value):
+        return True
+    if check.bound is not None and check.operator in (">=", "<="):
+        easier = (check.operator == ">=") == (check.bound == "at_most")  # the true threshold is easier to meet
+        return (status == "met") == easier
+    return False
+
+
+def _meets_strictest(check, value) -> bool:
+    if value is None or check.relative_to:
+        return False
+    if isinstance(check.threshold, bool):
+        return value is True
+    if check.options:
+        return len(set(value)) >= len(check.options)
+    if check.operator == ">=":
+        return check.type == "pct" and value >= 100
+    if check.operator == "<=":
+        return value <= 0
+    return False
 
 
 def _gap(operator: str, threshold, value) -> float | None:
@@ -155,13 +204,14 @@ def evaluate_document(document, ruleset: Ruleset) -> Assessment:
     return build_assessment(plan, document, values, findings, dimension_source, lower)
 
 
-def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values: dict) -> IndicatorResult:
+def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values: dict,
+                      lower: dict[str, Assessment] | None) -> IndicatorResult:
     if len(ip.checks) == 1:
         index, check = ip.first
         value = values.get(check.field)
         ind_status = status[index]
         if not ip.cacheable:
-            return _special_result(ip, check, value, ind_status, values)
+            return _special_result(ip, check, value, ind_status, values, lower)
         if ind_status == "met" and type(value) is not float:  # yes/no and whole numbers repeat; floats rarely
             key = (ip.position, type(value), value)
             cached = plan.met_cache.get(key)
@@ -169,41 +219,63 @@ def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values
                 if len(plan.met_cache) >= plan._MET_CACHE_LIMIT:
                     plan.met_cache.clear()
                 cached = plan.met_cache[key] = IndicatorResult.trusted(
-                    {**ip.static, "value": value, "status": "met", "gap": None})
+                    {**ip.static, "value": value, "status": "met", "gap": None,
+                     "certain": check_certain(check, "met", value)})
             return cached
         gap = _gap(check.operator, check.threshold, value) if ind_status == "not_met" else None
-        return IndicatorResult.trusted({**ip.static, "value": value, "status": ind_status, "gap": gap})
-    statuses = [status[i] for i, _ in ip.checks]
+        return IndicatorResult.trusted({**ip.static, "value": value, "status": ind_status, "gap": gap,
+                                        "certain": check_certain(check, ind_status, value)})
+    parts = []
+    for i, c in ip.checks:
+        part_value = values.get(c.field)
+        parts.append(CheckResult.trusted({
+            "field": c.field, "value": part_value, "operator": c.operator, "threshold": c.threshold,
+            "gap": _gap(c.operator, c.threshold, part_value) if status[i] == "not_met" else None,
+            "status": status[i], "verified": c.verified,
+            "label": c.label.vi if c.label else None, "label_en": c.label.en if c.label else None,
+            "certain": check_certain(c, status[i], part_value), "bound": c.bound}))
+    statuses = [p.status for p in parts]
     if "not_met" in statuses:
-        ind_status, decisive = "not_met", ip.checks[statuses.index("not_met")][1]
+        ind_status, decisive = "not_met", statuses.index("not_met")
+        # not met whatever the thresholds when one check certainly fails or lacks data
+        certain = any(p.certain and p.status != "met" for p in parts)
     elif "missing" in statuses:
-        ind_status, decisive = "missing", ip.checks[statuses.index("missing")][1]
+        ind_status, decisive, certain = "missing", statuses.index("missing"), True
     else:
-        ind_status, decisive = "met", ip.first[1]
-    value = values.get(decisive.field)
-    parts = [CheckResult.trusted({
-        "field": c.field, "value": values.get(c.field), "operator": c.operator, "threshold": c.threshold,
-        "gap": _gap(c.operator, c.threshold, values.get(c.field)) if status[i] == "not_met" else None,
-        "status": status[i], "verified": c.verified})
-        for i, c in ip.checks]
+        ind_status, decisive, certain = "met", 0, all(p.certain for p in parts)
+    check = ip.checks[decisive][1]
+    value = values.get(check.field)
     return IndicatorResult.trusted({
-        **ip.static, "field": decisive.field, "operator": decisive.operator, "threshold": decisive.threshold,
-        "value": value, "status": ind_status, "checks": parts,
-        "gap": _gap(decisive.operator, decisive.threshold, value) if ind_status == "not_met" else None})
+        **ip.static, "field": check.field, "operator": check.operator, "threshold": check.threshold,
+        "value": value, "status": ind_status, "checks": parts, "certain": certain,
+        "gap": _gap(check.operator, check.threshold, value) if ind_status == "not_met" else None})
 
 
-def _special_result(ip: _IndicatorPlan, check, value, ind_status: str, values: dict) -> IndicatorResult:
-    """A relative threshold (factor × another field of the commune) or a list of options."""
+def _special_result(ip: _IndicatorPlan, check, value, ind_status: str, values: dict,
+                    lower: dict[str, Assessment] | None) -> IndicatorResult:
+    """A relative threshold (factor × another field of the commune), a list of options, or the
+    verdict of the ruleset this one requires (as certain as that verdict)."""
     threshold = check.threshold
     if check.relative_to:
         base = values.get(check.relative_to)
         threshold = None if base is None else round(check.threshold * base, 6)
     compared = len(set(value)) if check.options and value is not None else value
     gap = _gap(check.operator, threshold, compared) if ind_status == "not_met" and threshold is not None else None
-    return IndicatorResult.trusted({**ip.static, "value": value, "threshold": threshold, "status": ind_status, "gap": gap})
+    if check.verdict_of and lower and check.verdict_of in lower:
+        certain = lower[check.verdict_of].certain
+    else:
+        certain = check_certain(check, ind_status, value)
+    texts = {}
+    if check.options and value is not None:
+        labels = check.option_labels or {}
+        texts = {"value_text": ", ".join(labels[o].vi if o in labels else o for o in value),
+                 "value_text_en": ", ".join(labels[o].en if o in labels else o for o in value)}
+    return IndicatorResult.trusted({**ip.static, "value": value, "threshold": threshold, "status": ind_status,
+                                    "gap": gap, "certain": certain, **texts})
 
 
-def _levels(plan: _Plan, criteria_out: list, attained: bool, lower: dict[str, Assessment]) -> dict | None:
+def _levels(plan: _Plan, criteria_out: list, attained: bool, certain: bool,
+            lower: dict[str, Assessment]) -> dict | None:
     """The level the ruleset is for, and each lower level it requires, as named sections."""
     results = {i.id: i for c in criteria_out for i in c.indicators}
     prerequisites = [ip for _, _, plans in plan.criteria for ip in plans if ip.indicator.prerequisite]
@@ -220,7 +292,7 @@ def _levels(plan: _Plan, criteria_out: list, attained: bool, lower: dict[str, As
                 "attained": below.attained, "ruleset": below.ruleset.id, "basis": None, "basis_en": None,
                 "criteria_met": below.criteria_met, "criteria_total": below.criteria_total,
                 "failing_criteria": [c for c in below.criteria if c.status != "met"],
-                "requirements": None, "blocked_by": []})
+                "requirements": None, "blocked_by": [], "certain": below.certain})
         else:
             value = result.value
             basis = (f"tự khai báo: được công nhận năm {value}", f"declared: recognised {value}") if value is not None \
@@ -228,13 +300,18 @@ def _levels(plan: _Plan, criteria_out: list, attained: bool, lower: dict[str, As
             levels[level] = LevelResult.trusted({
                 "attained": result.status == "met", "ruleset": None, "basis": basis[0], "basis_en": basis[1],
                 "criteria_met": None, "criteria_total": None, "failing_criteria": None,
-                "requirements": [result], "blocked_by": []})
+                "requirements": [result], "blocked_by": [], "certain": result.certain})
     own = [i for i in results.values() if i.id not in {ip.indicator.id for ip in prerequisites}]
     levels[plan.resolved.ruleset.level] = LevelResult.trusted({
         "attained": attained, "ruleset": plan.resolved.ruleset.id, "basis": None, "basis_en": None,
         "criteria_met": None, "criteria_total": None, "failing_criteria": None, "requirements": own,
-        "blocked_by": [name for name, level in levels.items() if not level.attained]})
+        "blocked_by": [name for name, level in levels.items() if not level.attained], "certain": certain})
     return levels
+
+
+def _failing_certain(items) -> bool:
+    """A failing status (not met or missing) that holds whatever the thresholds: one certain failure."""
+    return any(item.certain for item in items if item.status != "met")
 
 
 def build_assessment(plan: _Plan, document, values: dict, findings: list[int], dimension_source: str,
@@ -246,13 +323,13 @@ def build_assessment(plan: _Plan, document, values: dict, findings: list[int], d
         if code >= 0:
             status[code >> 1] = "missing" if code & 1 else "not_met"
     criteria_out = []
-    departments: dict[str, dict] = {}
+    departments: dict[tuple, dict] = {}
     criteria_met = 0
     for criterion, cstatic, indicator_plans in plan.criteria:
         indicators_out = []
         criterion_status = "met"
         for ip in indicator_plans:
-            result = _indicator_result(plan, ip, status, values)
+            result = _indicator_result(plan, ip, status, values, lower)
             indicators_out.append(result)
             ind_status = result.status
             if ind_status != "met":
@@ -260,23 +337,23 @@ def build_assessment(plan: _Plan, document, values: dict, findings: list[int], d
                     criterion_status = "not_met"
                 elif criterion_status == "met":
                     criterion_status = "missing"
-                dept_id = ip.indicator.department
-                dept = departments.get(dept_id)
-                if dept is None:
-                    dept = departments[dept_id] = {
-                        "id": dept_id, "name": result.department_name, "name_en": result.department_name_en,
-                        "criteria": [], "not_met": [], "missing": []}
-                if criterion.id not in dept["criteria"]:
-                    dept["criteria"].append(criterion.id)
-                dept[ind_status].append(ip.indicator.id)
+                below = ip.first[1].verdict_of
+                if below and lower and below in lower and ind_status == "not_met":
+                    # a prerequisite level that fails: what its own departments must act on
+                    for d in lower[below].departments:
+                        departments.setdefault(("standard", d.id), {**d.__dict__, "level": d.level or "standard"})
+                    continue
+                _add_department(departments, criterion.id, ip.indicator.id, result, ind_status)
         if criterion_status == "met":
             criteria_met += 1
+            certain = all(i.certain for i in indicators_out)
+        else:
+            certain = _failing_certain(indicators_out)
         criteria_out.append(CriterionResult.trusted({**cstatic, "status": criterion_status,
-                                                     "indicators": indicators_out}))
+                                                     "indicators": indicators_out, "certain": certain}))
+    attained = criteria_met == len(criteria_out)
+    certain = all(c.certain for c in criteria_out) if attained else _failing_certain(criteria_out)
     info = document.commune
-    notes = []
-    if dimension_source == "province":
-        notes.append(f"region {resolved.dimension} derived from province {info.province}")
     by_region = rs.varies_by == "region"
     return Assessment.trusted({
         "ruleset": plan.ruleset_ref,
@@ -286,12 +363,28 @@ def build_assessment(plan: _Plan, document, values: dict, findings: list[int], d
         "region_source": dimension_source if by_region else "none",
         "commune_group": None if by_region else int(resolved.dimension),
         "year": resolved.year,
-        "attained": criteria_met == len(criteria_out),
+        "attained": attained,
         "criteria_met": criteria_met, "criteria_total": len(criteria_out),
-        "criteria": criteria_out, "departments": [DepartmentResult.trusted(d) for d in departments.values()],
-        "notes": notes,
-        "levels": None if lower is None else _levels(plan, criteria_out, criteria_met == len(criteria_out), lower),
+        "criteria": criteria_out,
+        "departments": [d if isinstance(d, DepartmentResult) else DepartmentResult.trusted(d) for d in departments.values()],
+        "notes": [],
+        "levels": None if lower is None else _levels(plan, criteria_out, attained, certain, lower),
+        "certain": certain,
     })
+
+
+def _add_department(departments: dict, criterion_id: str, indicator_id: str, result: IndicatorResult,
+                    status: str) -> None:
+    key = (None, result.department)
+    dept = departments.get(key)
+    if dept is None:
+        dept = departments[key] = {
+            "id": result.department, "name": result.department_name, "name_en": result.department_name_en,
+            "criteria": [], "not_met": [], "missing": [], "verified": True, "level": None}
+    if criterion_id not in dept["criteria"]:
+        dept["criteria"].append(criterion_id)
+    dept[status].append(indicator_id)
+    dept["verified"] = dept["verified"] and result.department_verified
 
 
 def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, source: str = "") -> Assessment:

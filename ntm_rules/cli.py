@@ -153,9 +153,10 @@ def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
             output = result.model_dump_json(indent=2) + "\n"
         elif fmt == "html":
             from .html_report import assessment_html
-            output = assessment_html(result, lang=lang)
+            output = assessment_html(result, lang=lang, source=None if commune == "-" else commune)
         else:
-            output = printable(render.text_report(result, lang=lang, by_department=by_department))
+            output = printable(render.text_report(result, lang=lang, by_department=by_department,
+                                                  source=None if commune == "-" else commune))
     click.echo(output, nl=False)
     sys.exit(EXIT_ATTAINED if result.attained else EXIT_NOT_ATTAINED)
 

@@ -15,7 +15,7 @@ import copy
 from .schema import Ruleset
 
 _CHILD_TOP = {"id", "extends", "title", "legal_source", "period", "sources", "departments",
-              "groups", "criteria", "add_criteria", "note", "applies_to", "level"}
+              "groups", "criteria", "add_criteria", "note", "applies_to", "level", "fields"}
 _CRITERION_KEYS = {"name", "department", "indicators", "add_indicators"}
 _INDICATOR_KEYS = {"name", "department", "thresholds", "checks", "verdict_of"}
 
@@ -40,7 +40,7 @@ def merge(parent: Ruleset, child: dict, name: str) -> tuple[dict, dict, list[str
         if key in child:
             data[key] = child[key]
     data["extends"] = child.get("extends")
-    for key in ("sources", "departments", "groups"):
+    for key in ("sources", "departments", "groups", "fields"):
         if isinstance(child.get(key), dict):
             data[key] = {**data.get(key, {}), **child[key]}
 

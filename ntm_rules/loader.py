@@ -203,6 +203,10 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
                     f"use one of {', '.join(rs.departments)} or add it under `departments`")
         check_source(f"{path}.department", assignment.source, assignment.verified, assignment.note)
 
+    for fname in rs.fields:
+        bad = field_name_problem(fname)
+        if bad:
+            problem(f"fields.{printable(fname)[:60]}", bad, "write the field's name as the indicators use it")
     field_types: dict[str, str] = {}
     criterion_ids: set[str] = set()
     indicator_ids: set[str] = set()
@@ -287,6 +291,9 @@ def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> 
         for index, entry in enumerate(entries):
             epath = dpath if len(entries) == 1 else f"{dpath}[{index}]"
             check_source(epath, entry.source, entry.verified, entry.note)
+            if entry.bound is not None and (entry.verified or check.operator == "==" or check.type == "bool"):
+                problem(f"{epath}.bound", "a bound says what is known of an unconfirmed value compared with >= or <=",
+                        "remove it, or set verified: false on a >= or <= threshold")
             v = entry.value
             if check.type == "bool" and not isinstance(v, bool):
                 problem(f"{epath}.value", f"{v!r} for a yes/no indicator", "write true")

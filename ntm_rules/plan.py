@@ -1,112 +1,193 @@
-"""The commune's remediation plan draft: one row per unmet or missing indicator.
+"""The commune's remediation plan: one row per unmet or missing indicator, ready to send.
 
-Each row carries what the assessment knows (criterion, indicator, current value, threshold,
-gap, citation, accountable department, whether the threshold is confirmed), followed by the
-columns the commune fills in with the department in charge (solution, steps and timeline,
-person in charge, deadline). Written as .xlsx (openpyxl), .csv (UTF-8 with BOM, for Excel) or
-.html (a printable page, jinja2).
+Each row carries what the assessment knows (criterion, indicator, current value, threshold and
+gap as numbers with their unit, the legal basis, whether the threshold is confirmed, whether the
+finding is certain, the lead department), followed by the columns the commune fills in with the
+department (solution, steps and timeline, person in charge, deadline). Written as .xlsx
+(openpyxl: A4 landscape, fit to width, header repeated on every page), .csv (UTF-8 with BOM,
+for Excel) or .html (a printable page). A commune that attains gets one line saying there is
+nothing to remedy. No text cell can become a formula: one that starts with = + - @ (or a tab
+or carriage return) is written as text, in XLSX and CSV alike.
 """
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
-from .errors import InputError
-from .render import LABELS, number, requirement
+from .errors import OutputError
 from .result import Assessment
+from .words import LABELS, basis_text, department_text, number, pick, requirement
 
 COLUMNS = {
-    "vi": ["STT", "Tiêu chí", "Chỉ tiêu", "Tình trạng", "Hiện trạng", "Yêu cầu", "Còn thiếu", "Căn cứ",
-           "Ngưỡng đã xác nhận", "Sở, ngành chủ trì",
+    "vi": ["STT", "Tiêu chí", "Chỉ tiêu", "Tình trạng", "Hiện trạng", "Ngưỡng", "Yêu cầu", "Còn thiếu / vượt",
+           "Đơn vị tính", "Căn cứ", "Ngưỡng đã xác nhận", "Kết luận chắc chắn", "Sở, ngành chủ trì",
            "Giải pháp", "Các bước và tiến độ", "Người phụ trách", "Thời hạn hoàn thành"],
-    "en": ["No.", "Criterion", "Indicator", "Status", "Current value", "Required", "Gap", "Legal basis",
-           "Threshold confirmed", "Lead department",
+    "en": ["No.", "Criterion", "Indicator", "Status", "Current value", "Threshold", "Required", "Short by / over by",
+           "Unit", "Legal basis", "Threshold confirmed", "Finding certain", "Lead department",
            "Solution", "Steps and timeline", "Person in charge", "Deadline"],
 }
 FILL_IN = 4  # the last columns are left empty for the commune
+NUMBER_COLUMNS = (4, 5, 7)  # current value, threshold, gap: numbers, never text
+NOTHING_TO_DO = {"vi": "Không có tiêu chí cần khắc phục: xã đạt tất cả các tiêu chí của bộ tiêu chí.",
+                 "en": "No criterion to remedy: the commune meets every criterion of the set."}
+YES_NO = {"vi": ("Có", "Không"), "en": ("Yes", "No")}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def plan_rows(assessment: Assessment, lang: str = "vi") -> list[list]:
+    """The plan's rows: numbers stay numbers (None when there is none), texts in the reader's language."""
+    from .render import _failing_indicators
+
     L = LABELS[lang]
+    yes, no = YES_NO[lang]
+    criteria = {i.id: c for c in _all_criteria(assessment) for i in c.indicators}
     rows = []
-    for criterion in assessment.criteria:
-        for indicator in criterion.indicators:
-            if indicator.status == "met":
-                continue
-            status = L["not_met_short"] if indicator.status == "not_met" else L["missing_short"]
-            value = L["no_data"] if indicator.value is None else number(indicator.value, lang)
-            rows.append([
-                len(rows) + 1,
-                f"{criterion.id}. {criterion.name_en if lang == 'en' else criterion.name}",
-                f"{indicator.id}. {indicator.name_en if lang == 'en' else indicator.name}",
-                status, value, requirement(indicator, lang),
-                "" if indicator.gap is None else number(indicator.gap, lang),
-                indicator.source + (f" ({indicator.source_url})" if indicator.source_url else ""),
-                L["confirmed"] if indicator.verified else L["unconfirmed"],
-                indicator.department_name_en if lang == "en" else indicator.department_name,
-            ] + [""] * FILL_IN)
+    for indicator in _failing_indicators(assessment):
+        criterion = criteria.get(indicator.id)
+        status = L["not_met_short"] if indicator.status == "not_met" else L["missing_short"]
+        value = indicator.value
+        shown_value = pick(indicator, "value_text", lang) if isinstance(value, list) else (
+            (L["yes"] if value else L["no"]) if isinstance(value, bool) else value)
+        threshold = indicator.threshold if not isinstance(indicator.threshold, bool) else None
+        gap = indicator.gap  # a shortfall below a floor or an excess over a ceiling, as the requirement says
+        rows.append([
+            len(rows) + 1,
+            f"{criterion.id}. {pick(criterion, 'name', lang)}" if criterion else "",
+            f"{indicator.id}. {pick(indicator, 'name', lang)}",
+            status,
+            shown_value,
+            threshold,
+            requirement(indicator, lang),
+            gap,
+            pick(indicator, "unit", lang) or "",
+            basis_text(indicator, lang),
+            yes if indicator.verified else no,
+            yes if indicator.certain else no,
+            department_text(pick(indicator, "department_name", lang), indicator.department_verified, lang),
+        ] + [""] * FILL_IN)
     return rows
+
+
+def _all_criteria(a: Assessment):
+    yield from a.criteria
+    for level in (a.levels or {}).values():
+        yield from level.failing_criteria or []
+
+
+def safe_text(value):
+    """A text cell as text: one a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv", ".html"):
-        raise InputError(f"cannot write a plan as {suffix or 'a file without extension'}", source=str(path),
-                         fix="name the plan file .xlsx, .csv or .html")
+        raise OutputError(f"{path}: cannot write a plan as {suffix or 'a file without extension'}; "
+                          "fix: name the plan file .xlsx, .csv or .html")
     rows = plan_rows(assessment, lang)
     header = COLUMNS[lang]
     try:
         if suffix == ".csv":
             with path.open("w", newline="", encoding="utf-8-sig") as handle:
                 writer = csv.writer(handle)
+                for line in _title_lines(assessment, lang):
+                    writer.writerow([safe_text(line)])
                 writer.writerow(header)
-                writer.writerows(rows)
+                writer.writerows([[safe_text(cell) if cell is not None else "" for cell in row] for row in rows])
+                if not rows:
+                    writer.writerow([NOTHING_TO_DO[lang]])
         elif suffix == ".xlsx":
             _write_xlsx(assessment, path, header, rows, lang)
         else:
             path.write_text(_html(assessment, header, rows, lang), encoding="utf-8")
     except OSError as error:
-        raise InputError(f"cannot write the plan ({error.strerror})", source=str(path), fix="check the folder exists and is writable") from None
+        raise OutputError(f"{path}: cannot write the plan ({error.strerror}); fix: check the folder exists and "
+                          "is writable") from None
     return path
 
 
-def _title(assessment: Assessment, lang: str) -> str:
+def _title_lines(assessment: Assessment, lang: str) -> list[str]:
+    a = assessment
+    place = ", ".join(p for p in (a.commune.name, a.commune.district, a.commune.province) if p)
     if lang == "en":
-        return f"Plan to meet the unmet criteria — {assessment.commune.name}, {assessment.year}"
-    return f"Kế hoạch hoàn thành các tiêu chí chưa đạt — {assessment.commune.name}, năm {assessment.year}"
+        title = f"Plan to meet the unmet criteria — {place}, {a.year}"
+        ruleset = f"Criteria set: {pick(a.ruleset, 'title', lang)} ({a.ruleset.id}); criteria met {a.criteria_met}/{a.criteria_total}; drawn up {date.today().isoformat()}"
+    else:
+        title = f"Kế hoạch hoàn thành các tiêu chí chưa đạt — {place}, năm {a.year}"
+        ruleset = (f"Bộ tiêu chí: {pick(a.ruleset, 'title', lang)} ({a.ruleset.id}); đạt {a.criteria_met}/{a.criteria_total} "
+                   f"tiêu chí; lập ngày {date.today().strftime('%d/%m/%Y')}")
+    return [title, ruleset]
 
 
 def _write_xlsx(assessment, path, header, rows, lang) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.page import PageMargins
 
     book = Workbook()
     sheet = book.active
     sheet.title = "Ke hoach" if lang == "vi" else "Plan"
-    sheet.append([_title(assessment, lang)])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([f"{assessment.ruleset.title_en if lang == 'en' else assessment.ruleset.title} "
-                  f"({assessment.ruleset.id}) — {assessment.criteria_met}/{assessment.criteria_total}"])
-    sheet.append(header)
+    title, ruleset = _title_lines(assessment, lang)
+    _put_text(sheet, 1, 1, title).font = Font(bold=True, size=13)
+    _put_text(sheet, 2, 1, ruleset)
+    wrap = Alignment(wrap_text=True, vertical="top")
     fill = PatternFill("solid", fgColor="FFF2CC")
-    for cell in sheet[3]:
+    for column, text in enumerate(header, start=1):
+        cell = _put_text(sheet, 3, column, text)
         cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for index in range(len(header) - FILL_IN, len(header)):
-        sheet.cell(row=3, column=index + 1).fill = fill
-    for row in rows:
-        sheet.append(row)
-    widths = [5, 24, 40, 12, 12, 14, 10, 40, 12, 28, 30, 30, 18, 14]
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
+        cell.alignment = wrap
+        if column > len(header) - FILL_IN:
+            cell.fill = fill
+    for r, row in enumerate(rows, start=4):
+        for c, value in enumerate(row, start=1):
+            if c - 1 in NUMBER_COLUMNS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                cell = sheet.cell(row=r, column=c, value=value)
+                cell.number_format = "0.0##" if isinstance(value, float) and not value.is_integer() else "0"
+            elif c == 1:
+                cell = sheet.cell(row=r, column=c, value=value)
+            else:
+                cell = _put_text(sheet, r, c, "" if value is None else str(value))
+            cell.alignment = wrap
+    if not rows:
+        _put_text(sheet, 4, 1, NOTHING_TO_DO[lang]).font = Font(bold=True)
+        sheet.merge_cells(start_row=4, start_column=1, end_row=4, end_column=len(header))
+    widths = [5, 20, 34, 10, 11, 9, 16, 9, 12, 34, 10, 10, 24, 26, 26, 16, 12]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A4"
+    sheet.print_title_rows = "3:3"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     book.save(path)
+
+
+def _put_text(sheet, row: int, column: int, text: str):
+    """A text cell that stays text (openpyxl would read "=..." as a formula)."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = text
+    if isinstance(text, str):
+        cell.data_type = "s"
+        if text.startswith(FORMULA_START):
+            cell.quotePrefix = True
+    return cell
 
 
 def _html(assessment, header, rows, lang) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("ntm_rules", "templates"), autoescape=select_autoescape(["html"]))
+    title, ruleset = _title_lines(assessment, lang)
+    shown = [["" if cell is None else (number(cell, lang) if isinstance(cell, float) else cell) for cell in row]
+             for row in rows]
     return env.get_template("plan.html").render(
-        lang=lang, title=_title(assessment, lang), assessment=assessment, header=header, rows=rows, fill_in=FILL_IN)
+        lang=lang, title=title, subtitle=ruleset, header=header, rows=shown, fill_in=FILL_IN,
+        nothing=NOTHING_TO_DO[lang])

@@ -1,136 +1,45 @@
-"""Renderers: an Assessment (or a resolved ruleset) as text, Vietnamese by default or English."""
+"""The text renderers: an Assessment, a resolved ruleset, a provincial summary, in Vietnamese by
+default or English. The words come from `words.py`, shared with the HTML page and the plan."""
 from __future__ import annotations
 
-from babel.numbers import format_decimal
+from collections import OrderedDict
 
 from .regions import region_name
-from .result import Assessment, IndicatorResult
 from .resolve import ResolvedRuleset
+from .result import Assessment, IndicatorResult
+from .words import (LABELS, OPERATORS, basis_text, certainty_text, department_text, flag, gap_text, indicator_department,
+                    level_name, number, one_decimal, pick, requirement, value_text, verdict_text, with_unit)
 
-LABELS = {
-    "vi": {
-        "year": "năm", "ruleset": "Bộ tiêu chí", "attained": "ĐẠT chuẩn nông thôn mới",
-        "not_attained": "CHƯA ĐẠT chuẩn nông thôn mới", "criteria": "tiêu chí",
-        "result": "Kết quả", "failing": "Tiêu chí không đạt", "missing": "Thiếu dữ liệu (chưa đánh giá được)",
-        "met_list": "Tiêu chí đạt", "required": "yêu cầu", "gap": "còn thiếu", "over": "vượt",
-        "basis": "Căn cứ", "unconfirmed": "[chưa xác nhận]", "no_data": "không có số liệu",
-        "unconfirmed_count": "Ngưỡng chưa được xác nhận trong văn bản pháp luật đã áp dụng",
-        "unconfirmed_met": "Tiêu chí đạt dựa trên ngưỡng chưa xác nhận",
-        "departments": "Sở, ngành chịu trách nhiệm", "not_met_short": "không đạt", "missing_short": "thiếu dữ liệu",
-        "yes": "Đạt", "no": "Không đạt", "region": "vùng", "group": "nhóm xã", "none": "không có",
-        "warning": "Lưu ý: ngưỡng đánh dấu [chưa xác nhận] chưa được đối chiếu với văn bản gốc; "
-                   "không coi kết quả dựa trên chúng là kết luận pháp lý.",
-        "region_from_province": "vùng suy ra từ tỉnh", "department": "Đơn vị", "assignment_unconfirmed": "phân công chưa xác nhận",
-        "threshold": "Ngưỡng", "indicator": "Chỉ tiêu", "confirmed": "đã xác nhận",
-        "declared": "[tự khai báo, công cụ không kiểm tra]", "assessment_year": "năm đánh giá",
-        "level": "Cấp", "level_standard": "Chuẩn nông thôn mới", "level_advanced": "Nông thôn mới nâng cao",
-        "level_model": "Xã nông thôn mới kiểu mẫu", "requires_first": "cần đạt {level} trước",
-        "attained_short": "ĐẠT", "not_attained_short": "CHƯA ĐẠT", "declared_list": "Yêu cầu do người đánh giá tự khai báo",
-        "attained_level": "ĐẠT {level}", "not_attained_level": "CHƯA ĐẠT {level}",
-    },
-    "en": {
-        "year": "year", "ruleset": "Criteria set", "attained": "ATTAINS the new rural standard",
-        "not_attained": "DOES NOT YET ATTAIN the new rural standard", "criteria": "criteria",
-        "result": "Result", "failing": "Criteria not met", "missing": "Missing data (could not be assessed)",
-        "met_list": "Criteria met", "required": "required", "gap": "short by", "over": "over by",
-        "basis": "Basis", "unconfirmed": "[unconfirmed]", "no_data": "no data",
-        "unconfirmed_count": "Thresholds applied that are not confirmed in a legal text",
-        "unconfirmed_met": "Criteria met on unconfirmed thresholds",
-        "departments": "Accountable departments", "not_met_short": "not met", "missing_short": "missing data",
-        "yes": "Met", "no": "Not met", "region": "region", "group": "commune group", "none": "none",
-        "warning": "Note: thresholds marked [unconfirmed] have not been checked against the legal text; "
-                   "a verdict resting on them is not a legal finding.",
-        "region_from_province": "region derived from the province", "department": "Department",
-        "assignment_unconfirmed": "assignment unconfirmed",
-        "threshold": "Threshold", "indicator": "Indicator", "confirmed": "confirmed",
-        "declared": "[declared by the assessor, not checked by the tool]", "assessment_year": "the assessment year",
-        "level": "Level", "level_standard": "the new rural standard", "level_advanced": "the advanced new rural standard",
-        "level_model": "model new rural commune", "requires_first": "requires {level} first",
-        "attained_short": "ATTAINED", "not_attained_short": "NOT ATTAINED", "declared_list": "Requirements declared by the assessor",
-        "attained_level": "ATTAINS {level}", "not_attained_level": "DOES NOT YET ATTAIN {level}",
-    },
-}
+__all__ = ["LABELS", "number", "one_decimal", "requirement", "text_report", "summary_text", "ruleset_table",
+           "header_lines", "level_name", "LEVEL_ORDER"]
+
+LEVEL_ORDER = ("standard", "advanced", "model")
+MARKS = {"not_met": "✗", "missing": "?", "met": "✓"}
 
 
-def number(value, lang: str = "vi") -> str:
-    """A number in the reader's convention: "16,1" in Vietnamese, "16.1" in English."""
-    if isinstance(value, bool):
-        return LABELS[lang]["yes"] if value else LABELS[lang]["no"]
-    if isinstance(value, list):
-        return ", ".join(value) if value else LABELS[lang]["none"]
-    return format_decimal(value, locale="vi_VN" if lang == "vi" else "en_US", group_separator=False)
-
-
-def one_decimal(value, lang: str = "vi") -> str:
-    """An average as reports print it: always one decimal ("16,0", "14,1")."""
-    return format_decimal(value, format="0.0", locale="vi_VN" if lang == "vi" else "en_US")
-
-
-def indicator_value(indicator: IndicatorResult, lang: str, value=None) -> str:
-    value = indicator.value if value is None else value
-    if value is None:
-        return LABELS[lang]["no_data"]
-    text = number(value, lang)
-    if indicator.unit and not isinstance(value, bool):
-        text += " %" if indicator.unit == "%" else f" {indicator.unit if lang == 'vi' else _unit_en(indicator)}"
-    return text
-
-
-def _unit_en(indicator: IndicatorResult) -> str:
-    return "million VND/person/year" if indicator.unit == "triệu đồng/người/năm" else indicator.unit
-
-
-def requirement(indicator: IndicatorResult, lang: str) -> str:
-    if isinstance(indicator.threshold, bool):
-        return LABELS[lang]["yes"]
-    op = {">=": "≥", "<=": "≤", "==": "="}[indicator.operator]
-    unit = "" if not indicator.unit else (" %" if indicator.unit == "%" else f" {indicator.unit if lang == 'vi' else _unit_en(indicator)}")
-    if indicator.relative_to:
-        base = relative_label(indicator.relative_to, lang)
-        formula = base if indicator.factor == 1 else f"{number(indicator.factor, lang)} × {base}"
-        if indicator.threshold is None:
-            return f"{op} {formula}"
-        return f"{op} {number(indicator.threshold, lang)}{unit} (= {formula})"
-    return f"{op} {number(indicator.threshold, lang)}{unit}"
-
-
-def relative_label(field: str, lang: str) -> str:
-    return LABELS[lang]["assessment_year"] if field == "assessment_year" else field
-
-
-def _name(obj, lang: str) -> str:
-    return obj.name_en if lang == "en" else obj.name
-
-
-def _dept(obj, lang: str) -> str:
-    return obj.department_name_en if lang == "en" else obj.department_name
-
-
-def indicator_lines(indicator: IndicatorResult, lang: str, indent: str = "    ") -> list[str]:
+def indicator_lines(indicator: IndicatorResult, lang: str, indent: str = "    ", department: bool = True) -> list[str]:
+    """A failing or missing indicator: what it is, what was found, what is required, by how much it
+    misses, who leads, and on what basis."""
     L = LABELS[lang]
-    flag = f" {L['unconfirmed']}" if not indicator.verified else ""
-    if indicator.status == "missing":
-        head = f"{indicator.id} {_name(indicator, lang)}: {L['no_data']} ({indicator.field}); {L['required']} {requirement(indicator, lang)}{flag}"
-    else:
-        head = f"{indicator.id} {_name(indicator, lang)}: {indicator_value(indicator, lang)}; {L['required']} {requirement(indicator, lang)}"
-        if indicator.gap is not None:
-            head += f"; {L['gap']} {number(indicator.gap, lang)}"
-        head += flag
-    if indicator.declared:
-        head += f" {L['declared']}"
-    marks = {"not_met": "✗", "missing": "?", "met": "✓"}
-    lines = [f"{indent}{marks[indicator.status]} {head}"]
-    if indicator.checks:
-        for part in indicator.checks:
-            mark = {"met": "✓", "not_met": "✗", "missing": "?"}[part.status]
-            shown = L["no_data"] if part.value is None else number(part.value, lang)
-            lines.append(f"{indent}    {mark} {part.field}: {shown} ({L['required']} ≥ {number(part.threshold, lang)})"
-                         + (f" {L['unconfirmed']}" if not part.verified else ""))
-    source = indicator.source + (f" — {indicator.source_url}" if indicator.source_url else "")
-    lines.append(f"{indent}  {L['basis']}: {source}")
-    note = indicator.note_en if lang == "en" else indicator.note
+    head = f"{indicator.id} {pick(indicator, 'name', lang)}: {value_text(indicator, lang)}; " \
+           f"{L['required']} {requirement(indicator, lang)}"
+    gap = gap_text(indicator, lang)
+    if gap:
+        head += f"; {gap}"
+    lines = [f"{indent}{MARKS[indicator.status]} {head}{flag(indicator, lang)}"]
+    for part in indicator.checks or []:
+        label = pick(part, "label", lang) or pick(indicator, "name", lang)
+        shown = value_text(indicator, lang, part.value) if part.value is not None else L["no_data"]
+        required = f"{OPERATORS[part.operator]} {with_unit(number(part.threshold, lang), pick(indicator, 'unit', lang))}"
+        part_gap = gap_text(part, lang, pick(indicator, "unit", lang))
+        lines.append(f"{indent}    {MARKS[part.status]} {label}: {shown} ({L['required']} {required}"
+                     + (f"; {part_gap}" if part_gap else "") + ")" + (f" {L['unconfirmed']}" if not part.verified else ""))
+    if department:
+        lines.append(f"{indent}  {L['department']}: {indicator_department(indicator, lang)}")
+    lines.append(f"{indent}  {L['basis']}: {basis_text(indicator, lang)}")
+    note = pick(indicator, "note", lang)
     if note:
-        lines.append(f"{indent}  {L['unconfirmed']} {note}")
+        lines.append(f"{indent}  {L['unconfirmed']} {note}" if not indicator.verified else f"{indent}  {note}")
     return lines
 
 
@@ -144,17 +53,24 @@ def header_lines(a: Assessment, lang: str) -> list[str]:
             dim += f", {L['region_from_province']}"
     else:
         dim = f"{L['group']} {a.commune_group}"
-    title = a.ruleset.title_en if lang == "en" else a.ruleset.title
-    if a.levels:
-        level = level_name(a_level(a), lang)
-        verdict = (L["attained_level"] if a.attained else L["not_attained_level"]).format(level=level)
-    else:
-        verdict = f"{L['attained'] if a.attained else L['not_attained']} — {a.criteria_met}/{a.criteria_total} {L['criteria']}"
-    return [
+    lines = [
         f"{place} ({dim}), {L['year']} {a.year}",
-        f"{L['ruleset']}: {title} ({a.ruleset.id}, sha256 {a.ruleset.sha256[:12]})",
-        f"{L['result']}: {verdict}",
+        f"{L['ruleset']}: {pick(a.ruleset, 'title', lang)} ({a.ruleset.id}, sha256 {a.ruleset.sha256[:12]})",
     ]
+    note = pick(a.ruleset, "note", lang)
+    if note:
+        lines.append(f"{L['note']}: {note}")
+    lines.append(f"{L['result']}: {verdict_text(a, lang)}")
+    return lines
+
+
+def _criterion_departments(criterion, lang: str) -> str:
+    """The departments that lead the criterion's failing indicators (not the criterion's own)."""
+    names = OrderedDict()
+    for i in criterion.indicators:
+        if i.status != "met":
+            names[indicator_department(i, lang)] = None
+    return "; ".join(names)
 
 
 def department_lines(a: Assessment, lang: str) -> list[str]:
@@ -163,21 +79,49 @@ def department_lines(a: Assessment, lang: str) -> list[str]:
     if not a.departments:
         lines.append(f"  {L['none']}")
     for d in a.departments:
-        name = d.name_en if lang == "en" else d.name
         parts = []
         if d.not_met:
             parts.append(f"{L['not_met_short']}: {', '.join(d.not_met)}")
         if d.missing:
             parts.append(f"{L['missing_short']}: {', '.join(d.missing)}")
-        lines.append(f"  {name} — {L['criteria']} {', '.join(d.criteria)} ({'; '.join(parts)})")
+        level = f" ({L['standard_level']})" if d.level == "standard" else ""
+        lines.append(f"  {department_text(pick(d, 'name', lang), d.verified, lang)} — {L['criteria']}{level} "
+                     f"{', '.join(d.criteria)} ({'; '.join(parts)})")
     return lines
 
 
-LEVEL_ORDER = ("standard", "advanced", "model")
+def next_steps(a: Assessment, lang: str, source: str | None) -> list[str]:
+    """What the commune and each lead department do next: the plan command, then per department
+    the indicators it must act on, with the gap."""
+    L = LABELS[lang]
+    if a.attained:
+        return []
+    command = f"ntm-assess {source or 'FILE.json'}" + (f" --ruleset {a.ruleset.id}" if source else "") + \
+        f" --plan {L['plan_file']}" + (" --lang en" if lang == "en" else "")
+    lines = [f"{L['next']}:", f"  1. {L['next_plan'].format(command=command)}", f"  2. {L['next_departments']}"]
+    by_department: OrderedDict[str, list[str]] = OrderedDict()
+    for indicator in _failing_indicators(a):
+        gap = gap_text(indicator, lang)
+        what = f"{indicator.id} {pick(indicator, 'name', lang)}" + (f" ({gap})" if gap else
+                                                                    f" ({L['missing_short']})" if indicator.status == "missing" else "")
+        by_department.setdefault(indicator_department(indicator, lang), []).append(what)
+    for name, items in by_department.items():
+        lines.append(f"     {name}:")
+        lines += [f"       - {item}" for item in items]
+    return lines
 
 
-def level_name(level: str, lang: str) -> str:
-    return LABELS[lang].get(f"level_{level}", level)
+def _failing_indicators(a: Assessment):
+    """Every indicator the commune must act on: its own, and for a higher level the standard's."""
+    if a.levels:
+        for level in a.levels.values():
+            for criterion in level.failing_criteria or []:
+                yield from (i for i in criterion.indicators if i.status != "met")
+            if level.ruleset == a.ruleset.id and not level.blocked_by:
+                yield from (i for i in level.requirements or [] if i.status != "met")
+        return
+    for criterion in a.criteria:
+        yield from (i for i in criterion.indicators if i.status != "met")
 
 
 def level_lines(a: Assessment, lang: str) -> list[str]:
@@ -185,72 +129,69 @@ def level_lines(a: Assessment, lang: str) -> list[str]:
     L = LABELS[lang]
     lines = []
     levels = sorted(a.levels.items(), key=lambda kv: LEVEL_ORDER.index(kv[0]) if kv[0] in LEVEL_ORDER else 99)
+    own_level = next((name for name, level in a.levels.items() if level.ruleset == a.ruleset.id), "")
     for number_, (name, level) in enumerate(levels, start=1):
         verdict = L["attained_short"] if level.attained else L["not_attained_short"]
+        verdict += f", {L['certain'] if level.certain else L['uncertain']}"
         head = f"{L['level']} {number_} — {level_name(name, lang)}" + (f" ({level.ruleset})" if level.ruleset else "")
         lines += ["", f"{head}: {verdict}"]
         if level.criteria_total is not None:
             lines[-1] += f" — {level.criteria_met}/{level.criteria_total} {L['criteria']}"
         if level.basis:
-            lines[-1] += f" — {level.basis_en if lang == 'en' else level.basis}"
+            lines[-1] += f" — {pick(level, 'basis', lang)}"
         if level.blocked_by:
             needs = ", ".join(level_name(b, lang) for b in level.blocked_by)
             lines.append("  → " + L["requires_first"].format(level=needs))
             continue
         for criterion in level.failing_criteria or []:
-            lines.append(f"  {criterion.id} {_name(criterion, lang)} — {_dept(criterion, lang)}")
+            lines.append(f"  {criterion.id} {pick(criterion, 'name', lang)} — {_criterion_departments(criterion, lang)}")
             for i in criterion.indicators:
                 if i.status != "met":
-                    lines += indicator_lines(i, lang)
-        if level.requirements is not None and name == a_level(a):
+                    lines += indicator_lines(i, lang, department=False)
+        if level.requirements is not None and name == own_level:
             for i in level.requirements:
                 if i.status != "met":
                     lines += indicator_lines(i, lang, indent="  ")
-                    lines.append(f"      {L['department']}: {_dept(i, lang)}")
             declared = [i for i in level.requirements if i.declared]
             if declared:
                 lines.append(f"  {L['declared_list']}: " + "; ".join(
-                    f"{i.id} {number(i.value, lang) if i.value is not None else L['no_data']}" for i in declared))
+                    f"{i.id} {value_text(i, lang)}" for i in declared))
     return lines
 
 
-def a_level(a: Assessment) -> str:
-    return next((name for name, level in a.levels.items() if level.ruleset == a.ruleset.id), "")
-
-
-def text_report(a: Assessment, lang: str = "vi", by_department: bool = False) -> str:
+def text_report(a: Assessment, lang: str = "vi", by_department: bool = False, source: str | None = None) -> str:
+    """The report of one commune. `source` (the document's path) goes into the plan command."""
     L = LABELS[lang]
     lines = header_lines(a, lang)
-    if a.levels and not by_department:
-        lines += level_lines(a, lang)
-        lines += [""] + department_lines(a, lang)
-        if a.ruleset.unconfirmed_thresholds:
-            lines += ["", L["warning"]]
-        return "\n".join(lines) + "\n"
     if by_department:
         return "\n".join(lines + [""] + department_lines(a, lang)) + "\n"
-    lines.append(f"{L['unconfirmed_count']}: {a.ruleset.unconfirmed_thresholds}")
-    failing = [c for c in a.criteria if c.status == "not_met"]
-    if failing:
-        lines += ["", f"{L['failing']} ({len(failing)}):"]
-        for c in failing:
-            lines.append(f"  {c.id} {_name(c, lang)} — {_dept(c, lang)}")
-            for i in c.indicators:
-                if i.status == "not_met":
-                    lines += indicator_lines(i, lang)
-    missing = [i for c in a.criteria for i in c.indicators if i.status == "missing"]
-    if missing:
-        lines += ["", f"{L['missing']} ({len(missing)}):"]
-        for i in missing:
-            lines += indicator_lines(i, lang, indent="  ")
-    met = [c for c in a.criteria if c.status == "met"]
-    lines += ["", f"{L['met_list']} ({len(met)}): {', '.join(c.id for c in met) or L['none']}"]
-    shaky = [c.id for c in met if any(not i.verified for i in c.indicators)]
-    if shaky:
-        lines.append(f"{L['unconfirmed_met']}: {', '.join(shaky)}")
-    lines += [""] + department_lines(a, lang)
-    if a.ruleset.unconfirmed_thresholds:
-        lines += ["", L["warning"]]
+    if a.levels:
+        lines += level_lines(a, lang)
+    else:
+        lines.append(f"{L['unconfirmed_count']}: {a.ruleset.unconfirmed_thresholds}")
+        failing = [c for c in a.criteria if c.status == "not_met"]
+        if failing:
+            lines += ["", f"{L['failing']} ({len(failing)}):"]
+            for c in failing:
+                lines.append(f"  {c.id} {pick(c, 'name', lang)} — {_criterion_departments(c, lang)}")
+                for i in c.indicators:
+                    if i.status == "not_met":
+                        lines += indicator_lines(i, lang, department=False)
+        missing = [i for c in a.criteria for i in c.indicators if i.status == "missing"]
+        if missing:
+            lines += ["", f"{L['missing']} ({len(missing)}):"]
+            for i in missing:
+                lines += indicator_lines(i, lang, indent="  ")
+        met = [c for c in a.criteria if c.status == "met"]
+        lines += ["", f"{L['met_list']} ({len(met)}): {', '.join(c.id for c in met) or L['none']}"]
+        shaky = [f"{c.id} ({', '.join(i.id for i in c.indicators if not i.certain)})" for c in met if not c.certain]
+        if shaky:
+            lines.append(f"{L['unconfirmed_met']}: {'; '.join(shaky)}")
+    steps = next_steps(a, lang, source)
+    if steps:
+        lines += [""] + steps
+    if a.ruleset.unconfirmed_thresholds or any(not i.department_verified for i in _failing_indicators(a)):
+        lines += ["", L["legend"], L["warning"]]
     return "\n".join(lines) + "\n"
 
 
@@ -261,32 +202,42 @@ def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
     dim = (f"{L['region']} {region_name(resolved.dimension, lang)}" if rs.varies_by == "region"
            else f"{L['group']} {resolved.dimension}")
     lines = [f"{rs.title(lang)} ({rs.id}) — {dim}, {L['year']} {resolved.year}",
-             f"{L['unconfirmed_count']}: {resolved.unconfirmed}/{len(resolved.checks)}", ""]
+             f"{L['unconfirmed_count']}: {resolved.unconfirmed}/{len(resolved.checks)}"]
+    if rs.note:
+        lines.append(f"{L['note']}: {rs.note(lang)}")
+    lines.append("")
     for criterion in resolved.criteria:
-        dept = rs.departments[criterion.department](lang)
-        flag = "" if criterion.department_verified else f" ({L['assignment_unconfirmed']})"
-        lines.append(f"{criterion.id}. {criterion.name(lang)} — {dept}{flag}")
+        dept = department_text(rs.departments[criterion.department](lang), criterion.department_verified, lang)
+        lines.append(f"{criterion.id}. {criterion.name(lang)} — {dept}")
         for indicator in criterion.indicators:
             for check in indicator.checks:
                 if isinstance(check.threshold, bool):
                     req = L["yes"]
                 else:
-                    op = {">=": "≥", "<=": "≤", "==": "="}[check.operator]
-                    unit = " %" if check.type == "pct" else (f" {check.unit(lang)}" if check.unit else "")
-                    req = f"{op} {number(check.threshold, lang)}{unit}"
+                    unit = "%" if check.type == "pct" else (check.unit(lang) if check.unit else None)
+                    req = f"{OPERATORS[check.operator]} {with_unit(number(check.threshold, lang), unit)}"
                     if check.relative_to:
-                        base = relative_label(check.relative_to, lang)
+                        base = L["assessment_year"] if check.relative_to == "assessment_year" else (
+                            check.relative_label(lang) if check.relative_label else L["threshold"].lower())
+                        op = OPERATORS[check.operator]
                         req = f"{op} {base}" if check.threshold == 1 else f"{op} {number(check.threshold, lang)} × {base}"
                     if check.options:
-                        req += f" ({', '.join(check.options)})"
+                        labels = check.option_labels or {}
+                        req += f" ({', '.join(labels[o](lang) if o in labels else o for o in check.options)})"
                 if check.verdict_of:
                     req += f" [{check.verdict_of}]"
                 if check.declared:
                     req += f" {L['declared']}"
                 status = L["confirmed"] if check.verified else L["unconfirmed"]
+                if check.bound:
+                    status += f" ({'≤' if check.bound == 'at_most' else '≥'})"
                 origin = f" [{check.origin}]" if check.origin != rs.id else ""
-                lines.append(f"  {indicator.id} {indicator.name(lang)} ({check.field}): {req} — {status}{origin}")
-                lines.append(f"      {check.citation}" + (f" — {check.url}" if check.url else ""))
+                dept = "" if indicator.department == criterion.department else \
+                    f" — {department_text(rs.departments[indicator.department](lang), indicator.department_verified, lang)}"
+                name = check.label(lang) if check.label and len(indicator.checks) > 1 else indicator.name(lang)
+                lines.append(f"  {indicator.id} {name} ({check.field}): {req} — {status}{origin}{dept}")
+                restated = f"; {L['restated']}: {check.url}" if check.url else f"; {L['no_page']}"
+                lines.append(f"      {check.citation(lang)}{restated}")
                 if check.note:
                     lines.append(f"      {check.note(lang)}")
     return "\n".join(lines) + "\n"
@@ -295,19 +246,43 @@ def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
 SUMMARY_LABELS = {
     "vi": {"title": "Tổng hợp", "communes": "xã", "assessed": "đã đánh giá", "rejected": "không đánh giá được",
            "attained": "đạt chuẩn", "not_attained": "chưa đạt", "missing_data": "chưa đạt chỉ vì thiếu số liệu",
-           "average": "bình quân tiêu chí đạt/xã", "brackets": "Số xã theo số tiêu chí đạt",
+           "of_which_certain": "chắc chắn", "average": "bình quân tiêu chí đạt/xã",
+           "brackets": "Số xã theo số tiêu chí đạt",
            "under_10": "Xã dưới 10 tiêu chí", "by_criterion": "Số xã không đạt theo tiêu chí",
            "departments": "Sở, ngành", "registered": "Xã đăng ký đạt chuẩn", "not_found": "không có trong kết quả",
-           "districts": "Theo huyện", "none": "không có", "criteria": "tiêu chí",
+           "districts": "Theo huyện", "none": "không có", "criteria": "tiêu chí", "date": "Ngày lập",
+           "rejected_row": "dòng {row} không đánh giá được: {error}",
            "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "dưới 5"}},
     "en": {"title": "Summary", "communes": "communes", "assessed": "assessed", "rejected": "could not be assessed",
            "attained": "attained", "not_attained": "not attained", "missing_data": "not attained only for missing data",
-           "average": "average criteria met per commune", "brackets": "Communes by criteria met",
+           "of_which_certain": "certain", "average": "average criteria met per commune",
+           "brackets": "Communes by criteria met",
            "under_10": "Communes under 10 criteria", "by_criterion": "Communes failing each criterion",
            "departments": "Departments", "registered": "Registered communes", "not_found": "not among the results",
-           "districts": "By district", "none": "none", "criteria": "criteria",
+           "districts": "By district", "none": "none", "criteria": "criteria", "date": "Date",
+           "rejected_row": "row {row} could not be assessed: {error}",
            "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "under 5"}},
 }
+
+
+def registered_line(r, lang: str) -> str:
+    """One registered commune: verdict, how sure, and each failing indicator with its gap."""
+    L, R = SUMMARY_LABELS[lang], LABELS[lang]
+    if not r.found:
+        return f"  {r.commune}: {L['not_found']}"
+    verdict = L["attained"] if r.attained else L["not_attained"]
+    sure = R["certain"] if r.certain else R["uncertain"]
+    parts = []
+    for i in r.indicators:
+        gap = gap_text(i, lang)
+        text = f"{i.id} {gap}" if gap else f"{i.id} {R['missing_short'] if i.status == 'missing' else R['not_met_short']}"
+        if not i.verified:
+            text += f" {R['unconfirmed']}"
+            if i.bound == "at_most" and i.operator == ">=" and i.status == "not_met":
+                text += f" ({R['year_value_lower'].format(year=r.year)})"
+        text += f" — {department_text(pick(i, 'department_name', lang), i.department_verified, lang)}"
+        parts.append(text)
+    return f"  {r.commune}: {verdict} ({r.criteria_met}), {sure}" + "".join("; " + p for p in parts)
 
 
 def summary_text(s, lang: str = "vi") -> str:
@@ -317,8 +292,15 @@ def summary_text(s, lang: str = "vi") -> str:
     title = s.ruleset.title_en if lang == "en" else s.ruleset.title
     lines = [
         f"{R['ruleset']}: {title} ({s.ruleset.id}), {R['year']} {', '.join(map(str, s.years)) or '—'}",
+    ]
+    note = pick(s.ruleset, "note", lang)
+    if note:
+        lines.append(f"{R['note']}: {note}")
+    lines += [
         f"{L['title']}: {s.communes} {L['communes']} — {s.assessed} {L['assessed']}, {s.rejected} {L['rejected']}",
-        f"  {L['attained']}: {s.attained}; {L['not_attained']}: {s.not_attained}; {L['missing_data']}: {s.missing_data}",
+        f"  {L['attained']}: {s.attained} ({L['of_which_certain']} {s.attained_certain}); "
+        f"{L['not_attained']}: {s.not_attained} ({L['of_which_certain']} {s.not_attained_certain}); "
+        f"{L['missing_data']}: {s.missing_data}",
         f"  {L['average']}: {avg}",
         f"{L['brackets']}: " + "; ".join(f"{L['bracket'][k]}: {v}" for k, v in s.brackets.items()),
         f"{L['under_10']} ({len(s.under_10)}): {', '.join(s.under_10) or L['none']}",
@@ -326,17 +308,11 @@ def summary_text(s, lang: str = "vi") -> str:
         f"{L['departments']}:",
     ]
     for d in s.failures_by_department.values():
-        lines.append(f"  {d.name_en if lang == 'en' else d.name}: {L['criteria']} {', '.join(d.criteria)} — {d.communes} {L['communes']}")
+        name = department_text(pick(d, "name", lang), d.verified, lang)
+        lines.append(f"  {name}: {L['criteria']} {', '.join(d.criteria)} — {d.communes} {L['communes']}")
     if s.registered:
         lines.append(f"{L['registered']}:")
-        for r in s.registered:
-            if not r.found:
-                lines.append(f"  {r.commune}: {L['not_found']}")
-                continue
-            verdict = L["attained"] if r.attained else L["not_attained"]
-            lines.append(f"  {r.commune}: {verdict} ({r.criteria_met})" + "".join("; " + part for part in (f"{i.id} {R['gap']} {number(i.gap, lang)}" if i.gap is not None
-                                     else f"{i.id} {R['missing_short'] if i.status == 'missing' else R['not_met_short']}"
-                                     for i in r.indicators)))
+        lines += [registered_line(r, lang) for r in s.registered]
     lines.append(f"{L['districts']}:")
     for d in s.districts:
         lines.append(f"  {d.district or '—'}: {d.assessed} {L['assessed']}, {d.attained} {L['attained']}, "

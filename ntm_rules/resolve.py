@@ -19,8 +19,8 @@ class ResolvedCheck:
     operator: str
     threshold: bool | int | float
     unit: Text | None
-    citation: str
-    url: str | None
+    citation: Text  # the legal document and indicator ("Quyết định 1980/QĐ-TTg, chỉ tiêu 9.1")
+    url: str | None  # the public page that restates it (not the document itself)
     verified: bool
     note: Text | None
     origin: str
@@ -29,6 +29,10 @@ class ResolvedCheck:
     declared: bool = False
     options: tuple[str, ...] | None = None
     absent: str = "missing"
+    bound: str | None = None  # an unconfirmed value's known side: "at_most" or "at_least"
+    label: Text | None = None  # the field's own label, when the ruleset gives one
+    relative_label: Text | None = None  # the label of the field a relative threshold multiplies
+    option_labels: dict | None = None  # for type options: choice → Text
 
 
 @dataclass(frozen=True)
@@ -122,13 +126,19 @@ def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
             for check in indicator.all_checks():
                 entry = entries_for(check, dimension, year)
                 source = rs.sources[entry.source]
+                field_info = rs.fields.get(check.field)
+                base_info = rs.fields.get(check.relative_to) if check.relative_to else None
                 resolved_checks.append(ResolvedCheck(
                     field=check.field, type=check.type, operator=check.operator, threshold=entry.value,
-                    unit=check.unit, citation=rs.citation(indicator.id) if not entry._origin or entry._origin == rs.id else _citation_of(rs, entry, indicator.id),
+                    unit=check.unit or (field_info.unit if field_info else None),
+                    citation=_citation(rs, source, entry, indicator.id),
                     url=source.url, verified=entry.verified,
                     note=entry.note or (source.note if not entry.verified else None), origin=entry._origin or rs.id,
                     relative_to=check.relative_to, verdict_of=check.verdict_of, declared=check.declared,
-                    options=tuple(check.options) if check.options else None, absent=check.absent))
+                    options=tuple(check.options) if check.options else None, absent=check.absent,
+                    bound=entry.bound, label=field_info.label if field_info else None,
+                    relative_label=base_info.label if base_info else None,
+                    option_labels=field_info.options if field_info else None))
             assignment = indicator.department or criterion.department
             resolved = ResolvedIndicator(
                 id=indicator.id, name=indicator.name, criterion_id=criterion.id, checks=tuple(resolved_checks),
@@ -148,13 +158,19 @@ def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
                            indicators=tuple(flat), checks=tuple(checks))
 
 
-def _citation_of(rs: Ruleset, entry: Threshold, indicator_id: str) -> str:
-    """A threshold inherited from a parent cites the parent's legal document."""
-    from .loader import load_named_by
+def _citation(rs: Ruleset, source, entry: Threshold, indicator_id: str) -> Text:
+    """The legal text a threshold comes from: the one its source names, else the legal document
+    of the ruleset it came from (a parent's, for an inherited threshold)."""
+    if source.document is not None:
+        return Text(vi=f"{source.document.vi}, chỉ tiêu {indicator_id}", en=f"{source.document.en}, indicator {indicator_id}")
+    owner = rs
+    if entry._origin and entry._origin != rs.id:
+        from .loader import load_named_by
 
-    chain = rs
-    while chain.extends:
-        chain = load_named_by(chain, chain.extends)
-        if chain.id == entry._origin:
-            return chain.citation(indicator_id)
-    return rs.citation(indicator_id)
+        chain = rs
+        while chain.extends:
+            chain = load_named_by(chain, chain.extends)
+            if chain.id == entry._origin:
+                owner = chain
+                break
+    return Text(vi=owner.citation(indicator_id), en=owner.citation(indicator_id, "en"))

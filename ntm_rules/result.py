@@ -43,6 +43,11 @@ class CheckResult(_Model):
     gap: Optional[float] = None
     status: Status
     verified: bool
+    # how reports name this number (from the ruleset's `fields`)
+    label: Optional[str] = None
+    label_en: Optional[str] = None
+    certain: bool = True
+    bound: Optional[Literal["at_most", "at_least"]] = None
 
 
 class IndicatorResult(_Model):
@@ -54,10 +59,13 @@ class IndicatorResult(_Model):
     operator: str
     threshold: Optional[Union[bool, int, float]]
     unit: Optional[str] = None
+    # the gap from the threshold, in the unit: a shortfall below a floor, an excess over a ceiling
     gap: Optional[float] = None
     status: Status
+    # the legal document and indicator; `source_url` is the public page that restates it
     source: str
     source_url: Optional[str] = None
+    # confirmed: stated on a public page that restates the decision (source_url); else believed
     verified: bool
     note: Optional[str] = None
     note_en: Optional[str] = None
@@ -71,6 +79,18 @@ class IndicatorResult(_Model):
     # A threshold relative to another field: threshold = factor × that field's value.
     relative_to: Optional[str] = None
     factor: Optional[float] = None
+    source_en: Optional[str] = None
+    unit_en: Optional[str] = None
+    relative_label: Optional[str] = None
+    relative_label_en: Optional[str] = None
+    # whether the status holds whatever the true threshold is, given what is known
+    certain: bool = True
+    # what is known of an unconfirmed threshold: the true one is at most / at least this one
+    bound: Optional[Literal["at_most", "at_least"]] = None
+    department_verified: bool = False
+    # a list of options as reports name them (the value keeps the choices' ids)
+    value_text: Optional[str] = None
+    value_text_en: Optional[str] = None
 
 
 class CriterionResult(_Model):
@@ -84,6 +104,7 @@ class CriterionResult(_Model):
     department_name_en: str
     department_verified: bool
     indicators: list[IndicatorResult]
+    certain: bool = True
 
 
 class DepartmentResult(_Model):
@@ -95,6 +116,10 @@ class DepartmentResult(_Model):
     criteria: list[str]
     not_met: list[str]
     missing: list[str]
+    # every assignment behind this entry is confirmed (stated on a public page)
+    verified: bool = False
+    # "standard" when the indicators are the standard criteria a higher-level commune still fails
+    level: Optional[str] = None
 
 
 class RulesetRef(_Model):
@@ -103,6 +128,9 @@ class RulesetRef(_Model):
     title_en: str
     sha256: str
     unconfirmed_thresholds: int
+    # the ruleset's own note (what it is and is not), printed in every report using it
+    note: Optional[str] = None
+    note_en: Optional[str] = None
 
 
 class CommuneRef(_Model):
@@ -126,6 +154,7 @@ class LevelResult(_Model):
     # for the level the ruleset is for: its own requirements, and the lower levels it still needs
     requirements: Optional[list[IndicatorResult]] = None
     blocked_by: list[str] = []
+    certain: bool = True
 
 
 class Assessment(_Model):
@@ -142,6 +171,9 @@ class Assessment(_Model):
     departments: list[DepartmentResult]
     notes: list[str] = []
     levels: Optional[dict[str, LevelResult]] = None
+    # attained: every indicator certainly met; not attained: an indicator certainly not met or
+    # lacking data. Otherwise the verdict depends on thresholds that are not confirmed.
+    certain: bool = True
 
     def indicators(self):
         for criterion in self.criteria:

@@ -42,6 +42,8 @@ class Text(_Strict):
 
 class LegalSource(_Strict):
     document: str
+    # the document's name in English ("Decision 1980/QĐ-TTg"); English reports cite it so
+    document_en: str | None = None
     date: date
     url: str | None = None
 
@@ -54,10 +56,24 @@ class Period(_Strict):
 
 
 class Source(_Strict):
-    """A page that restates the law (url), or the reason a value is only believed (note)."""
+    """A page that restates the law (url), or the reason a value is only believed (note).
+
+    `document` names the legal text the value comes from when it is not the ruleset's own
+    (e.g. a province's conclusion notice beside a national decision); a citation names it."""
 
     url: str | None = None
     note: Text | None = None
+    document: Text | None = None
+
+
+class FieldInfo(_Strict):
+    """How reports name a data field (a relative threshold's base, one number of a two-number
+    indicator), and its unit."""
+
+    label: Text
+    unit: Text | None = None
+    # for a field of type options: how reports name each choice
+    options: dict[str, Text] | None = None
 
 
 class Threshold(_Strict):
@@ -68,6 +84,9 @@ class Threshold(_Strict):
     years: tuple[int, int] | None = None
     # A provincial override that is looser than its parent must say so and cite why.
     loosening_exception: Text | None = None
+    # What is known of an unconfirmed value: the true one is at most / at least this one
+    # (e.g. income 2016–2019 is at most the 2020 value). Decides which verdicts are certain.
+    bound: Literal["at_most", "at_least"] | None = None
     _origin: str = PrivateAttr(default="")
 
 
@@ -158,6 +177,7 @@ class Ruleset(_Strict):
     extends: str | None = None
     applies_to: list[str] | None = None
     note: Text | None = None
+    fields: dict[str, FieldInfo] = {}
 
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
@@ -174,7 +194,9 @@ class Ruleset(_Strict):
     def dimension_values(self) -> tuple:
         return REGION_IDS if self.varies_by == "region" else tuple(str(g) for g in COMMUNE_GROUPS)
 
-    def citation(self, indicator_id: str) -> str:
+    def citation(self, indicator_id: str, lang: str = "vi") -> str:
+        if lang == "en":
+            return f"{self.legal_source.document_en or self.legal_source.document}, indicator {indicator_id}"
         return f"{self.legal_source.document}, chỉ tiêu {indicator_id}"
 
 

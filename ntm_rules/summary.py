@@ -38,12 +38,13 @@ def summary_record(a: Assessment) -> dict:
                 failing.append({
                     "criterion": criterion.id, "id": i.id, "name": i.name, "name_en": i.name_en,
                     "status": i.status, "value": i.value, "operator": i.operator, "threshold": i.threshold,
-                    "unit": i.unit, "gap": i.gap, "verified": i.verified, "source": i.source,
+                    "unit": i.unit, "unit_en": i.unit_en, "gap": i.gap, "verified": i.verified,
+                    "certain": i.certain, "bound": i.bound, "source": i.source, "source_en": i.source_en,
                     "department": i.department, "department_name": i.department_name,
-                    "department_name_en": i.department_name_en})
+                    "department_name_en": i.department_name_en, "department_verified": i.department_verified})
     return {
         "name": a.commune.name, "district": a.commune.district, "code": a.commune.code,
-        "year": a.year, "attained": a.attained, "criteria_met": a.criteria_met,
+        "year": a.year, "attained": a.attained, "certain": a.certain, "criteria_met": a.criteria_met,
         "criteria_total": a.criteria_total,
         "not_met": [c.id for c in a.criteria if c.status == "not_met"],
         "missing": [c.id for c in a.criteria if c.status == "missing"],
@@ -61,6 +62,8 @@ class SummaryRuleset(_Model):
     sha256: str
     title: str
     title_en: str
+    note: Optional[str] = None
+    note_en: Optional[str] = None
 
 
 class DepartmentFailures(_Model):
@@ -68,6 +71,8 @@ class DepartmentFailures(_Model):
     name_en: str
     criteria: list[str]
     communes: int
+    # every assignment behind it is confirmed (stated on a public page)
+    verified: bool = False
 
 
 class CriterionLine(_Model):
@@ -88,12 +93,17 @@ class FailingIndicator(_Model):
     operator: str
     threshold: Optional[bool | int | float] = None  # None: relative to a value the commune lacks
     unit: Optional[str] = None
+    unit_en: Optional[str] = None
     gap: Optional[float] = None
     verified: bool
+    certain: bool = True
+    bound: Optional[str] = None
     source: str
+    source_en: Optional[str] = None
     department: str
     department_name: str
     department_name_en: str
+    department_verified: bool = False
 
 
 class RegisteredCommune(_Model):
@@ -101,7 +111,10 @@ class RegisteredCommune(_Model):
     district: Optional[str] = None
     code: Optional[str] = None
     found: bool
+    year: Optional[int] = None
     attained: Optional[bool] = None
+    # whether the verdict holds whatever the unconfirmed thresholds turn out to be
+    certain: Optional[bool] = None
     criteria_met: Optional[int] = None
     failing: list[str] = []
     missing: list[str] = []
@@ -140,6 +153,10 @@ class ProvincialSummary(_Model):
     attained: int
     not_attained: int
     missing_data: int
+    # of `attained`, those certainly attained; of `not_attained`, those certainly not attained
+    # (a commune not attained only for missing data is always certain)
+    attained_certain: int = 0
+    not_attained_certain: int = 0
     average_criteria_met: Optional[float]
     brackets: dict[str, int]
     under_10: list[str]
@@ -159,10 +176,12 @@ def average(total: int, count: int) -> Optional[float]:
 
 
 class _Tally:
-    __slots__ = ("assessed", "attained", "not_attained", "missing_data", "criteria_met", "under_10")
+    __slots__ = ("assessed", "attained", "not_attained", "missing_data", "criteria_met", "under_10",
+                 "attained_certain", "not_attained_certain")
 
     def __init__(self):
         self.assessed = self.attained = self.not_attained = self.missing_data = self.criteria_met = 0
+        self.attained_certain = self.not_attained_certain = 0
         self.under_10: list[str] = []
 
     def add(self, record: dict) -> None:
@@ -170,8 +189,10 @@ class _Tally:
         self.criteria_met += record["criteria_met"]
         if record["attained"]:
             self.attained += 1
+            self.attained_certain += record["certain"]
         elif record["not_met"]:
             self.not_attained += 1
+            self.not_attained_certain += record["certain"]
         else:
             self.missing_data += 1
         if record["criteria_met"] < UNDER:
@@ -190,7 +211,8 @@ class SummaryBuilder:
         self.districts: dict[str, _Tally] = {}
         self.rejected = 0
         self.ruleset = SummaryRuleset(id=ruleset.id, sha256=ruleset.sha256, title=ruleset.title.vi,
-                                      title_en=ruleset.title.en)
+                                      title_en=ruleset.title.en, note=ruleset.note.vi if ruleset.note else None,
+                                      note_en=ruleset.note.en if ruleset.note else None)
         self.criteria = {c.id: (c.name.vi, c.name.en) for c in ruleset.criteria}
         self.years: set[int] = set()
         self.unconfirmed = 0
@@ -237,8 +259,9 @@ class SummaryBuilder:
             if dept is None:
                 dept = self.departments[indicator["department"]] = {
                     "name": indicator["department_name"], "name_en": indicator["department_name_en"],
-                    "criteria": set(), "communes": 0}
+                    "criteria": set(), "communes": 0, "verified": True}
             dept["criteria"].add(indicator["criterion"])
+            dept["verified"] = dept["verified"] and indicator["department_verified"]
             if indicator["department"] not in seen:
                 seen.add(indicator["department"])
                 dept["communes"] += 1
@@ -271,7 +294,8 @@ class SummaryBuilder:
                 continue
             registered.append(RegisteredCommune(
                 commune=record["name"], district=record["district"], code=record["code"], found=True,
-                attained=record["attained"], criteria_met=record["criteria_met"],
+                year=record["year"], attained=record["attained"], certain=record["certain"],
+                criteria_met=record["criteria_met"],
                 failing=record["not_met"], missing=record["missing"],
                 indicators=[FailingIndicator(**i) for i in record["failing"]]))
         return ProvincialSummary(
@@ -288,6 +312,8 @@ class SummaryBuilder:
             attained=self.total.attained,
             not_attained=self.total.not_attained,
             missing_data=self.total.missing_data,
+            attained_certain=self.total.attained_certain,
+            not_attained_certain=self.total.not_attained_certain,
             average_criteria_met=average(self.total.criteria_met, self.total.assessed),
             brackets={key: self.brackets.get(key, 0) for key, _, _ in BRACKETS},
             under_10=self.total.under_10,
@@ -298,7 +324,8 @@ class SummaryBuilder:
                                     not_met=self.not_met[cid], missing=self.missing[cid]) for cid in criteria_ids],
             failures_by_department={
                 did: DepartmentFailures(name=d["name"], name_en=d["name_en"],
-                                        criteria=sorted(d["criteria"], key=order), communes=d["communes"])
+                                        criteria=sorted(d["criteria"], key=order), communes=d["communes"],
+                                        verified=d["verified"])
                 for did, d in sorted(self.departments.items(), key=lambda kv: -kv[1]["communes"])},
             registered=registered,
             districts=[DistrictLine(district=name, assessed=t.assessed, attained=t.attained,

@@ -111,13 +111,13 @@ def test_one_commune_page(tmp_path, lang):
     assert done.returncode == 1
     page = tmp_path / "commune.html"
     page.write_text(done.stdout, "utf-8")
-    assert done.stdout == assessment_html(assess(read_document(path)), lang=lang)
+    assert done.stdout == assessment_html(assess(read_document(path)), lang=lang, source=str(path))
     rendered, console = chromium(tmp_path, page, "--dump-dom")
     assert console == []
     dom = rendered.stdout
     assessment = assess(read_document(path))
     for indicator in assessment.failing():
-        assert indicator.source in dom  # the citation beside the threshold
+        assert (indicator.source if lang == "vi" else indicator.source_en) in dom  # the citation beside the threshold
     assert ("chưa xác nhận" if lang == "vi" else "unconfirmed") in dom
     assert loads_of(done.stdout) == []
 
@@ -132,3 +132,32 @@ def test_model_commune_page_shows_the_three_levels(tmp_path):
     assert levels.count("<tr>") == 4  # header + standard, advanced, model
     assert "cần đạt Chuẩn nông thôn mới trước" in levels
     assert "tự khai báo, công cụ không kiểm tra" in rendered.stdout
+
+
+def _pdf_pages(tmp_path, page):
+    from pypdf import PdfReader
+
+    pdf = tmp_path / (page.stem + ".pdf")
+    done, console = chromium(tmp_path, page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    assert done.returncode == 0 and console == []
+    return [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(pdf).pages]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_commune_failing_three_criteria_prints_on_two_pages_verdict_first(tmp_path, lang):
+    path = FIXTURES / "hoa-thuong-fails-three-2019.json"
+    assessment = assess(read_document(path))
+    assert assessment.criteria_total - assessment.criteria_met == 3
+    page = tmp_path / f"three-{lang}.html"
+    page.write_text(assessment_html(assessment, lang=lang, source=str(path)), "utf-8")
+    pages = _pdf_pages(tmp_path, page)
+    assert 1 <= len(pages) <= 2
+    assert "16/19" in pages[0]  # the verdict, with its count, is on page 1
+    first = pages[0]
+    assert first.index("16/19") < first.index("13.1")  # before the findings
+
+
+def test_confirmed_and_unconfirmed_marks_differ_without_colour():
+    html = assessment_html(assess(read_document(FIXTURES / "hoa-thuong-fails-three-2019.json")))
+    assert "● đã xác nhận" in html and "○ chưa xác nhận" in html
+    assert ".unconfirmed { font-style: italic" in html

@@ -28,15 +28,16 @@ def test_failing_commune_lists_gaps_citations_and_unconfirmed_marks():
     out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"))
     assert out.returncode == 1
     assert "13/19 tiêu chí" in out.stdout
-    assert "còn thiếu 2,6" in out.stdout  # poverty 14,6 % against ≤ 12 %, Vietnamese decimals
+    assert "vượt 2,6\u00a0%" in out.stdout  # poverty 14,6 % against ≤ 12 %: exceeded, Vietnamese decimals
+    assert "còn thiếu 5\u00a0triệu đồng/người/năm" in out.stdout  # income 31 against ≥ 36
     assert "[chưa xác nhận]" in out.stdout
     assert "Quyết định 1980/QĐ-TTg, chỉ tiêu 10" in out.stdout
-    assert "Sở, ngành chịu trách nhiệm" in out.stdout
+    assert "Sở, ngành chủ trì và các chỉ tiêu phải xử lý:" in out.stdout
 
 
 def test_english_and_json_output():
     out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"), "--lang", "en")
-    assert out.returncode == 1 and "Criteria not met" in out.stdout and "short by 2.6" in out.stdout
+    assert out.returncode == 1 and "Criteria not met" in out.stdout and "over by 2.6\u00a0%" in out.stdout
     out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"), "--format", "json")
     assessment = Assessment.model_validate_json(out.stdout)
     assert not assessment.attained and assessment.criteria_met == 13
@@ -48,7 +49,8 @@ def test_english_and_json_output():
 def test_missing_data_exit_1_and_listed_apart():
     out = run(str(FIXTURES / "hoa-binh-missing-data-2020.json"))
     assert out.returncode == 1
-    assert "Thiếu dữ liệu" in out.stdout and "employment_rate_pct" in out.stdout
+    assert "Thiếu số liệu" in out.stdout and "12 Tỷ lệ người có việc làm" in out.stdout
+    assert "employment_rate_pct" not in out.stdout  # the field id is not for the reader
 
 
 def test_standard_input_and_byte_order_mark(tmp_path):

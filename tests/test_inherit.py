@@ -25,7 +25,7 @@ def test_override_wins_parent_kept_and_provenance_recorded():
     assert income.threshold == 40 and income.origin == "tiny-province"
     employment = _check(resolved, "2")
     assert employment.threshold == 90 and employment.origin == "tiny"  # the parent's, kept
-    assert employment.citation.startswith("Văn bản thử")  # cites the parent's document
+    assert employment.citation.vi.startswith("Văn bản thử")  # cites the parent's document
     assert _check(resolved, "2.2").origin == "tiny-province"
     criterion = next(c for c in resolved.criteria if c.id == "2")
     assert criterion.department == "so-lao-dong" and criterion.department_origin == "tiny-province"
@@ -77,7 +77,7 @@ def test_thai_nguyen_commune_names_a_department_for_every_failing_criterion():
     assert {"Sở Giáo dục và Đào tạo", "Công an tỉnh"} <= {d.name for d in assessment.departments}
     out = subprocess.run([sys.executable, "-m", "ntm_rules", "--ruleset", "thai-nguyen-2017-2020",
                           "fixtures/van-lang-thai-nguyen-fails-2019.json"], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 1 and "Sở, ngành chịu trách nhiệm" in out.stdout and "Công an tỉnh" in out.stdout
+    assert out.returncode == 1 and "Sở, ngành chủ trì và các chỉ tiêu phải xử lý" in out.stdout and "Công an tỉnh" in out.stdout
     out = subprocess.run([sys.executable, "-m", "ntm_rules", "fixtures/van-lang-thai-nguyen-fails-2019.json",
                           "--by-department", "--lang", "en"], capture_output=True, text=True, cwd=ROOT)
     assert "Accountable departments" in out.stdout and "Provincial Police" in out.stdout
@@ -97,7 +97,7 @@ def test_plan_has_a_row_per_unmet_or_missing_indicator(tmp_path, suffix):
         rows = [list(r) for r in sheet.iter_rows(min_row=3, values_only=True)]
     elif suffix == ".csv":
         import csv
-        rows = list(csv.reader(path.open(encoding="utf-8-sig")))
+        rows = list(csv.reader(path.open(encoding="utf-8-sig")))[2:]  # below the title and ruleset lines
     else:
         text = path.read_text("utf-8")
         assert text.count("<tr>") == len(unmet) + 1 and "Sở, ngành chủ trì" in text
@@ -106,6 +106,6 @@ def test_plan_has_a_row_per_unmet_or_missing_indicator(tmp_path, suffix):
     assert len(rows) - 1 == len(unmet)
     for row, indicator in zip(rows[1:], unmet):
         assert row[2].startswith(f"{indicator.id}. ")
-        assert row[9] == indicator.department_name
-        assert indicator.source in row[7]
+        assert row[12] == indicator.department_name + " [phân công chưa xác nhận]"
+        assert row[9].startswith(indicator.source)
         assert all(cell in (None, "") for cell in row[-FILL_IN:])

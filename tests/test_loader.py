@@ -20,7 +20,8 @@ def test_national_set_has_19_criteria_49_indicators_all_regions_with_citations()
             resolved = ntm_rules.resolve(ruleset, region, year)
             assert len(resolved.indicators) == 49
             for _, check in resolved.checks:
-                assert check.citation.startswith("Quyết định 1980/QĐ-TTg")
+                assert check.citation.vi.startswith("Quyết định 1980/QĐ-TTg")
+                assert check.citation.en.startswith("Decision 1980/QĐ-TTg")
                 assert check.verified is bool(check.url) or not check.verified
                 if not check.verified:
                     assert check.note is not None

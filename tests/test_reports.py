@@ -1,0 +1,307 @@
+"""Reports an official can sign: how sure each verdict is, who answers, what to do next.
+
+Certainty is decided from the rulesets' own flags (confirmed, bound), read here from the YAML by
+the reference helpers, not copied from a run.
+"""
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+import ntm_rules
+import reference
+from conftest import FIXTURES, ROOT, attaining_document
+from ntm_rules.commune import read_document
+from ntm_rules.html_report import assessment_html
+from ntm_rules.loader import known_fields
+from ntm_rules.plan import write_plan
+from ntm_rules.render import text_report
+
+RAW = reference.load_raw("vn-2016-2020")
+NATIONAL = ntm_rules.load_ruleset("vn-2016-2020")
+REGION = "northern_midlands_mountains"
+
+
+def _indicator(assessment, indicator_id):
+    return next(i for i in assessment.indicators() if i.id == indicator_id)
+
+
+def _with(document, **data):
+    changed = json.loads(json.dumps(document))
+    changed["data"].update(data)
+    return changed
+
+
+def _strictest(check):
+    """The value that meets any threshold the indicator could have."""
+    if check["type"] == "bool":
+        return True
+    if check.get("operator") == "<=":
+        return 0
+    return 100.0 if check["type"] == "pct" else None
+
+
+# ------------------------------------------------------------------ certainty, case by case
+
+def test_income_2016_2019_met_is_certain_and_not_met_is_not():
+    """The 2020 value applied to 2019 is an upper bound of the year's own (bound: at_most)."""
+    base = attaining_document("vn-2016-2020", REGION, 2019)
+    threshold = reference.threshold_entry(next(c for _, i, c in reference.all_checks(RAW) if i["id"] == "10"),
+                                          REGION, 2019)
+    assert threshold["verified"] is False and threshold.get("bound") == "at_most"
+    met = _indicator(ntm_rules.assess(_with(base, income_per_capita_million_vnd=threshold["value"])), "10")
+    short = _indicator(ntm_rules.assess(_with(base, income_per_capita_million_vnd=threshold["value"] - 0.1)), "10")
+    assert (met.status, met.certain) == ("met", True)
+    assert (short.status, short.certain) == ("not_met", False)
+    # in 2020 the value is confirmed: both sides are certain
+    base_2020 = attaining_document("vn-2016-2020", REGION, 2020)
+    short_2020 = _indicator(ntm_rules.assess(_with(base_2020, income_per_capita_million_vnd=1.0)), "10")
+    assert (short_2020.status, short_2020.certain) == ("not_met", True)
+
+
+def test_electricity_in_the_northern_mountains_is_bounded_at_most_95():
+    check = next(c for _, i, c in reference.all_checks(RAW) if i["id"] == "4.2")
+    entry = reference.threshold_entry(check, REGION, 2020)
+    assert (entry["value"], entry["verified"], entry.get("bound")) == (95, False, "at_most")
+    base = attaining_document("vn-2016-2020", REGION, 2020)
+    at = _indicator(ntm_rules.assess(_with(base, households_safe_regular_electricity_pct=95.0)), "4.2")
+    below = _indicator(ntm_rules.assess(_with(base, households_safe_regular_electricity_pct=94.9)), "4.2")
+    assert (at.status, at.certain, at.bound) == ("met", True, "at_most")
+    assert (below.status, below.certain) == ("not_met", False)
+
+
+@pytest.mark.parametrize("region", ["red_river_delta", "mekong_delta", "southeast"])
+def test_every_check_certain_exactly_when_the_law_says_so(region):
+    """Per indicator: a just-failing and a just-passing value. Confirmed → certain both ways;
+    believed without bound → uncertain both ways, except a met value at the strictest end."""
+    base = attaining_document("vn-2016-2020", region, 2020)
+    for _, indicator, check in reference.all_checks(RAW):
+        if "checks" in indicator:
+            continue
+        entry = reference.threshold_entry(check, region, 2020)
+        field, threshold = check["field"], entry["value"]
+        if isinstance(threshold, bool):
+            failing, passing = (not threshold), threshold
+        elif check["operator"] == ">=":
+            failing, passing = threshold - 0.5, threshold
+        else:
+            failing, passing = threshold + 0.5 if check["type"] != "count" else threshold + 1, threshold
+        if check["type"] == "pct" and not (0 <= failing <= 100):
+            continue
+        for value, status in ((failing, "not_met"), (passing, "met")):
+            result = _indicator(ntm_rules.assess(_with(base, **{field: value})), indicator["id"])
+            assert result.status == status, (indicator["id"], value)
+            strictest = status == "met" and value == _strictest(check)
+            bound = entry.get("bound")
+            expected = entry["verified"] or strictest or (
+                bound is not None and (status == "met") == ((check["operator"] == ">=") == (bound == "at_most")))
+            assert result.certain is expected, (indicator["id"], value, entry)
+
+
+def test_met_at_the_strictest_value_is_certain_on_a_believed_threshold():
+    base = attaining_document("vn-2016-2020", REGION, 2020)
+    roads = next(c for _, i, c in reference.all_checks(RAW) if i["id"] == "2.2")
+    assert reference.threshold_entry(roads, REGION, 2020)["verified"] is False
+    full = _indicator(ntm_rules.assess(_with(base, village_roads_hardened_pct=100.0)), "2.2")
+    nearly = _indicator(ntm_rules.assess(_with(base, village_roads_hardened_pct=99.0)), "2.2")
+    assert (full.status, full.certain) == ("met", True)
+    assert (nearly.status, nearly.certain) == ("met", False)
+    no_poor = _indicator(ntm_rules.assess(_with(base, multidimensional_poverty_rate_pct=0.0)), "11")
+    assert (no_poor.status, no_poor.certain) == ("met", True)
+
+
+def test_verdict_certainty():
+    base = attaining_document("vn-2016-2020", REGION, 2020)
+    # every value at the strictest end: attained whatever the believed thresholds are
+    strict = _with(base, **{c["field"]: _strictest(c) for _, i, c in reference.all_checks(RAW)
+                            if _strictest(c) is not None})
+    strict["data"]["income_per_capita_million_vnd"] = 1000.0
+    attained = ntm_rules.assess(strict)
+    assert attained.attained and attained.certain, [i.id for i in attained.indicators() if not i.certain]
+    # a believed threshold failed alone: not attained, uncertain
+    poverty = ntm_rules.assess(_with(strict, multidimensional_poverty_rate_pct=50.0))
+    assert not poverty.attained and not poverty.certain
+    assert "phụ thuộc ngưỡng chưa xác nhận (11)" in text_report(poverty)
+    # a confirmed threshold failed: certain, and the verdict line says which
+    trained = ntm_rules.assess(_with(strict, trained_workers_pct=1.0, multidimensional_poverty_rate_pct=50.0))
+    assert not trained.attained and trained.certain
+    assert "CHƯA ĐẠT chuẩn nông thôn mới — 17/19 tiêu chí — chắc chắn (14.3 không đạt theo ngưỡng đã xác nhận)" \
+        in text_report(trained)
+    # missing data: certainly not attained
+    missing = json.loads(json.dumps(strict))
+    del missing["data"]["employment_rate_pct"]
+    lacking = ntm_rules.assess(missing)
+    assert not lacking.attained and lacking.certain
+    assert "thiếu số liệu: 12" in text_report(lacking)
+
+
+def test_model_commune_failing_the_standard_names_the_standards_departments():
+    assessment = ntm_rules.assess(read_document(FIXTURES / "model" / "model-fails-standard-2020.json"))
+    standard = assessment.levels["standard"]
+    failing = {i.department for c in standard.failing_criteria for i in c.indicators if i.status != "met"}
+    assert {d.id for d in assessment.departments} == failing
+    assert all(d.level == "standard" for d in assessment.departments)
+    assert "0" not in [c for d in assessment.departments for c in d.criteria]
+    report = text_report(assessment)
+    assert "Bộ Nông nghiệp và Phát triển nông thôn [phân công chưa xác nhận]:" in report
+
+
+# ------------------------------------------------------------------ honest words
+
+def test_criterion_8_assignment_is_confirmed_with_its_address():
+    resolved = ntm_rules.resolve(NATIONAL, REGION, 2020)
+    criterion = next(c for c in resolved.criteria if c.id == "8")
+    assert criterion.department == "mic" and criterion.department_verified
+    assert NATIONAL.sources["mic-441"].url == "https://mic.gov.vn/pages/tintuc/printpage.aspx?tintucID=133868"
+
+
+def test_thai_nguyen_outstanding_field_cites_the_provincial_notice_not_691():
+    document = read_document(FIXTURES / "model" / "thai-nguyen-model-attains-2020.json")
+    document = document.model_copy(update={"data": document.data.model_copy(update={"outstanding_fields": []})})
+    result = _indicator(ntm_rules.assess(document), "5")
+    assert result.status == "not_met" and not result.certain
+    assert result.source.startswith("Thông báo ngày 16/7/2019 của UBND tỉnh Thái Nguyên")
+    assert "691" not in result.source and result.source_url is None
+    assert "chưa thấy trang nào dẫn lại" in text_report(ntm_rules.assess(document))
+
+
+def test_basis_names_the_decision_and_the_restating_page_apart():
+    report = text_report(ntm_rules.assess(read_document(FIXTURES / "phu-thuong-fails-several-2019.json")))
+    assert ("Căn cứ: Quyết định 1980/QĐ-TTg, chỉ tiêu 9.1; theo trang dẫn lại: "
+            "http://baovinhlong.com.vn/thoi-su/201903/59-xa-dat-tieu-chi-nha-o-dan-cu-2936489/") in report
+    assert "vượt 2,6\u00a0%" in report and "còn thiếu 5\u00a0triệu đồng/người/năm" in report
+    assert "còn thiếu 2,6" not in report  # a ceiling exceeded is "vượt", never "short by"
+
+
+def test_ruleset_note_printed_in_every_report_using_the_set(tmp_path):
+    path = FIXTURES / "van-lang-thai-nguyen-fails-2019.json"
+    assessment = ntm_rules.assess(read_document(path))
+    note = ntm_rules.load_ruleset("thai-nguyen-2017-2020").note
+    assert note.vi in text_report(assessment) and note.en in text_report(assessment, lang="en")
+    assert note.vi in assessment_html(assessment)
+    write_plan(assessment, tmp_path / "plan.html")
+    assert assessment.ruleset.note == note.vi
+
+
+def _outputs(path: Path, lang: str) -> list[str]:
+    assessment = ntm_rules.assess(read_document(path))
+    html = re.sub(r"<[^>]+>", " ", assessment_html(assessment, lang=lang))
+    html = re.sub(r'href="[^"]*"', "", html)
+    return [text_report(assessment, lang=lang, source="x.json"), text_report(assessment, lang=lang, by_department=True),
+            html]
+
+
+SHIPPED = sorted(FIXTURES.glob("*.json")) + sorted((FIXTURES / "model").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_no_field_id_in_any_text_output(path, lang):
+    fields = [f for f in known_fields() if "_" in f]
+    for text in _outputs(path, lang):
+        found = [f for f in fields if f in text]
+        assert found == [], found
+
+
+VIETNAMESE = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_no_vietnamese_words_in_english_outputs(path):
+    """Names of places and of legal documents (their numbers: 1980/QĐ-TTg) stay as they are."""
+    assessment = ntm_rules.assess(read_document(path))
+    names = [n for n in (assessment.commune.name, assessment.commune.district, assessment.commune.province) if n]
+    for text in _outputs(path, "en"):
+        for name in names:
+            text = text.replace(name, "")
+        text = re.sub(r"\d+/[\wĐđ\-]+", "", text)  # document numbers such as 69/QĐ-BNN-VPĐP
+        text = re.sub(r"https?://\S+", "", text)
+        text = text.replace("Thái Nguyên", "").replace("Bắc Kạn", "").replace("Vĩnh Long", "")
+        leftover = VIETNAMESE.findall(text)
+        assert leftover == [], re.findall(r"\S*" + VIETNAMESE.pattern + r"\S*", text, re.I)[:5]
+
+
+# ------------------------------------------------------------------ the plan
+
+def test_plan_numbers_units_certainty_and_print_setup(tmp_path):
+    assessment = ntm_rules.assess(read_document(FIXTURES / "phu-thuong-fails-several-2019.json"))
+    path = write_plan(assessment, tmp_path / "plan.xlsx")
+    sheet = load_workbook(path).active
+    header = [c.value for c in sheet[3]]
+    rows = {r[2].value.split(".")[0] + "." + r[2].value.split(".")[1].split()[0] if r[2].value.count(".") > 1
+            else r[2].value.split(".")[0]: r for r in sheet.iter_rows(min_row=4)}
+    income = rows["10"]
+    col = {name: header.index(name) for name in header}
+    assert income[col["Hiện trạng"]].value == 31 and isinstance(income[col["Ngưỡng"]].value, (int, float))
+    assert income[col["Còn thiếu / vượt"]].value == 5 and income[col["Đơn vị tính"]].value == "triệu đồng/người/năm"
+    assert income[col["Kết luận chắc chắn"]].value == "Không" and income[col["Ngưỡng đã xác nhận"]].value == "Không"
+    assert "[phân công chưa xác nhận]" in income[col["Sở, ngành chủ trì"]].value
+    assert "Xã Phú Thượng" in sheet["A1"].value and "vn-2016-2020" in sheet["A2"].value
+    assert sheet.print_title_rows == "$3:$3" and sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert all(cell.alignment.wrap_text for cell in sheet[4])
+
+
+def test_plan_of_an_attaining_commune_says_there_is_nothing_to_remedy(tmp_path):
+    assessment = ntm_rules.assess(read_document(FIXTURES / "tan-cuong-attains-2020.json"))
+    sheet = load_workbook(write_plan(assessment, tmp_path / "plan.xlsx")).active
+    assert "Không có tiêu chí cần khắc phục" in sheet["A4"].value
+    text = write_plan(assessment, tmp_path / "plan.csv").read_text("utf-8-sig")
+    assert "Không có tiêu chí cần khắc phục" in text
+
+
+def test_no_plan_cell_can_become_a_formula(tmp_path):
+    tiny = (ROOT / "tests" / "rulesets" / "tiny.yaml").read_text("utf-8")
+    hostile = tiny.replace("title: {vi: Bộ nhỏ, en: Tiny set}", 'title: {vi: "=HYPERLINK(\\"http://x\\")", en: "+1"}')
+    hostile = hostile.replace("agri: {vi: Sở Nông nghiệp, en: Agriculture}", 'agri: {vi: "-2+3", en: "@SUM(A1)"}')
+    hostile = hostile.replace("name: {vi: Thu nhập, en: Income}", 'name: {vi: "=1+1", en: "=1+1"}', 1)
+    (tmp_path / "tiny.yaml").write_text(hostile, "utf-8")
+    ruleset = ntm_rules.load_ruleset(tmp_path / "tiny.yaml")
+    document = {"commune": {"name": "=cmd|' /C calc'!A0"}, "region": "red_river_delta", "year": 2020,
+                "data": {"income_per_capita_million_vnd": 10.0, "employment_rate_pct": 50.0}}
+    assessment = ntm_rules.assess(document, ruleset=ruleset)
+    for lang in ("vi", "en"):
+        book = load_workbook(write_plan(assessment, tmp_path / f"plan-{lang}.xlsx", lang=lang))
+        cells = [c for row in book.active.iter_rows() for c in row if isinstance(c.value, str)]
+        risky = [c for c in cells if c.value.startswith(("=", "+", "-", "@"))]
+        assert risky and all(c.data_type == "s" for c in risky)
+        assert not any(c.data_type == "f" for row in book.active.iter_rows() for c in row)
+        with (write_plan(assessment, tmp_path / f"plan-{lang}.csv", lang=lang)).open(encoding="utf-8-sig") as handle:
+            for row in csv.reader(handle):
+                assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+
+
+def test_text_report_ends_with_what_next():
+    path = FIXTURES / "phu-thuong-fails-several-2019.json"
+    done = subprocess.run([sys.executable, "-m", "ntm_rules", str(path)], capture_output=True, text=True, cwd=ROOT)
+    report = done.stdout
+    assert "Việc cần làm tiếp:" in report
+    assert f"ntm-assess {path} --ruleset vn-2016-2020 --plan ke-hoach.xlsx" in report
+    after = report.split("Việc cần làm tiếp:")[1]
+    assert "Bộ Lao động – Thương binh và Xã hội [phân công chưa xác nhận]:" in after
+    assert "- 11 Tỷ lệ hộ nghèo đa chiều giai đoạn 2016–2020 (vượt 2,6\u00a0%)" in after
+    attained = subprocess.run([sys.executable, "-m", "ntm_rules", str(FIXTURES / "tan-cuong-attains-2020.json")],
+                              capture_output=True, text=True, cwd=ROOT)
+    assert "Việc cần làm tiếp" not in attained.stdout
+
+
+def test_summary_splits_certain_and_uncertain(tmp_path):
+    """Thái Nguyên 2019 batch (hand count in test_batch.DESIGN): the three attaining communes meet
+    believed thresholds with values short of the strictest end, so none is certainly attained; of
+    the six not attained, Xã Quyết Thắng fails only income (2019: unconfirmed, bounded at most),
+    so five are certain."""
+    from ntm_rules.batch import run_batch
+    from ntm_rules.summary import read_registered
+
+    summary = run_batch([FIXTURES / "batches" / "thai-nguyen-2019.csv"], tmp_path, jobs=1,
+                        registered=read_registered(FIXTURES / "batches" / "thai-nguyen-2019-registered.txt")).summary
+    assert (summary.attained, summary.attained_certain) == (3, 0)
+    assert (summary.not_attained, summary.not_attained_certain) == (6, 5)
+    registered = {r.commune: r for r in summary.registered}
+    assert registered["Xã Quyết Thắng"].certain is False and registered["Xã Hóa Thượng"].certain is True
+    assert all(not d.verified for d in summary.failures_by_department.values())
