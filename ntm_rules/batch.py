@@ -12,6 +12,7 @@ that names a different ruleset is rejected and says how to assess it.
 """
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import multiprocessing
@@ -26,7 +27,7 @@ from typing import Callable, Iterable, Iterator
 
 from .assess import DEFAULT_RULESET, assess
 from .batch_input import InputFile, Row, document_of, expand, read_rows, scan
-from .errors import InputError, NtmError, OutputError, RulesetError, internal_error
+from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, internal_error
 from .loader import is_ruleset_id, load_ruleset, load_ruleset_id
 from .result import dump_json
 from .schema import Ruleset
@@ -98,17 +99,35 @@ def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool) -> t
     return b"".join(line + b"\n" for line in lines), out
 
 
-def _chunks(rows: Iterator[Row]) -> Iterator[list[tuple]]:
-    while True:
-        chunk = [(r.source, r.row, r.document, r.error, r.text) for r in itertools.islice(rows, CHUNK)]
-        if not chunk:
-            return
-        yield chunk
+class _Counted:
+    """Rows as read from the inputs, counted apart from the results, so that the summary can
+    check that every row read came back assessed or rejected."""
+
+    def __init__(self, rows: Iterator[Row]):
+        self.rows, self.read = rows, 0
+
+    def chunks(self) -> Iterator[list[tuple]]:
+        while True:
+            chunk = [(r.source, r.row, r.document, r.error, r.text) for r in itertools.islice(self.rows, CHUNK)]
+            if not chunk:
+                return
+            self.read += len(chunk)
+            yield chunk
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches every process of the terminal's group: the parent decides, workers go on quietly
+def _worker_start() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent decides, workers go on quietly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A worker ends with its parent, even one killed outright (Linux: PR_SET_PDEATHSIG).
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before the line above ran
+        os._exit(1)
 
 
 def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: bool, jobs: int) -> Iterator[tuple]:
@@ -119,7 +138,7 @@ def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: boo
     # fork: workers start at once with the ruleset already loaded; the host they inherit is
     # idle (ours runs no background threads), and each then owns its copy.
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_start)
     try:
         pending: deque = deque()
         for chunk in chunks:
@@ -162,18 +181,33 @@ def _output_error(out: Path, error: OSError) -> OutputError:
                        "with free space")
 
 
-def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> Path:
-    """The output folder, created if need be; an earlier run's outputs are refused unless overwrite,
-    which removes them (and only them) first."""
+LOCK = ".ntm-batch.lock"
+
+
+def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> tuple[Path, int]:
+    """The output folder, created if need be and locked for this run (another batch writing into
+    it is refused); an earlier run's outputs are refused unless overwrite, which removes them (and
+    only them) first. Returns the folder and the lock's file descriptor (held until the end)."""
+    if not isinstance(out_dir, (str, os.PathLike)) or not os.fspath(out_dir).strip():
+        raise OutputError("--out: no output folder given; fix: name a folder for the outputs")
     out = Path(out_dir)
+    lock = -1
     try:
         out.mkdir(parents=True, exist_ok=True)
         if not out.is_dir():
             raise NotADirectoryError(20, "not a folder")
+        lock = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"{out}: another batch is writing into this folder now; fix: wait for it to end, "
+                              "or choose another --out folder") from None
         earlier = [out / name for name in OUTPUT_FILES + tuple(n + PARTIAL for n in OUTPUT_FILES)
                    if (out / name).exists() or (out / name).is_symlink()]
         segments = out / PARTIAL_DIR
-        if segments.is_dir() and not segments.is_symlink():
+        if segments.is_symlink() or (segments.exists() and not segments.is_dir()):
+            raise OutputError(f"{segments}: is not a folder of this tool's; fix: remove it, or choose another --out folder")
+        if segments.is_dir():
             earlier += sorted(p for p in segments.iterdir() if _is_segment(p.name))
         if earlier and not overwrite:
             shown = earlier[0].relative_to(out)
@@ -187,8 +221,17 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
+        _release(lock)
         raise _output_error(out, error) from None
-    return out
+    except BaseException:
+        _release(lock)
+        raise
+    return out, lock
+
+
+def _release(lock: int) -> None:
+    if lock >= 0:
+        os.close(lock)  # closing the descriptor releases the lock; the empty lock file stays, harmless
 
 
 def _is_segment(name: str) -> bool:
@@ -256,6 +299,11 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
     rejected.jsonl. Ctrl-C raises BatchInterrupted (a KeyboardInterrupt) and leaves what was
     done in DIR/partial/ (whole files of whole lines), never a summary that claims to be complete.
     """
+    if lang not in ("vi", "en"):
+        raise InputError(f"unknown language {lang!r}", field="lang", fix="use vi or en")
+    if registered is not None:
+        from .summary import check_registered
+        registered = check_registered(registered)
     files = expand(inputs)
     scanned = scan(files)
     total = None if any(f.rows is None for f in scanned) else sum(f.rows for f in scanned)
@@ -266,15 +314,25 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
         raise RulesetError([f"{chosen.id}: a batch needs a ruleset loaded from a file; fix: pass its id or path"])
     if jobs is None:
         jobs = min(os.cpu_count() or 1, 8) if total is None or total >= PARALLEL_FROM else 1
-    out = prepare_output(out_dir, overwrite)
+    if total is not None:
+        jobs = max(1, min(jobs, -(-total // CHUNK)))  # never more workers than chunks
+    out, lock = prepare_output(out_dir, overwrite)
+    try:
+        return _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress)
+    finally:
+        _release(lock)
+
+
+def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress) -> BatchResult:
     builder = SummaryBuilder(chosen, registered)
     internal = 0
     try:
         outputs = _Outputs(out)
     except OSError as error:
         raise _output_error(out, error) from None
+    counted = _Counted(rows)
     try:
-        for lines, results in _results(_chunks(rows), str(chosen.path), caller_chose, jobs):
+        for lines, results in _results(counted.chunks(), str(chosen.path), caller_chose, jobs):
             rejected = []
             for status, item in results:
                 if status == "ok":
@@ -288,9 +346,9 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
                 on_progress(len(results))
         summary = builder.result(inputs=[{"path": str(f.path), "sha256": f.sha256, "bytes": f.size} for f in scanned],
                                  internal_errors=internal)
-        if summary.rows_read != summary.assessed + summary.rejected:  # pragma: no cover - a bug if it happens
-            raise OutputError(f"{out}: {summary.rows_read} rows read but {summary.assessed} assessed and "
-                              f"{summary.rejected} rejected; the outputs are incomplete")
+        if counted.read != summary.assessed + summary.rejected:  # a bug if it happens: never a summary then
+            raise InternalError(f"{counted.read} rows read but {summary.assessed} assessed and {summary.rejected} "
+                                f"rejected; the outputs in {out} are incomplete")
         from .html_report import summary_html
 
         outputs.finish(summary_html(summary, lang=lang), summary.model_dump_json(indent=2) + "\n")

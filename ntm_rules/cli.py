@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
 from contextlib import contextmanager
@@ -95,8 +96,17 @@ def cli(debug):
     _debug = _debug or debug
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: a batch stops and says how far it got."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> None:
     """The `ntm-assess` entry point: every way out is one of the documented exit codes."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         # not cli.main(): it turns Ctrl-C into a bare Abort and prints an empty line
         with cli.make_context("ntm-assess", list(sys.argv[1:] if argv is None else argv)) as context:

@@ -236,7 +236,7 @@ def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise _JsonProblem(f"the number {_shown(text)} is too large to be a value", "write the real value")
-    return value
+    return value + 0.0  # -0.0 is 0.0
 
 
 def _constant(name: str):

@@ -16,8 +16,13 @@ class NtmError(Exception):
 class RulesetError(NtmError):
     """A ruleset file could not be used. ``problems`` holds one line per problem."""
 
+    SHOWN = 20  # a hostile file can hold thousands of problems: the first ones say enough
+
     def __init__(self, problems: list[str]):
-        self.problems = [printable(p) for p in problems]
+        lines = [printable(p) for p in problems[:self.SHOWN]]
+        if len(problems) > self.SHOWN:
+            lines.append(f"… and {len(problems) - self.SHOWN} more problems")
+        self.problems = lines
         super().__init__("\n".join(self.problems))
 
 
@@ -33,7 +38,8 @@ class InputError(NtmError):
         super().__init__(self.line())
 
     def line(self) -> str:
-        parts = [p for p in (self.source, self.field) if p]
+        source = self.source if len(self.source) <= 160 else self.source[:70] + "…" + self.source[-70:]
+        parts = [p for p in (source, self.field) if p]
         where = ": ".join(parts)
         text = f"{where}: {self.message}" if where else self.message
         return f"{text}; fix: {self.fix}" if self.fix else text
@@ -66,8 +72,9 @@ def internal_error(error: BaseException) -> InternalError:
     return internal
 
 
-# C0 controls but tab and newline, DEL, C1 controls: they can drive a terminal (ESC [ ...).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls but tab and newline, DEL, C1 controls: they can drive a terminal (ESC [ ...);
+# bidirectional overrides and isolates: they can make a line read other than it is.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str, keep_newlines: bool = True) -> str:

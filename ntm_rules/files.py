@@ -26,6 +26,10 @@ def describe_kind(mode: int) -> str:
     return "not a regular file"
 
 
+# Files here look regular but are made by the kernel: endless (/proc/self/pagemap) or failing on read.
+_SYSTEM = ("/proc/", "/sys/", "/dev/")
+
+
 def open_regular(path: str | os.PathLike, error: Callable[[str, str], NtmError]) -> BinaryIO:
     """Open a regular file for binary reading without ever blocking on a FIFO.
 
@@ -39,12 +43,16 @@ def open_regular(path: str | os.PathLike, error: Callable[[str, str], NtmError])
         raise error("no such file", "check the path") from None
     except IsADirectoryError:
         raise error("this is a folder, not a file", "name a file") from None
-    except OSError as problem:
-        raise error(f"cannot open the file ({problem.strerror})", "check the path and its permissions") from None
+    except (OSError, ValueError) as problem:
+        reason = getattr(problem, "strerror", None) or "the name holds a character no file name can"
+        raise error(f"cannot open the file ({reason})", "check the path and its permissions") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise error(f"this is {describe_kind(mode)}, not a regular file", "give a regular file")
+        real = os.path.realpath(path)
+        if real.startswith(_SYSTEM) and not real.startswith("/dev/shm/"):
+            raise error("this is a system file, not a data file", "give a file of your own")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -59,9 +67,12 @@ def read_limited(path: str | os.PathLike, limit: int, error: Callable[[str, str]
         if size > limit:
             raise error(f"the {what} is {human_size(size)}, more than the {human_size(limit)} allowed",
                         f"split it or remove what does not belong in a {what}")
-        data = handle.read(limit + 1)
-    if len(data) > limit:  # the file grew while it was read
-        raise error(f"the {what} is more than the {human_size(limit)} allowed", f"split it")
+        try:
+            data = handle.read(min(size, limit) + 1)
+        except OSError as problem:
+            raise error(f"cannot read the file ({problem.strerror})", "check the file") from None
+    if len(data) > size:  # the file grew while it was read, or is not what it says it is
+        raise error(f"the {what} changed while it was read", "read it again when nothing is writing to it")
     return data
 
 
@@ -86,3 +97,27 @@ def human_size(size: int) -> str:
             value = size / factor
             return f"{value:.0f} {unit}" if value >= 10 or value.is_integer() else f"{value:.1f} {unit}"
     return f"{size} bytes"
+
+
+def replace_with(path: str | os.PathLike, write: Callable[[Path], None], error: Callable[[str, str], NtmError]) -> Path:
+    """Write a file by `write(temporary)` beside it and rename: a reader never sees half a file, and
+    an existing pipe, device or link to one is never written into (refused instead)."""
+    target = Path(path)
+    if target.exists() or target.is_symlink():
+        try:
+            mode = os.stat(target).st_mode
+        except OSError:
+            mode = None
+        if mode is None or not stat.S_ISREG(mode):
+            kind = describe_kind(mode) if mode is not None else "a broken link"
+            raise error(f"this is {kind}, not a file to write", "name a new file")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    except OSError as problem:
+        raise error(f"cannot write the file ({problem.strerror})", "check the folder exists and is writable") from None
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    return target

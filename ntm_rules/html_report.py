@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from . import render, words
+from .errors import printable
 from .regions import region_name
 from .result import Assessment
 from .summary import ProvincialSummary
@@ -87,7 +88,7 @@ def bar_chart(items: list[tuple[str, int | float]], *, label_width: int = 230, b
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("ntm_rules", "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_clean)
     env.filters["number"] = words.number
     env.filters["one_decimal"] = words.one_decimal
     env.filters["level_name"] = words.level_name
@@ -99,6 +100,13 @@ def _environment() -> Environment:
 def _breakable(text: str) -> Markup:
     """A unit such as triệu đồng/người/năm may break after a slash, never inside a syllable."""
     return Markup(str(escape(text)).replace("/", "/<wbr>"))
+
+
+def _clean(value):
+    """Every value a page shows, without control characters a commune name could carry."""
+    if isinstance(value, Markup):
+        return Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
 
 
 def _short_url(url: str) -> str:

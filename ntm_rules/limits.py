@@ -10,9 +10,11 @@ MAX_ROW_BYTES = 1 << 20             # one commune document, one JSON Lines line,
 MAX_INT_DIGITS = 15                 # digits of an integer in JSON
 MAX_DEPTH = 20                      # nesting of objects and lists in a JSON document
 MAX_XLSX_UNCOMPRESSED = 200 << 20   # sum of the uncompressed parts of a workbook
-MAX_XLSX_SHARED_STRINGS = 20 << 20  # its table of texts, read whole before any row (a real one is a few MB)
+MAX_XLSX_SHARED_STRINGS = 10 << 20  # its table of texts, read whole before any row (a real one is a few MB)
+MAX_XLSX_STYLES = 4 << 20           # its table of styles, likewise (a real one is under 1 MB)
 MAX_RULESET_BYTES = 1 << 20         # a ruleset YAML file
-MAX_REGISTERED_BYTES = 10 << 20     # a list of registered communes
+MAX_REGISTERED_BYTES = 2 << 20      # a list of registered communes
+MAX_REGISTERED = 20_000             # communes in it (a province has a few hundred, the country about 8 000)
 MAX_YAML_DEPTH = 40                 # nesting in a ruleset file
 
 # value ranges (a value outside is an input error; a threshold outside is a ruleset error)
@@ -24,4 +26,4 @@ PERIOD_YEARS = (2000, 2100)
 
 HELP = (f"Limits: names and codes at most {MAX_TEXT} characters; a document or row at most 1 MB; "
         f"integers at most {MAX_INT_DIGITS} digits; nesting at most {MAX_DEPTH} levels; a workbook's "
-        f"uncompressed parts at most 200 MB (its table of texts at most 20 MB); a ruleset file at most 1 MB. Beyond them the row (or file) is refused.")
+        f"uncompressed parts at most 200 MB (its table of texts at most 10 MB, of styles 4 MB); a ruleset file at most 1 MB. Beyond them the row (or file) is refused.")

@@ -66,7 +66,7 @@ def find_ruleset(id_or_path: str | os.PathLike) -> Path:
     """A ruleset named by the caller: an id, or a path to a .yaml file (only callers may give paths)."""
     text = os.fspath(id_or_path)
     if (isinstance(id_or_path, os.PathLike) or text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text
-            or os.path.lexists(text)):
+            or os.path.isfile(text)):
         return Path(text)
     return find_ruleset_id(text)
 
@@ -89,6 +89,9 @@ def load_ruleset(id_or_path: str | os.PathLike | Ruleset) -> Ruleset:
 
 
 def _load_ruleset(id_or_path: str | os.PathLike | Ruleset) -> Ruleset:
+    if not isinstance(id_or_path, (str, os.PathLike, Ruleset)):
+        raise RulesetError([f"{type(id_or_path).__name__}: a ruleset is named by its id or the path of its file; "
+                            "fix: pass a text such as vn-2016-2020"])
     if isinstance(id_or_path, Ruleset):
         if not id_or_path.sha256:  # built in memory: hash its content
             id_or_path._sha256 = file_sha256(id_or_path.model_dump_json().encode())
@@ -386,7 +389,10 @@ def _shipped_fields() -> tuple[dict[str, str], dict[str, list[str]]]:
         fields: dict[str, str] = {}
         options: dict[str, list[str]] = {}
         for path in shipped_ruleset_paths():
-            ruleset = load_ruleset(path)
+            try:
+                ruleset = load_ruleset(path)
+            except RulesetError:
+                continue  # an unusable file in NTM_RULESETS_PATH: `rulesets list` shows it; the others still work
             for criterion in ruleset.criteria:
                 for indicator in criterion.indicators:
                     for check in indicator.all_checks():

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import OutputError
+from .files import replace_with
 from .result import Assessment
 from .words import LABELS, basis_text, department_text, number, pick, requirement
 
@@ -90,9 +91,10 @@ def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Pa
                           "fix: name the plan file .xlsx, .csv or .html")
     rows = plan_rows(assessment, lang)
     header = COLUMNS[lang]
-    try:
+
+    def write(target: Path) -> None:
         if suffix == ".csv":
-            with path.open("w", newline="", encoding="utf-8-sig") as handle:
+            with target.open("w", newline="", encoding="utf-8-sig") as handle:
                 writer = csv.writer(handle)
                 for line in _title_lines(assessment, lang):
                     writer.writerow([safe_text(line)])
@@ -101,13 +103,11 @@ def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Pa
                 if not rows:
                     writer.writerow([NOTHING_TO_DO[lang]])
         elif suffix == ".xlsx":
-            _write_xlsx(assessment, path, header, rows, lang)
+            _write_xlsx(assessment, target, header, rows, lang)
         else:
-            path.write_text(_html(assessment, header, rows, lang), encoding="utf-8")
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write the plan ({error.strerror}); fix: check the folder exists and "
-                          "is writable") from None
-    return path
+            target.write_text(_html(assessment, header, rows, lang), encoding="utf-8")
+
+    return replace_with(path, write, lambda message, fix: OutputError(f"{path}: {message}; fix: {fix}"))
 
 
 def _title_lines(assessment: Assessment, lang: str) -> list[str]:
@@ -184,7 +184,10 @@ def _put_text(sheet, row: int, column: int, text: str):
 def _html(assessment, header, rows, lang) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("ntm_rules", "templates"), autoescape=select_autoescape(["html"]))
+    from .html_report import _clean
+
+    env = Environment(loader=PackageLoader("ntm_rules", "templates"), autoescape=select_autoescape(["html"]),
+                      finalize=_clean)
     title, ruleset = _title_lines(assessment, lang)
     shown = [["" if cell is None else (number(cell, lang) if isinstance(cell, float) else cell) for cell in row]
              for row in rows]

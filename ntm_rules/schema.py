@@ -216,6 +216,10 @@ def _check_duplicates(node, path: str, out: list[str]) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                out.append(f"{path or 'top'} (line {key_node.start_mark.line + 1}): a key that is not text; "
+                           "fix: write keys as plain words")
+                continue
             key = key_node.value
             here = f"{path}.{key}" if path else str(key)
             if key in seen:
@@ -290,6 +294,9 @@ def read_yaml(path: Path) -> tuple[dict, bytes]:
         raise RulesetError([f"{name}:{where}: not valid YAML for a ruleset ({problem}); fix: correct the YAML there"]) from None
     except RecursionError:
         raise RulesetError([f"{name}: nested too deeply; fix: write the ruleset's flat shape"]) from None
+    except (ValueError, TypeError) as error:  # e.g. an integer of thousands of digits, a list as a key
+        raise RulesetError([f"{name}: not valid YAML for a ruleset ({str(error)[:100]}); "
+                            "fix: write plain keys, numbers and texts"]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .commune import json_value, read_utf8
 from .errors import InputError, printable
-from .limits import MAX_REGISTERED_BYTES, MAX_TEXT
+from .limits import MAX_REGISTERED, MAX_REGISTERED_BYTES, MAX_TEXT
 from .regions import fold
 from .result import Assessment
 from .schema import Ruleset
@@ -357,17 +357,17 @@ def read_registered(path: str | Path) -> list[dict]:
         items = json_value(text, source)
         if not isinstance(items, list):
             raise InputError("the file is not a JSON list", source=source, fix='write ["Xã A", {"name": "Xã B", "district": "..."}]')
-        for n, item in enumerate(items):
-            if isinstance(item, (str, int)) and not isinstance(item, bool):
-                item = {"name": item}
-            entry = _registered_entry(item) if isinstance(item, dict) else None
-            if entry is None:
-                raise InputError("each entry must be a name or an object with name, district, code (text of at most "
-                                 f"{MAX_TEXT} characters)", source=source, field=f"[{n}]",
-                                 fix='write "Xã A" or {"name": "Xã A", "district": "...", "code": "..."}')
-            entries.append(entry)
+        try:
+            entries = check_registered(items)
+        except InputError as error:
+            raise InputError(error.message, source=source, field=error.field.removeprefix("registered"),
+                             fix=error.fix) from None
     elif suffix == ".csv":
-        rows = list(csv.DictReader(text.splitlines()))
+        try:
+            rows = list(csv.DictReader(text.splitlines()))
+        except csv.Error as error:
+            raise InputError(f"the file cannot be read as CSV ({error})", source=source,
+                             fix="one commune per line: name[,district,code]") from None
         for n, row in enumerate(rows, start=2):
             row = {(k or "").strip().removeprefix("commune."): (v or "").strip() if isinstance(v, str) else ""
                    for k, v in row.items() if k}
@@ -385,6 +385,30 @@ def read_registered(path: str | Path) -> list[dict]:
                     raise InputError(f"the name is longer than {MAX_TEXT} characters", source=source,
                                      field=f"line {n}", fix="write one commune name per line")
                 entries.append(entry)
+    if len(entries) > MAX_REGISTERED:
+        raise InputError(f"{len(entries)} registered communes, more than the {MAX_REGISTERED} a list may hold",
+                         source=source, fix="give one province's registered communes")
+    return entries
+
+
+def check_registered(registered) -> list[dict]:
+    """A registered list handed over by a caller: names, or objects with name, district, code."""
+    if not isinstance(registered, (list, tuple)):
+        raise InputError("the registered communes must be a list", field="registered",
+                         fix='give ["Xã A", {"name": "Xã B", "district": "...", "code": "..."}]')
+    if len(registered) > MAX_REGISTERED:
+        raise InputError(f"{len(registered)} registered communes, more than the {MAX_REGISTERED} a list may hold",
+                         field="registered", fix="give one province's registered communes")
+    entries = []
+    for n, item in enumerate(registered):
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
+            item = {"name": item}
+        entry = _registered_entry(item) if isinstance(item, dict) else None
+        if entry is None:
+            raise InputError("each entry must be a name or an object with name, district, code (text of at most "
+                             f"{MAX_TEXT} characters)", field=f"registered[{n}]",
+                             fix='write "Xã A" or {"name": "Xã A", "district": "...", "code": "..."}')
+        entries.append(entry)
     return entries
 
 

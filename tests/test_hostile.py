@@ -19,6 +19,7 @@ from conftest import ROOT, random_document
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 import generate  # noqa: E402
+from ntm_rules.batch_input import read_rows  # noqa: E402
 
 HOSTILE = ROOT / "tests" / "hostile"
 CASES = yaml.safe_load((HOSTILE / "cases.yaml").read_text("utf-8"))
@@ -36,7 +37,7 @@ def generated(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def fifo(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("fifo")
-    for name in ("pipe", "pipe.jsonl", "pipe.txt"):
+    for name in ("pipe", "pipe.jsonl", "pipe.txt", "pipe.csv"):
         os.mkfifo(folder / name)
     return folder / "pipe"
 
@@ -322,3 +323,96 @@ def test_deeply_nested_python_objects_are_input_errors():
         nested = [nested]
     with pytest.raises(ntm_rules.InputError):
         ntm_rules.assess({"commune": {"name": "X"}, "year": 2020, "data": {"stunting_under5_pct": nested}})
+
+
+def test_a_percentage_cell_at_the_threshold_is_read_exactly(generated, tmp_path):
+    """0.267 shown as 26,7 % is 26.7, not 26.700000000000003: at the ≤ 26,7 ceiling it is met."""
+    done = subprocess.run([*EXE, "batch", str(generated / "percent-at-the-threshold.xlsx"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assessment = json.loads((tmp_path / "assessments.jsonl").read_text("utf-8").splitlines()[0])
+    stunting = next(i for c in assessment["criteria"] for i in c["indicators"] if i["id"] == "15.3")
+    assert (stunting["value"], stunting["status"]) == (26.7, "met")
+
+
+def test_numbers_as_software_writes_them_are_read_and_odd_digits_are_not():
+    rows = {r.row: r for r in read_rows([HOSTILE / "batches" / "numbers-as-software-writes-them.csv"])}
+    assert rows[2].document["data"]["stunting_under5_pct"] == 1e-05
+    assert rows[2].document["data"]["income_per_capita_million_vnd"] == 50.0
+    assert str(rows[3].document["data"]["stunting_under5_pct"]) == "0.0"  # -0.0 is 0.0
+    assert rows[3].document["data"]["income_per_capita_million_vnd"] == "1_2"  # left for the validator to refuse
+    assert rows[4].document["data"]["income_per_capita_million_vnd"] == "１２"
+
+
+def test_an_unclosed_quote_names_the_lines_it_swallowed():
+    rows = list(read_rows([HOSTILE / "batches" / "unclosed-quote.csv"]))
+    assert [r.row for r in rows] == [2, 3]
+    assert "runs over lines 3–4" in rows[1].error and "quote" in rows[1].error
+
+
+def test_two_batches_into_one_folder_at_once_the_second_is_refused(big_batch, tmp_path):
+    path, _ = big_batch
+    out = tmp_path / "shared"
+    first = _start(path, out)
+    _wait_for_progress(out, first)
+    second = subprocess.run([*EXE, "batch", str(path), "--out", str(out), "--overwrite"], capture_output=True,
+                            text=True, cwd=ROOT)
+    first.send_signal(signal.SIGINT)
+    first.communicate(timeout=60)
+    assert second.returncode == 2 and "another batch is writing into this folder" in second.stderr
+
+
+def test_workers_end_with_a_killed_batch(big_batch, tmp_path):
+    path, _ = big_batch
+    out = tmp_path / "orphans"
+    process = _start(path, out)
+    _wait_for_progress(out, process)
+    workers = [int(p) for p in subprocess.run(["ps", "-o", "pid=", "--ppid", str(process.pid)], capture_output=True,
+                                              text=True).stdout.split()]
+    assert workers
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sigterm_stops_a_batch_like_ctrl_c(big_batch, tmp_path):
+    path, _ = big_batch
+    out = tmp_path / "terminated"
+    process = _start(path, out)
+    _wait_for_progress(out, process)
+    process.terminate()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and "stopped after" in stderr
+    _check_incomplete(out)
+
+
+def test_a_bad_ruleset_in_the_path_does_not_stop_the_others(tmp_path):
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    (folder / "broken.yaml").write_text("id: broken\nthis is not: [valid", "utf-8")
+    os.mkfifo(folder / "pipe.yaml")
+    env = {**os.environ, "NTM_RULESETS_PATH": str(folder)}
+    done = subprocess.run([*EXE, str(ROOT / "fixtures" / "tan-cuong-attains-2020.json")], capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=30)
+    assert done.returncode == 0, done.stderr
+    listed = subprocess.run([*EXE, "rulesets", "list"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=30)
+    assert "broken\tINVALID" in listed.stdout and "pipe\tINVALID" in listed.stdout
+
+
+def test_html_pages_carry_no_control_characters(tmp_path):
+    document = json.loads((HOSTILE / "documents" / "escape-sequence-in-name-valid.json").read_text("utf-8"))
+    document["commune"]["name"] += "\u202e"
+    from ntm_rules.html_report import assessment_html
+    html = assessment_html(ntm_rules.assess(document))
+    assert not any(c in html for c in CONTROL + ["\u202e"] if c not in "\n\t")

@@ -126,6 +126,70 @@ def xlsx_far_row(path: Path) -> None:
     book.save(path)
 
 
+def _patched_sheet(path: Path, change) -> None:
+    """A small workbook whose sheet XML is changed by `change(xml) -> xml` (a damaged file)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["commune.name", "year", "region", "income_per_capita_million_vnd"])
+    sheet.append(["Xã A", 2020, "red_river_delta", 45])
+    sheet.append(["Xã B", 2020, "red_river_delta", 46])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            out.writestr(item.filename, data)
+
+
+def xlsx_row_10_to_the_9(path: Path) -> None:
+    _patched_sheet(path, lambda xml: xml.replace(b'<row r="3"', b'<row r="1000000000"').replace(b'r="A3"', b'r="A1000000000"'))
+
+
+def xlsx_rows_out_of_order(path: Path) -> None:
+    _patched_sheet(path, lambda xml: xml.replace(b'<row r="3"', b'<row r="2"').replace(b'r="A3"', b'r="A2"')
+                   .replace(b'r="B3"', b'r="B2"').replace(b'r="C3"', b'r="C2"').replace(b'r="D3"', b'r="D2"'))
+
+
+def xlsx_number_not_a_number(path: Path) -> None:
+    _patched_sheet(path, lambda xml: xml.replace(b"<v>45</v>", b"<v>abc</v>"))
+
+
+def xlsx_truncated_sheet(path: Path) -> None:
+    _patched_sheet(path, lambda xml: xml[: len(xml) // 2])
+
+
+def xlsx_no_sheets(path: Path) -> None:
+    book = Workbook()
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                start, end = data.index(b"<sheets>"), data.index(b"</sheets>") + len(b"</sheets>")
+                data = data[:start] + b"<sheets/>" + data[end:]
+            out.writestr(item.filename, data)
+
+
+def xlsx_percent_at_the_threshold(path: Path) -> None:
+    """Stunting 26,7 % typed in a percentage cell (stored 0.267): exactly the TDMNPB ceiling."""
+    document = json.loads(json.dumps(DOCUMENT))
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["commune.name", "commune.province", "year", "stunting_under5_pct", "income_per_capita_million_vnd"])
+    sheet.append([document["commune"]["name"], "Thái Nguyên", 2020, 0.267, 45])
+    sheet["D2"].number_format = "0.0%"
+    book.save(path)
+
+
+def registered_cell_200k(path: Path) -> None:
+    path.write_text("name,district\n" + "X" * 200_000 + ",Huyện A\n", "utf-8")
+
+
 GENERATED = {
     "nested-100000.json": nested_100000,
     "integer-5000-digits.json": integer_5000_digits,
@@ -135,6 +199,13 @@ GENERATED = {
     "bomb.xlsx": xlsx_bomb,
     "texts-60mb.xlsx": xlsx_texts_60mb,
     "far-row.xlsx": xlsx_far_row,
+    "row-10-to-the-9.xlsx": xlsx_row_10_to_the_9,
+    "rows-out-of-order.xlsx": xlsx_rows_out_of_order,
+    "number-not-a-number.xlsx": xlsx_number_not_a_number,
+    "truncated-sheet.xlsx": xlsx_truncated_sheet,
+    "no-sheets.xlsx": xlsx_no_sheets,
+    "percent-at-the-threshold.xlsx": xlsx_percent_at_the_threshold,
+    "registered-cell-200k.csv": registered_cell_200k,
 }
 
 
