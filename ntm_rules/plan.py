@@ -120,6 +120,9 @@ def _title_lines(assessment: Assessment, lang: str) -> list[str]:
         title = f"Kế hoạch hoàn thành các tiêu chí chưa đạt — {place}, năm {a.year}"
         ruleset = (f"Bộ tiêu chí: {pick(a.ruleset, 'title', lang)} ({a.ruleset.id}); đạt {a.criteria_met}/{a.criteria_total} "
                    f"tiêu chí; lập ngày {date.today().strftime('%d/%m/%Y')}")
+    note = pick(a.ruleset, "note", lang)
+    if note:  # what the set is and is not: printed wherever the set is used
+        ruleset += f". {LABELS[lang]['note']}: {note}"
     return [title, ruleset]
 
 

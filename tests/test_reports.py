@@ -184,7 +184,8 @@ def test_ruleset_note_printed_in_every_report_using_the_set(tmp_path):
     note = ntm_rules.load_ruleset("thai-nguyen-2017-2020").note
     assert note.vi in text_report(assessment) and note.en in text_report(assessment, lang="en")
     assert note.vi in assessment_html(assessment)
-    write_plan(assessment, tmp_path / "plan.html")
+    assert note.vi in write_plan(assessment, tmp_path / "plan.html").read_text("utf-8")
+    assert note.vi in write_plan(assessment, tmp_path / "plan.csv").read_text("utf-8-sig")
     assert assessment.ruleset.note == note.vi
 
 
