@@ -5,7 +5,7 @@ import os
 from typing import Any, Iterable, Iterator
 
 from . import engine
-from .commune import parse_document
+from .inputs.document import parse_document
 from .errors import InputError, NtmError, RulesetError, internal_error
 from .loader import load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
 from .regions import region_of_province

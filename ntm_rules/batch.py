@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .assess import DEFAULT_RULESET, assess
-from .batch_input import InputFile, Row, document_of, expand, read_rows, scan
+from .inputs.sources import InputFile, Row, document_of, expand, read_rows, scan
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, internal_error
 from .loader import is_ruleset_id, load_ruleset, load_ruleset_id
 from .result import dump_json

@@ -24,7 +24,7 @@ import click
 
 from . import render
 from .assess import DEFAULT_RULESET, assess
-from .commune import input_json_schema, read_document, read_stdin
+from .inputs.document import input_json_schema, read_document, read_stdin
 from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError, printable
 from .limits import HELP as LIMITS_HELP
 from .loader import load_ruleset, shipped_ruleset_paths
@@ -310,7 +310,7 @@ def template(fmt, ruleset, out_path):
     The .xlsx has a second sheet describing every column (criterion, indicator, type,
     what to write); the .csv has the header row only.
     """
-    from .batch_template import write_template
+    from .inputs.template import write_template
 
     with exit_on_error():
         chosen = load_ruleset(ruleset)

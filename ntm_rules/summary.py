@@ -16,7 +16,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from .commune import json_value, read_utf8
+from .inputs.document import json_value, read_utf8
 from .errors import InputError, printable
 from .limits import MAX_REGISTERED, MAX_REGISTERED_BYTES, MAX_TEXT
 from .regions import fold

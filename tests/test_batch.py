@@ -17,8 +17,8 @@ import reference
 from conftest import FIXTURES, ROOT, attaining_document, random_document
 from ntm_rules import InputError, load_ruleset
 from ntm_rules.batch import run_batch
-from ntm_rules.batch_input import _convert, read_rows
-from ntm_rules.batch_template import template_columns
+from ntm_rules.inputs.sources import _convert, read_rows
+from ntm_rules.inputs.template import template_columns
 from ntm_rules.summary import average, read_registered
 
 BATCH = FIXTURES / "batches" / "thai-nguyen-2019.csv"

@@ -19,7 +19,7 @@ from conftest import ROOT, random_document
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 import generate  # noqa: E402
-from ntm_rules.batch_input import read_rows  # noqa: E402
+from ntm_rules.inputs.sources import read_rows  # noqa: E402
 
 HOSTILE = ROOT / "tests" / "hostile"
 CASES = yaml.safe_load((HOSTILE / "cases.yaml").read_text("utf-8"))

@@ -81,7 +81,7 @@ def test_threshold_written_in_exponent_form_evaluates(value, status):
 
 @pytest.mark.parametrize("text", ["1e-05", "1E-5", "0.00001", "1.0e-5"])
 def test_a_stunting_rate_of_a_hundred_thousandth_is_assessed_like_its_neighbours(text):
-    from ntm_rules.commune import json_object
+    from ntm_rules.inputs.document import json_object
 
     base = json.loads((ROOT / "fixtures" / "tan-cuong-attains-2020.json").read_text("utf-8"))
     written = f'"stunting_under5_pct": {json.dumps(base["data"]["stunting_under5_pct"])}'

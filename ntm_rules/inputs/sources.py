@@ -29,12 +29,12 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 from babel.numbers import NumberFormatError, parse_decimal
 
-from .commune import json_object
-from .errors import InputError
-from .files import human_size, is_regular_file, open_regular
-from .limits import MAX_INT_DIGITS, MAX_ROW_BYTES, MAX_XLSX_SHARED_STRINGS, MAX_XLSX_STYLES, MAX_XLSX_UNCOMPRESSED
-from .loader import known_fields
-from .regions import fold
+from .document import json_object
+from ..errors import InputError
+from ..files import human_size, is_regular_file, open_regular
+from ..limits import MAX_INT_DIGITS, MAX_ROW_BYTES, MAX_XLSX_SHARED_STRINGS, MAX_XLSX_STYLES, MAX_XLSX_UNCOMPRESSED
+from ..loader import known_fields
+from ..regions import fold
 
 SUFFIXES = (".json", ".jsonl", ".csv", ".xlsx")
 COMMUNE_COLUMNS = ("name", "district", "province", "code")
@@ -353,7 +353,7 @@ def read_rows(paths: Iterable[str | Path]) -> Iterator[Row]:
 
 
 def _json_rows(path: Path) -> Iterator[Row]:
-    from .commune import read_utf8
+    from .document import read_utf8
 
     try:
         yield Row(str(path), 1, document=json_object(read_utf8(path, MAX_ROW_BYTES, "commune document")))

@@ -15,11 +15,11 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, ValidationError, create_model
 
-from .errors import InputError, printable
-from .files import read_limited, read_stream_limited
-from .limits import MAX_COUNT, MAX_DEPTH, MAX_INT_DIGITS, MAX_NUMBER, MAX_ROW_BYTES, MAX_TEXT
-from .loader import RULESET_ID_PATTERN, known_fields, known_options
-from .regions import REGION_IDS, region_of_province
+from ..errors import InputError, printable
+from ..files import read_limited, read_stream_limited
+from ..limits import MAX_COUNT, MAX_DEPTH, MAX_INT_DIGITS, MAX_NUMBER, MAX_ROW_BYTES, MAX_TEXT
+from ..loader import RULESET_ID_PATTERN, known_fields, known_options
+from ..regions import REGION_IDS, region_of_province
 
 _TYPES = {
     "bool": StrictBool,

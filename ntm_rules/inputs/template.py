@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .errors import InputError
-from .schema import Ruleset
+from ..errors import InputError
+from ..schema import Ruleset
 
 BASE_COLUMNS = [
     ("commune.name", "Tên xã (bắt buộc)", "Commune name (required)"),
