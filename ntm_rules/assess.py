@@ -6,7 +6,7 @@ from typing import Any, Iterable, Iterator
 
 from . import engine
 from .inputs.document import parse_document
-from .errors import InputError, NtmError, RulesetError, internal_error
+from .errors import InputError, NtmError, RulesetError, Say, internal_error
 from .loader import load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
 from .regions import region_of_province
 from .resolve import ResolvedRuleset, resolve
@@ -29,8 +29,10 @@ def dimension_of(document, ruleset: Ruleset) -> tuple[str, str]:
     """The region (or commune group) whose thresholds apply, and where it came from."""
     if ruleset.varies_by == "commune_group":
         if document.commune_group is None:
-            raise InputError(f"ruleset {ruleset.id} varies by commune group and the document has none",
-                             field="commune_group", fix="add commune_group: 1, 2 or 3 (see the contract)")
+            raise InputError(Say(f"bộ tiêu chí {ruleset.id} chia theo nhóm xã mà tài liệu không ghi nhóm",
+                                 f"ruleset {ruleset.id} varies by commune group and the document has none"),
+                             field="commune_group", fix=Say("thêm commune_group: 1, 2 hoặc 3 (xem hợp đồng dữ liệu)",
+                                                            "add commune_group: 1, 2 or 3 (see the contract)"))
         return str(document.commune_group), "document"
     if document.region:
         return document.region, "document"
@@ -39,10 +41,14 @@ def dimension_of(document, ruleset: Ruleset) -> tuple[str, str]:
         region = region_of_province(province)
         if region:
             return region, "province"
-        raise InputError(f"province {province!r} is not a known province, so the region cannot be derived",
-                         field="commune.province", fix="add region (one of the seven region ids) or correct the province name")
-    raise InputError("no region and no province", field="region",
-                     fix="add region (e.g. northern_midlands_mountains) or commune.province")
+        raise InputError(Say(f"không biết tỉnh {province!r} nên không suy ra được vùng",
+                             f"province {province!r} is not a known province, so the region cannot be derived"),
+                         field="commune.province",
+                         fix=Say("ghi vùng (một trong bảy mã vùng) hoặc sửa tên tỉnh",
+                                 "add region (one of the seven region ids) or correct the province name"))
+    raise InputError(Say("không có vùng và không có tỉnh", "no region and no province"), field="region",
+                     fix=Say("ghi vùng (ví dụ northern_midlands_mountains) hoặc tỉnh (commune.province)",
+                             "add region (e.g. northern_midlands_mountains) or commune.province"))
 
 
 def _in_field_order(model, values: dict) -> dict:
@@ -295,8 +301,9 @@ def _levels(plan: _Plan, criteria_out: list, attained: bool, certain: bool,
                 "requirements": None, "blocked_by": [], "certain": below.certain})
         else:
             value = result.value
-            basis = (f"tự khai báo: được công nhận năm {value}", f"declared: recognised {value}") if value is not None \
-                else ("không khai báo năm được công nhận", "no recognition declared")
+            basis = (f"theo xã tự khai: được công nhận năm {value} (chưa kiểm tra quyết định công nhận)",
+                     f"as the commune declares: recognised in {value} (the recognition decision not checked)") \
+                if value is not None else ("xã không khai năm được công nhận", "no recognition declared")
             levels[level] = LevelResult.trusted({
                 "attained": result.status == "met", "ruleset": None, "basis": basis[0], "basis_en": basis[1],
                 "criteria_met": None, "criteria_total": None, "failing_criteria": None,
@@ -402,8 +409,9 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
             if ruleset is not None or not document.ruleset:
                 raise
             known = ", ".join(p.stem for p in shipped_ruleset_paths())
-            raise InputError(f"no ruleset {document.ruleset!r}", field="ruleset",
-                             fix=f"use one of {known}, or one in a folder of NTM_RULESETS_PATH") from None
+            raise InputError(Say(f"không có bộ tiêu chí {document.ruleset!r}", f"no ruleset {document.ruleset!r}"),
+                             field="ruleset", fix=Say(f"dùng một trong {known}, hoặc một bộ trong thư mục của NTM_RULESETS_PATH",
+                                                      f"use one of {known}, or one in a folder of NTM_RULESETS_PATH")) from None
         return evaluate_document(document, chosen)
     except InputError as error:
         raise error.at(source) if source and not error.source else error
@@ -430,8 +438,8 @@ def assess_many(communes: Iterable[Any], ruleset: str | os.PathLike | Ruleset | 
                     use = chosen[document.ruleset] = choose_ruleset(document, None)
             result = evaluate_document(document, use)
         except InputError as error:
-            raise InputError(error.message, source=error.source or f"item {index}", field=error.field,
-                             fix=error.fix, index=index) from None
+            raise InputError(error.says, source=error.source or f"item {index}", field=error.field,
+                             fix=error.fixes, index=index) from None
         except NtmError:
             raise
         except Exception as error:

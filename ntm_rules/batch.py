@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator
 
 from .assess import DEFAULT_RULESET, assess
 from .inputs.sources import InputFile, Row, document_of, expand, read_rows, scan
-from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, internal_error
+from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
 from .loader import is_ruleset_id, load_ruleset, load_ruleset_id
 from .result import dump_json
 from .schema import Ruleset
@@ -174,11 +174,16 @@ def _choose_ruleset(rows: Iterator[Row], ruleset) -> tuple[Ruleset, bool, Iterat
 
 
 def _output_error(out: Path, error: OSError) -> OutputError:
-    reason = {28: "the disk is full", 13: "permission denied", 30: "the file system is read-only",
-              20: "a part of the path is a file, not a folder", 17: "it is a file, not a folder",
-              2: "no such folder", 27: "a file would be larger than the system allows"}.get(error.errno, error.strerror)
-    return OutputError(f"{out}: cannot write the outputs ({reason}); fix: choose a folder you can write to, "
-                       "with free space")
+    reasons = {28: Say("ổ đĩa đã đầy", "the disk is full"), 13: Say("không có quyền ghi", "permission denied"),
+               30: Say("ổ đĩa chỉ cho đọc", "the file system is read-only"),
+               20: Say("một phần của đường dẫn là tệp, không phải thư mục", "a part of the path is a file, not a folder"),
+               17: Say("đó là một tệp, không phải thư mục", "it is a file, not a folder"),
+               2: Say("không có thư mục này", "no such folder"),
+               27: Say("tệp sẽ lớn hơn mức hệ thống cho phép", "a file would be larger than the system allows")}
+    reason = reasons.get(error.errno, Say(error.strerror or "", error.strerror or ""))
+    return OutputError(Say(f"{out}: không ghi được kết quả ({reason.vi}); cách sửa: chọn một thư mục ghi được và còn chỗ trống",
+                           f"{out}: cannot write the outputs ({reason.en}); fix: choose a folder you can write to, "
+                           "with free space"))
 
 
 LOCK = ".ntm-batch.lock"
@@ -189,7 +194,8 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> tuple[Path, i
     it is refused); an earlier run's outputs are refused unless overwrite, which removes them (and
     only them) first. Returns the folder and the lock's file descriptor (held until the end)."""
     if not isinstance(out_dir, (str, os.PathLike)) or not os.fspath(out_dir).strip():
-        raise OutputError("--out: no output folder given; fix: name a folder for the outputs")
+        raise OutputError(Say("--out: chưa chỉ thư mục ghi kết quả; cách sửa: ghi tên một thư mục",
+                              "--out: no output folder given; fix: name a folder for the outputs"))
     out = Path(out_dir)
     lock = -1
     try:
@@ -200,19 +206,24 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> tuple[Path, i
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise OutputError(f"{out}: another batch is writing into this folder now; fix: wait for it to end, "
-                              "or choose another --out folder") from None
+            raise OutputError(Say(f"{out}: một lượt đánh giá khác đang ghi vào thư mục này; cách sửa: đợi lượt đó xong, "
+                                  "hoặc chọn thư mục --out khác",
+                                  f"{out}: another batch is writing into this folder now; fix: wait for it to end, "
+                                  "or choose another --out folder")) from None
         earlier = [out / name for name in OUTPUT_FILES + tuple(n + PARTIAL for n in OUTPUT_FILES)
                    if (out / name).exists() or (out / name).is_symlink()]
         segments = out / PARTIAL_DIR
         if segments.is_symlink() or (segments.exists() and not segments.is_dir()):
-            raise OutputError(f"{segments}: is not a folder of this tool's; fix: remove it, or choose another --out folder")
+            raise OutputError(Say(f"{segments}: không phải thư mục của công cụ này; cách sửa: xóa nó, hoặc chọn thư mục --out khác",
+                                  f"{segments}: is not a folder of this tool's; fix: remove it, or choose another --out folder"))
         if segments.is_dir():
             earlier += sorted(p for p in segments.iterdir() if _is_segment(p.name))
         if earlier and not overwrite:
             shown = earlier[0].relative_to(out)
-            raise OutputError(f"{out}: the folder holds the outputs of an earlier run ({shown}); "
-                              "fix: choose another --out folder, or add --overwrite to replace them")
+            raise OutputError(Say(f"{out}: thư mục đang có kết quả của lần chạy trước ({shown}); "
+                                  "cách sửa: chọn thư mục --out khác, hoặc thêm --overwrite để ghi đè",
+                                  f"{out}: the folder holds the outputs of an earlier run ({shown}); "
+                                  "fix: choose another --out folder, or add --overwrite to replace them"))
         for path in earlier:
             path.unlink()
         if segments.is_dir() and not segments.is_symlink() and not any(segments.iterdir()):
@@ -300,7 +311,8 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
     done in DIR/partial/ (whole files of whole lines), never a summary that claims to be complete.
     """
     if lang not in ("vi", "en"):
-        raise InputError(f"unknown language {lang!r}", field="lang", fix="use vi or en")
+        raise InputError(Say(f"ngôn ngữ không có: {lang!r}", f"unknown language {lang!r}"), field="lang",
+                         fix=Say("dùng vi hoặc en", "use vi or en"))
     if registered is not None:
         from .summary import check_registered
         registered = check_registered(registered)

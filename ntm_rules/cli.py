@@ -25,7 +25,7 @@ import click
 from . import render
 from .assess import DEFAULT_RULESET, assess
 from .inputs.document import input_json_schema, read_document, read_stdin
-from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError, printable
+from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError, Say, printable
 from .limits import HELP as LIMITS_HELP
 from .loader import load_ruleset, shipped_ruleset_paths
 from .resolve import resolve
@@ -48,9 +48,9 @@ def fail(message: str, code: int = EXIT_UNUSABLE) -> None:
 
 
 @contextmanager
-def exit_on_error():
-    """Unusable input, ruleset or output: its line(s) on standard error and exit 2; a failure of
-    ntm-rules itself: one line and exit 3. Never a traceback (but with --debug)."""
+def exit_on_error(lang: str | None = None):
+    """Unusable input, ruleset or output: its line(s) on standard error (in the user's language)
+    and exit 2; a failure of ntm-rules itself: one line and exit 3. Never a traceback (but with --debug)."""
     try:
         yield
     except RulesetError as error:
@@ -58,7 +58,7 @@ def exit_on_error():
             say(line)
         sys.exit(EXIT_UNUSABLE)
     except (InputError, OutputError) as error:
-        fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        fail(error.line(lang or os.environ.get("NTM_LANG", "vi")))
     except (EngineError, InternalError) as error:
         if _debug:
             traceback.print_exception(error.__cause__ or error, file=sys.stderr)
@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> None:
 @click.option("--ruleset", "-r", metavar="ID|PATH", help=f"Criteria set (default: the document's, else {DEFAULT_RULESET}).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
               help="html: a printable, self-contained page.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG",
+              help="Language of the report and of the errors (default from $NTM_LANG, else vi).")
 @click.option("--by-department", is_flag=True, help="Print only the accountable departments and what each must act on.")
 @click.option("--plan", "plan_path", metavar="FILE", help="Write the remediation plan draft (.xlsx, .csv or .html).")
 def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
@@ -149,7 +150,7 @@ def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
     Exit codes: 0 attained, 1 not attained (a criterion is not met or lacks data),
     2 the input or the ruleset could not be used, 3 internal error, 130 interrupted.
     """
-    with exit_on_error():
+    with exit_on_error(lang):
         if commune == "-":
             document = read_document("<stdin>", text=read_stdin(sys.stdin))
         else:
@@ -174,8 +175,10 @@ def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
 def _refuse_batch_input(path: str) -> None:
     """A spreadsheet or JSON Lines file given to `ntm-assess FILE` is a batch: say so."""
     if path.lower().endswith((".xlsx", ".csv", ".jsonl", ".xls")):
-        raise InputError("this is a file of many communes, and `ntm-assess FILE` assesses one commune document",
-                         source=path, fix=f"use: ntm-assess batch {path} --out RESULTS_FOLDER")
+        raise InputError(Say("đây là tệp của nhiều xã, còn `ntm-assess TỆP` đánh giá tài liệu của một xã",
+                             "this is a file of many communes, and `ntm-assess FILE` assesses one commune document"),
+                         source=path, fix=Say(f"dùng: ntm-assess batch {path} --out THU_MUC_KET_QUA",
+                                              f"use: ntm-assess batch {path} --out RESULTS_FOLDER"))
 
 
 @cli.command()
@@ -225,10 +228,11 @@ def rulesets_list():
 @click.argument("ruleset_id", metavar="ID|PATH")
 @click.option("--region", default=None, help="Region id (or commune group 1–3); default: the first region.")
 @click.option("--year", type=int, default=None, help="Assessment year; default: the last year of the period.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG",
+              help="Language of the report and of the errors (default from $NTM_LANG, else vi).")
 def rulesets_show(ruleset_id, region, year, lang):
     """Print the thresholds the engine applies, with citation and confirmed/unconfirmed."""
-    with exit_on_error():
+    with exit_on_error(lang):
         ruleset = load_ruleset(ruleset_id)
         dims = ruleset.applies_to or list(ruleset.dimension_values)
         chosen = [region] if region else dims
@@ -256,7 +260,8 @@ def schema(which):
 @click.option("--overwrite", is_flag=True, help="Replace the outputs of an earlier run in DIR (refused without it).")
 @click.option("--ruleset", "-r", metavar="ID|PATH", help=f"Criteria set (default: the first row's, else {DEFAULT_RULESET}).")
 @click.option("--registered", metavar="FILE", help="Communes registered to attain this year (.txt, .csv or .json).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Language of the summary.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG",
+              help="Language of the summary, the rejected rows and the errors (default from $NTM_LANG, else vi).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores for large batches).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="What to print on standard output: the summary as text or as JSON.")
@@ -280,7 +285,7 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt):
 
     bar = tqdm(total=None, unit=" xã" if lang == "vi" else " communes", file=sys.stderr,
                disable=not sys.stderr.isatty(), dynamic_ncols=True)
-    with exit_on_error():
+    with exit_on_error(lang):
         try:
             wanted = read_registered(registered) if registered else None
             result = run_batch(inputs, out_dir, ruleset=ruleset, registered=wanted, jobs=jobs, lang=lang,

@@ -7,6 +7,30 @@ as a verdict or as a problem with the data.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
+
+
+class Say(NamedTuple):
+    """A message in the two languages of the reports: Vietnamese (the default) and English."""
+
+    vi: str
+    en: str
+
+    def __call__(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
+
+    def __str__(self) -> str:  # where one language must do (a ruleset error, a log): English
+        return self.en
+
+    def __format__(self, spec: str) -> str:
+        return format(self.en, spec)
+
+
+def _pair(text) -> Say:
+    if isinstance(text, Say):
+        return Say(printable(text.vi), printable(text.en))
+    text = printable(text or "")
+    return Say(text, text)
 
 
 class NtmError(Exception):
@@ -27,29 +51,49 @@ class RulesetError(NtmError):
 
 
 class InputError(NtmError):
-    """A commune document could not be used: names the source, the field and the fix.
+    """An input (a commune document, a row, a file) could not be used: names the source, the field
+    and the fix, in Vietnamese and English (`line(lang)`; `str()` is the English line).
 
     ``index`` is the position of the document in `assess_many`'s input, when it came from there.
     """
 
-    def __init__(self, message: str, *, source: str = "", field: str = "", fix: str = "", index: int | None = None):
-        self.source, self.field, self.message, self.fix = printable(source), printable(field), printable(message), fix
+    def __init__(self, message: str | Say, *, source: str = "", field: str = "", fix: str | Say = "",
+                 index: int | None = None):
+        self.source, self.field = printable(source), printable(field)
+        self.says, self.fixes = _pair(message), _pair(fix)
         self.index = index
-        super().__init__(self.line())
+        super().__init__(self.line("en"))
 
-    def line(self) -> str:
+    @property
+    def message(self) -> str:
+        return self.says.en
+
+    @property
+    def fix(self) -> str:
+        return self.fixes.en
+
+    def line(self, lang: str = "en") -> str:
         source = self.source if len(self.source) <= 160 else self.source[:70] + "…" + self.source[-70:]
         parts = [p for p in (source, self.field) if p]
         where = ": ".join(parts)
-        text = f"{where}: {self.message}" if where else self.message
-        return f"{text}; fix: {self.fix}" if self.fix else text
+        message, fix = self.says(lang), self.fixes(lang)
+        text = f"{where}: {message}" if where else message
+        word = "cách sửa" if lang == "vi" else "fix"
+        return f"{text}; {word}: {fix}" if fix else text
 
     def at(self, source: str) -> "InputError":
-        return InputError(self.message, source=source, field=self.field, fix=self.fix, index=self.index)
+        return InputError(self.says, source=source, field=self.field, fix=self.fixes, index=self.index)
 
 
 class OutputError(NtmError):
-    """An output file or folder could not be written (missing, read-only, full)."""
+    """An output file or folder could not be written (missing, read-only, full). `line(lang)`."""
+
+    def __init__(self, message: str | Say):
+        self.says = _pair(message)
+        super().__init__(self.says.en)
+
+    def line(self, lang: str = "en") -> str:
+        return self.says(lang)
 
 
 class EngineError(NtmError):

@@ -11,19 +11,19 @@ import stat
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from .errors import NtmError
+from .errors import NtmError, Say
 
 
-def describe_kind(mode: int) -> str:
+def describe_kind(mode: int) -> Say:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return Say("một thư mục", "a folder")
     if stat.S_ISFIFO(mode):
-        return "a pipe (FIFO)"
+        return Say("một ống dẫn (FIFO)", "a pipe (FIFO)")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return Say("một thiết bị", "a device")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+        return Say("một socket", "a socket")
+    return Say("không phải tệp thông thường", "not a regular file")
 
 
 # Files here look regular but are made by the kernel: endless (/proc/self/pagemap) or failing on read.
@@ -40,19 +40,24 @@ def open_regular(path: str | os.PathLike, error: Callable[[str, str], NtmError])
         # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise error("no such file", "check the path") from None
+        raise error(Say("không có tệp này", "no such file"), Say("kiểm tra lại đường dẫn", "check the path")) from None
     except IsADirectoryError:
-        raise error("this is a folder, not a file", "name a file") from None
+        raise error(Say("đây là một thư mục, không phải tệp", "this is a folder, not a file"),
+                    Say("ghi tên một tệp", "name a file")) from None
     except (OSError, ValueError) as problem:
         reason = getattr(problem, "strerror", None) or "the name holds a character no file name can"
-        raise error(f"cannot open the file ({reason})", "check the path and its permissions") from None
+        raise error(Say(f"không mở được tệp ({reason})", f"cannot open the file ({reason})"),
+                    Say("kiểm tra đường dẫn và quyền đọc", "check the path and its permissions")) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise error(f"this is {describe_kind(mode)}, not a regular file", "give a regular file")
+            kind = describe_kind(mode)
+            raise error(Say(f"đây là {kind.vi}, không phải tệp thông thường", f"this is {kind.en}, not a regular file"),
+                        Say("chỉ một tệp thông thường", "give a regular file"))
         real = os.path.realpath(path)
         if real.startswith(_SYSTEM) and not real.startswith("/dev/shm/"):
-            raise error("this is a system file, not a data file", "give a file of your own")
+            raise error(Say("đây là tệp của hệ thống, không phải tệp dữ liệu", "this is a system file, not a data file"),
+                        Say("chỉ một tệp của bạn", "give a file of your own"))
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -65,14 +70,18 @@ def read_limited(path: str | os.PathLike, limit: int, error: Callable[[str, str]
     with open_regular(path, error) as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > limit:
-            raise error(f"the {what} is {human_size(size)}, more than the {human_size(limit)} allowed",
-                        f"split it or remove what does not belong in a {what}")
+            raise error(Say(f"tệp {human_size(size)}, lớn hơn mức {human_size(limit)} cho phép",
+                            f"the {what} is {human_size(size)}, more than the {human_size(limit)} allowed"),
+                        Say("tách nhỏ, hoặc bỏ những gì không thuộc về tệp này",
+                            f"split it or remove what does not belong in a {what}"))
         try:
             data = handle.read(min(size, limit) + 1)
         except OSError as problem:
-            raise error(f"cannot read the file ({problem.strerror})", "check the file") from None
+            raise error(Say(f"không đọc được tệp ({problem.strerror})", f"cannot read the file ({problem.strerror})"),
+                        Say("kiểm tra tệp", "check the file")) from None
     if len(data) > size:  # the file grew while it was read, or is not what it says it is
-        raise error(f"the {what} changed while it was read", "read it again when nothing is writing to it")
+        raise error(Say("tệp thay đổi trong khi đang đọc", f"the {what} changed while it was read"),
+                    Say("đọc lại khi không còn gì ghi vào tệp", "read it again when nothing is writing to it"))
     return data
 
 
@@ -80,7 +89,8 @@ def read_stream_limited(stream: BinaryIO, limit: int, error: Callable[[str, str]
     """At most `limit` bytes of a stream (standard input); more is an error."""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise error(f"the {what} is more than the {human_size(limit)} allowed", "send one commune document")
+        raise error(Say(f"dữ liệu lớn hơn mức {human_size(limit)} cho phép", f"the {what} is more than the "
+                        f"{human_size(limit)} allowed"), Say("gửi một tài liệu của một xã", "send one commune document"))
     return data
 
 
@@ -109,14 +119,16 @@ def replace_with(path: str | os.PathLike, write: Callable[[Path], None], error: 
         except OSError:
             mode = None
         if mode is None or not stat.S_ISREG(mode):
-            kind = describe_kind(mode) if mode is not None else "a broken link"
-            raise error(f"this is {kind}, not a file to write", "name a new file")
+            kind = describe_kind(mode) if mode is not None else Say("một liên kết hỏng", "a broken link")
+            raise error(Say(f"đây là {kind.vi}, không phải tệp để ghi", f"this is {kind.en}, not a file to write"),
+                        Say("ghi tên một tệp mới", "name a new file"))
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         write(temporary)
         os.replace(temporary, target)
     except OSError as problem:
-        raise error(f"cannot write the file ({problem.strerror})", "check the folder exists and is writable") from None
+        raise error(Say(f"không ghi được tệp ({problem.strerror})", f"cannot write the file ({problem.strerror})"),
+                    Say("kiểm tra thư mục có tồn tại và ghi được", "check the folder exists and is writable")) from None
     finally:
         if temporary.exists():
             temporary.unlink()

@@ -20,6 +20,8 @@ MAX_YAML_DEPTH = 40                 # nesting in a ruleset file
 # value ranges (a value outside is an input error; a threshold outside is a ruleset error)
 MAX_COUNT = 10**MAX_INT_DIGITS - 1  # a count in a commune document
 MAX_NUMBER = 1e15                   # any other number in a commune document
+# plausible values by field type, unless the ruleset's `fields` gives a field its own range
+PLAUSIBLE = {"pct": (0, 100), "count": (0, 10**6), "number": (0, 10**6), "year": (1945, 2100)}
 THRESHOLD_COUNT_MAX = 10**6
 THRESHOLD_NUMBER_MAX = 1e9
 PERIOD_YEARS = (2000, 2100)

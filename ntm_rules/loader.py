@@ -5,6 +5,7 @@ import math
 import os
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -12,8 +13,8 @@ from pydantic import ValidationError
 from . import inherit
 from .errors import NtmError, internal_error, printable
 from .files import is_regular_file
-from .limits import MAX_TEXT, PERIOD_YEARS, THRESHOLD_COUNT_MAX, THRESHOLD_NUMBER_MAX
-from .schema import DERIVED_FIELDS, Ruleset, RulesetError, Threshold, _display, file_sha256, read_yaml, validation_problems
+from .limits import MAX_TEXT, PERIOD_YEARS, PLAUSIBLE, THRESHOLD_COUNT_MAX, THRESHOLD_NUMBER_MAX
+from .schema import DERIVED_FIELDS, Ruleset, RulesetError, Text, Threshold, _display, file_sha256, read_yaml, validation_problems
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -370,24 +371,39 @@ def load_ruleset_id(ruleset_id: str) -> Ruleset:
     return load_ruleset(find_ruleset_id(ruleset_id))
 
 
+@dataclass(frozen=True)
+class FieldSpec:
+    """A data field as the input contract knows it, from every ruleset that names it."""
+
+    name: str
+    type: str
+    label: Text | None = None
+    unit: Text | None = None
+    low: float | None = None
+    high: float | None = None
+    options: tuple[str, ...] = ()
+    option_labels: dict | None = None
+
+
 def known_options() -> dict[str, list[str]]:
     """For each field of type options, the choices any shipped ruleset allows."""
-    return _shipped_fields()[1]
+    return {name: list(spec.options) for name, spec in field_specs().items() if spec.type == "options"}
 
 
 def known_fields() -> dict[str, str]:
     """Every data field a shipped ruleset names, with its type (the input contract's field list)."""
-    return _shipped_fields()[0]
+    return {name: spec.type for name, spec in field_specs().items()}
 
 
-_fields_cache: tuple[dict[str, str], dict[str, list[str]]] | None = None
+_fields_cache: dict[str, FieldSpec] | None = None
 
 
-def _shipped_fields() -> tuple[dict[str, str], dict[str, list[str]]]:
+def field_specs() -> dict[str, FieldSpec]:
+    """Every data field a shipped ruleset (or one in NTM_RULESETS_PATH) names: type, label, unit,
+    plausible range (the widest any ruleset gives, else the type's) and options."""
     global _fields_cache
     if _fields_cache is None:
-        fields: dict[str, str] = {}
-        options: dict[str, list[str]] = {}
+        found: dict[str, dict] = {}
         for path in shipped_ruleset_paths():
             try:
                 ruleset = load_ruleset(path)
@@ -396,12 +412,31 @@ def _shipped_fields() -> tuple[dict[str, str], dict[str, list[str]]]:
             for criterion in ruleset.criteria:
                 for indicator in criterion.indicators:
                     for check in indicator.all_checks():
+                        names = []
                         if check.verdict_of is None:  # a verdict is computed, never read from the document
-                            fields.setdefault(check.field, check.type)
+                            names.append((check.field, check.type, check.unit, indicator.name))
                         if check.relative_to and check.relative_to not in DERIVED_FIELDS:
-                            fields.setdefault(check.relative_to, "number" if check.type == "pct" else check.type)
-                        if check.options:
-                            merged = options.setdefault(check.field, [])
-                            merged.extend(o for o in check.options if o not in merged)
-        _fields_cache = (fields, options)
+                            names.append((check.relative_to, "number" if check.type == "pct" else check.type, None, None))
+                        for name, kind, unit, label in names:
+                            entry = found.setdefault(name, {"type": kind, "options": [], "ranges": []})
+                            info = ruleset.fields.get(name)
+                            entry.setdefault("label", info.label if info else label)
+                            if info and info.label:
+                                entry["label"] = info.label
+                            entry["unit"] = entry.get("unit") or (info.unit if info else None) or unit
+                            if info and info.range:
+                                entry["ranges"].append(info.range)
+                            if info and info.options:
+                                entry["option_labels"] = {**entry.get("option_labels", {}), **info.options}
+                            if name == check.field and check.options:
+                                entry["options"].extend(o for o in check.options if o not in entry["options"])
+        specs = {}
+        for name, entry in found.items():
+            low, high = PLAUSIBLE.get(entry["type"], (None, None))
+            if entry["ranges"]:
+                low, high = min(r[0] for r in entry["ranges"]), max(r[1] for r in entry["ranges"])
+            specs[name] = FieldSpec(name=name, type=entry["type"], label=entry.get("label"), unit=entry.get("unit"),
+                                    low=low, high=high, options=tuple(entry["options"]),
+                                    option_labels=entry.get("option_labels"))
+        _fields_cache = specs
     return _fields_cache

@@ -15,7 +15,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import OutputError, Say
 from .files import replace_with
 from .result import Assessment
 from .words import LABELS, basis_text, department_text, number, pick, requirement
@@ -87,8 +87,10 @@ def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Pa
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv", ".html"):
-        raise OutputError(f"{path}: cannot write a plan as {suffix or 'a file without extension'}; "
-                          "fix: name the plan file .xlsx, .csv or .html")
+        what = suffix or "tệp không đuôi"
+        raise OutputError(Say(f"{path}: không ghi được kế hoạch dạng {what}; cách sửa: đặt tên tệp kế hoạch .xlsx, .csv hoặc .html",
+                              f"{path}: cannot write a plan as {suffix or 'a file without extension'}; "
+                              "fix: name the plan file .xlsx, .csv or .html"))
     rows = plan_rows(assessment, lang)
     header = COLUMNS[lang]
 
@@ -107,7 +109,8 @@ def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Pa
         else:
             target.write_text(_html(assessment, header, rows, lang), encoding="utf-8")
 
-    return replace_with(path, write, lambda message, fix: OutputError(f"{path}: {message}; fix: {fix}"))
+    return replace_with(path, write, lambda message, fix: OutputError(
+        Say(f"{path}: {message.vi}; cách sửa: {fix.vi}", f"{path}: {message.en}; fix: {fix.en}")))
 
 
 def _title_lines(assessment: Assessment, lang: str) -> list[str]:

@@ -21,8 +21,11 @@ def indicator_lines(indicator: IndicatorResult, lang: str, indent: str = "    ",
     """A failing or missing indicator: what it is, what was found, what is required, by how much it
     misses, who leads, and on what basis."""
     L = LABELS[lang]
-    head = f"{indicator.id} {pick(indicator, 'name', lang)}: {value_text(indicator, lang)}; " \
-           f"{L['required']} {requirement(indicator, lang)}"
+    shown = value_text(indicator, lang)
+    decisive = next((p for p in indicator.checks or [] if p.field == indicator.field), None)
+    if decisive is not None and pick(decisive, "label", lang):  # 17.1: which of its numbers is meant
+        shown = f"{pick(decisive, 'label', lang)} {shown}"
+    head = f"{indicator.id} {pick(indicator, 'name', lang)}: {shown}; {L['required']} {requirement(indicator, lang)}"
     gap = gap_text(indicator, lang)
     if gap:
         head += f"; {gap}"
@@ -64,16 +67,8 @@ def header_lines(a: Assessment, lang: str) -> list[str]:
     return lines
 
 
-def _criterion_departments(criterion, lang: str) -> str:
-    """The departments that lead the criterion's failing indicators (not the criterion's own)."""
-    names = OrderedDict()
-    for i in criterion.indicators:
-        if i.status != "met":
-            names[indicator_department(i, lang)] = None
-    return "; ".join(names)
-
-
 def department_lines(a: Assessment, lang: str) -> list[str]:
+    """Per lead department, the indicators it answers for that are not met or lack data."""
     L = LABELS[lang]
     lines = [f"{L['departments']}:"]
     if not a.departments:
@@ -81,12 +76,11 @@ def department_lines(a: Assessment, lang: str) -> list[str]:
     for d in a.departments:
         parts = []
         if d.not_met:
-            parts.append(f"{L['not_met_short']}: {', '.join(d.not_met)}")
+            parts.append(f"{L['indicators_not_met']}: {', '.join(d.not_met)}")
         if d.missing:
-            parts.append(f"{L['missing_short']}: {', '.join(d.missing)}")
+            parts.append(f"{L['indicators_missing']}: {', '.join(d.missing)}")
         level = f" ({L['standard_level']})" if d.level == "standard" else ""
-        lines.append(f"  {department_text(pick(d, 'name', lang), d.verified, lang)} — {L['criteria']}{level} "
-                     f"{', '.join(d.criteria)} ({'; '.join(parts)})")
+        lines.append(f"  {department_text(pick(d, 'name', lang), d.verified, lang)}{level} — {'; '.join(parts)}")
     return lines
 
 
@@ -103,7 +97,8 @@ def next_steps(a: Assessment, lang: str, source: str | None) -> list[str]:
     for indicator in _failing_indicators(a):
         gap = gap_text(indicator, lang)
         what = f"{indicator.id} {pick(indicator, 'name', lang)}" + (f" ({gap})" if gap else
-                                                                    f" ({L['missing_short']})" if indicator.status == "missing" else "")
+                                                                    f" ({L['missing_short']}: {L['supply_data']})"
+                                                                    if indicator.status == "missing" else "")
         by_department.setdefault(indicator_department(indicator, lang), []).append(what)
     for name, items in by_department.items():
         lines.append(f"     {name}:")
@@ -132,7 +127,8 @@ def level_lines(a: Assessment, lang: str) -> list[str]:
     own_level = next((name for name, level in a.levels.items() if level.ruleset == a.ruleset.id), "")
     for number_, (name, level) in enumerate(levels, start=1):
         verdict = L["attained_short"] if level.attained else L["not_attained_short"]
-        verdict += f", {L['certain'] if level.certain else L['uncertain']}"
+        if not level.basis:  # a declared recognition is the commune's word, not a threshold
+            verdict += f", {L['certain'] if level.certain else L['uncertain']}"
         head = f"{L['level']} {number_} — {level_name(name, lang)}" + (f" ({level.ruleset})" if level.ruleset else "")
         lines += ["", f"{head}: {verdict}"]
         if level.criteria_total is not None:
@@ -144,18 +140,18 @@ def level_lines(a: Assessment, lang: str) -> list[str]:
             lines.append("  → " + L["requires_first"].format(level=needs))
             continue
         for criterion in level.failing_criteria or []:
-            lines.append(f"  {criterion.id} {pick(criterion, 'name', lang)} — {_criterion_departments(criterion, lang)}")
+            lines.append(f"  {criterion.id} {pick(criterion, 'name', lang)}")
             for i in criterion.indicators:
                 if i.status != "met":
-                    lines += indicator_lines(i, lang, department=False)
+                    lines += indicator_lines(i, lang)
         if level.requirements is not None and name == own_level:
             for i in level.requirements:
                 if i.status != "met":
                     lines += indicator_lines(i, lang, indent="  ")
             declared = [i for i in level.requirements if i.declared]
             if declared:
-                lines.append(f"  {L['declared_list']}: " + "; ".join(
-                    f"{i.id} {value_text(i, lang)}" for i in declared))
+                lines.append(f"  {L['declared_list']}:")
+                lines += [f"    {i.id} {pick(i, 'name', lang)}: {value_text(i, lang)}" for i in declared]
     return lines
 
 
@@ -173,10 +169,10 @@ def text_report(a: Assessment, lang: str = "vi", by_department: bool = False, so
         if failing:
             lines += ["", f"{L['failing']} ({len(failing)}):"]
             for c in failing:
-                lines.append(f"  {c.id} {pick(c, 'name', lang)} — {_criterion_departments(c, lang)}")
+                lines.append(f"  {c.id} {pick(c, 'name', lang)}")
                 for i in c.indicators:
                     if i.status == "not_met":
-                        lines += indicator_lines(i, lang, department=False)
+                        lines += indicator_lines(i, lang)
         missing = [i for c in a.criteria for i in c.indicators if i.status == "missing"]
         if missing:
             lines += ["", f"{L['missing']} ({len(missing)}):"]
@@ -184,9 +180,11 @@ def text_report(a: Assessment, lang: str = "vi", by_department: bool = False, so
                 lines += indicator_lines(i, lang, indent="  ")
         met = [c for c in a.criteria if c.status == "met"]
         lines += ["", f"{L['met_list']} ({len(met)}): {', '.join(c.id for c in met) or L['none']}"]
-        shaky = [f"{c.id} ({', '.join(i.id for i in c.indicators if not i.certain)})" for c in met if not c.certain]
+        shaky = [i for c in met for i in c.indicators if not i.certain]
         if shaky:
-            lines.append(f"{L['unconfirmed_met']}: {'; '.join(shaky)}")
+            lines.append(f"{L['unconfirmed_met']}:")
+            lines += [f"    {i.id} {pick(i, 'name', lang)}: {value_text(i, lang)}; {L['required']} {requirement(i, lang)}"
+                      f"{flag(i, lang)}" for i in shaky]
     steps = next_steps(a, lang, source)
     if steps:
         lines += [""] + steps
@@ -249,7 +247,7 @@ SUMMARY_LABELS = {
            "of_which_certain": "chắc chắn", "average": "bình quân tiêu chí đạt/xã",
            "brackets": "Số xã theo số tiêu chí đạt",
            "under_10": "Xã dưới 10 tiêu chí", "by_criterion": "Số xã không đạt theo tiêu chí",
-           "departments": "Sở, ngành", "registered": "Xã đăng ký đạt chuẩn", "not_found": "không có trong kết quả",
+           "departments": "Sở, ngành chủ trì", "registered": "Xã đăng ký đạt chuẩn", "not_found": "không có trong kết quả",
            "districts": "Theo huyện", "none": "không có", "criteria": "tiêu chí", "date": "Ngày lập",
            "rejected_row": "dòng {row} không đánh giá được: {error}",
            "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "dưới 5"}},
@@ -258,7 +256,7 @@ SUMMARY_LABELS = {
            "of_which_certain": "certain", "average": "average criteria met per commune",
            "brackets": "Communes by criteria met",
            "under_10": "Communes under 10 criteria", "by_criterion": "Communes failing each criterion",
-           "departments": "Departments", "registered": "Registered communes", "not_found": "not among the results",
+           "departments": "Lead departments", "registered": "Registered communes", "not_found": "not among the results",
            "districts": "By district", "none": "none", "criteria": "criteria", "date": "Date",
            "rejected_row": "row {row} could not be assessed: {error}",
            "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "under 5"}},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import InputError
+from .errors import InputError, Say
 from .schema import Check, Ruleset, Text, Threshold
 
 
@@ -111,13 +111,17 @@ def resolve(ruleset: Ruleset, dimension: str | int, year: int) -> ResolvedRulese
 def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
     rs = ruleset
     if not rs.period.from_ <= year <= rs.period.to:
-        raise InputError(f"{year} is outside the period of ruleset {rs.id} ({rs.period.from_}–{rs.period.to})",
-                         field="year", fix=f"give a year from {rs.period.from_} to {rs.period.to}, or choose another ruleset")
+        raise InputError(Say(f"năm {year} nằm ngoài giai đoạn của bộ tiêu chí {rs.id} ({rs.period.from_}–{rs.period.to})",
+                             f"{year} is outside the period of ruleset {rs.id} ({rs.period.from_}–{rs.period.to})"),
+                         field="year", fix=Say(f"ghi năm từ {rs.period.from_} đến {rs.period.to}, hoặc chọn bộ tiêu chí khác",
+                                               f"give a year from {rs.period.from_} to {rs.period.to}, or choose another ruleset"))
     allowed = rs.applies_to or list(rs.dimension_values)
     if dimension not in allowed:
         what = "region" if rs.varies_by == "region" else "commune_group"
-        raise InputError(f"ruleset {rs.id} has no thresholds for {what} {dimension}", field=what,
-                         fix=f"use one of {', '.join(allowed)}, or choose another ruleset")
+        raise InputError(Say(f"bộ tiêu chí {rs.id} không có ngưỡng cho {'vùng' if what == 'region' else 'nhóm xã'} {dimension}",
+                             f"ruleset {rs.id} has no thresholds for {what} {dimension}"), field=what,
+                         fix=Say(f"dùng một trong {', '.join(allowed)}, hoặc chọn bộ tiêu chí khác",
+                                 f"use one of {', '.join(allowed)}, or choose another ruleset"))
     criteria, flat, checks = [], [], []
     for criterion in rs.criteria:
         indicators = []

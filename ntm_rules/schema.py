@@ -74,6 +74,9 @@ class FieldInfo(_Strict):
     unit: Text | None = None
     # for a field of type options: how reports name each choice
     options: dict[str, Text] | None = None
+    # the values a document may give, in the unit (income 1–1 000 million VND): outside, the
+    # value was typed in another unit or wrongly, and the row is refused with the fix
+    range: tuple[float, float] | None = None
 
 
 class Threshold(_Strict):

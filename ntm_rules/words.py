@@ -11,47 +11,51 @@ LABELS = {
     "vi": {
         "year": "năm", "ruleset": "Bộ tiêu chí", "attained": "ĐẠT chuẩn nông thôn mới",
         "not_attained": "CHƯA ĐẠT chuẩn nông thôn mới", "criteria": "tiêu chí",
-        "result": "Kết quả", "failing": "Tiêu chí không đạt", "missing": "Thiếu số liệu (chưa đánh giá được)",
-        "met_list": "Tiêu chí đạt", "required": "yêu cầu", "short": "còn thiếu", "over": "vượt", "off": "chênh lệch",
-        "basis": "Căn cứ", "restated": "theo trang dẫn lại", "no_page": "chưa thấy trang nào dẫn lại",
+        "result": "Kết quả", "failing": "Tiêu chí không đạt", "missing": "Chỉ tiêu thiếu số liệu",
+        "met_list": "Tiêu chí đạt", "required": "yêu cầu", "short": "còn thiếu", "over": "vượt mức tối đa", "off": "chênh lệch",
+        "basis": "Căn cứ", "restated": "theo trang dẫn lại", "no_page": "chưa thấy trang nào nêu ngưỡng này",
         "unconfirmed": "[chưa xác nhận]", "no_data": "không có số liệu",
         "unconfirmed_count": "Số ngưỡng chưa xác nhận đã áp dụng",
         "unconfirmed_met": "Đạt nhưng dựa trên ngưỡng chưa xác nhận",
-        "departments": "Sở, ngành chịu trách nhiệm", "not_met_short": "không đạt", "missing_short": "thiếu số liệu",
+        "departments": "Sở, ngành chủ trì", "not_met_short": "không đạt", "missing_short": "thiếu số liệu",
         "yes": "Đạt", "no": "Không đạt", "region": "vùng", "group": "nhóm xã", "none": "không có",
         "warning": "Lưu ý: ngưỡng đánh dấu [chưa xác nhận] chưa thấy trang công khai nào nêu; kết quả dựa trên "
                    "chúng không phải là kết luận pháp lý.",
         "legend": "Chú giải: ngưỡng không đánh dấu đã được xác nhận (nêu trên một trang công khai dẫn lại văn bản, "
                   "có địa chỉ); [chưa xác nhận] = được cho là của văn bản nhưng chưa thấy trang nào nêu; "
                   "[phân công chưa xác nhận] = chưa thấy văn bản nêu đơn vị này chủ trì chỉ tiêu.",
-        "region_from_province": "suy ra từ tỉnh", "department": "Đơn vị chủ trì",
+        "region_from_province": "suy ra từ tỉnh", "department": "Sở, ngành chủ trì",
         "assignment_unconfirmed": "[phân công chưa xác nhận]",
         "threshold": "Ngưỡng", "indicator": "Chỉ tiêu", "confirmed": "đã xác nhận",
         "declared": "[tự khai báo, công cụ không kiểm tra]", "assessment_year": "năm đánh giá",
         "level": "Cấp", "level_standard": "Chuẩn nông thôn mới", "level_advanced": "Nông thôn mới nâng cao",
-        "level_model": "Xã nông thôn mới kiểu mẫu", "requires_first": "cần đạt {level} trước",
+        "level_model": "chuẩn xã nông thôn mới kiểu mẫu", "requires_first": "cần đạt {level} trước",
         "attained_short": "ĐẠT", "not_attained_short": "CHƯA ĐẠT", "declared_list": "Yêu cầu do người đánh giá tự khai báo",
         "attained_level": "ĐẠT {level}", "not_attained_level": "CHƯA ĐẠT {level}",
         "certain": "chắc chắn", "uncertain": "phụ thuộc ngưỡng chưa xác nhận",
+        "met_count": "đạt {met}/{total} tiêu chí",
         "certain_not_met": "{ids} không đạt theo ngưỡng đã xác nhận",
         "certain_bound": "{ids} không đạt theo giới hạn đã biết của ngưỡng",
-        "certain_missing": "thiếu số liệu: {ids}",
+        "certain_missing": "thiếu số liệu: {ids} (chưa đủ số liệu để công nhận)",
+        "uncertain_declared": "yêu cầu do xã tự khai báo, chưa kiểm tra: {ids}",
         "next": "Việc cần làm tiếp", "next_plan": "Lập kế hoạch khắc phục gửi Văn phòng Điều phối: {command}",
         "next_departments": "Sở, ngành chủ trì và các chỉ tiêu phải xử lý:",
         "note": "Ghi chú của bộ tiêu chí", "standard_level": "chuẩn nông thôn mới",
-        "year_value_lower": "mức thật của năm {year} không cao hơn mức này",
-        "plan_file": "ke-hoach.xlsx",
+        "year_value_lower": "mức quy định của năm {year} không cao hơn mức này",
+        "plan_file": "ke-hoach.xlsx", "points": "điểm %", "none_left": "không còn ({unit})", "left": "còn {amount}",
+        "supply_data": "bổ sung số liệu",
+        "indicators_not_met": "chỉ tiêu không đạt", "indicators_missing": "chỉ tiêu thiếu số liệu",
     },
     "en": {
         "year": "year", "ruleset": "Criteria set", "attained": "ATTAINS the new rural standard",
         "not_attained": "DOES NOT YET ATTAIN the new rural standard", "criteria": "criteria",
         "result": "Result", "failing": "Criteria not met", "missing": "Missing data (could not be assessed)",
         "met_list": "Criteria met", "required": "required", "short": "short by", "over": "over by", "off": "off by",
-        "basis": "Basis", "restated": "as restated at", "no_page": "no page seen restating it",
+        "basis": "Basis", "restated": "as restated at", "no_page": "no page seen stating this threshold",
         "unconfirmed": "[unconfirmed]", "no_data": "no data",
         "unconfirmed_count": "Unconfirmed thresholds applied",
         "unconfirmed_met": "Met, but on unconfirmed thresholds",
-        "departments": "Accountable departments", "not_met_short": "not met", "missing_short": "missing data",
+        "departments": "Lead departments", "not_met_short": "not met", "missing_short": "missing data",
         "yes": "Met", "no": "Not met", "region": "region", "group": "commune group", "none": "none",
         "warning": "Note: thresholds marked [unconfirmed] were not seen on any public page; a verdict resting on "
                    "them is not a legal finding.",
@@ -63,18 +67,22 @@ LABELS = {
         "threshold": "Threshold", "indicator": "Indicator", "confirmed": "confirmed",
         "declared": "[declared by the assessor, not checked by the tool]", "assessment_year": "the assessment year",
         "level": "Level", "level_standard": "the new rural standard", "level_advanced": "the advanced new rural standard",
-        "level_model": "model new rural commune", "requires_first": "requires {level} first",
+        "level_model": "model new rural commune status", "requires_first": "requires {level} first",
         "attained_short": "ATTAINED", "not_attained_short": "NOT ATTAINED", "declared_list": "Requirements declared by the assessor",
         "attained_level": "ATTAINS {level}", "not_attained_level": "DOES NOT YET ATTAIN {level}",
         "certain": "certain", "uncertain": "depends on unconfirmed thresholds",
+        "met_count": "{met} of {total} criteria met",
         "certain_not_met": "{ids} not met on confirmed thresholds",
         "certain_bound": "{ids} not met on the known bound of the threshold",
-        "certain_missing": "missing data: {ids}",
+        "certain_missing": "missing data: {ids} (not enough data to recognise)",
+        "uncertain_declared": "requirements declared by the commune, not checked: {ids}",
         "next": "What next", "next_plan": "Write the remediation plan for the coordination office: {command}",
         "next_departments": "Lead departments and the indicators each must act on:",
         "note": "Note of the criteria set", "standard_level": "the new rural standard",
         "year_value_lower": "the real value for {year} is not higher than this one",
-        "plan_file": "plan.xlsx",
+        "plan_file": "plan.xlsx", "points": "percentage points", "none_left": "none ({unit})",
+        "left": "{amount} remain", "supply_data": "supply the data",
+        "indicators_not_met": "indicators not met", "indicators_missing": "indicators without data",
     },
 }
 OPERATORS = {">=": "≥", "<=": "≤", "==": "="}
@@ -108,10 +116,19 @@ def unit_of(indicator, lang: str) -> str | None:
 
 
 def with_unit(text: str, unit: str | None) -> str:
-    """A number and its unit, kept on one line (a no-break space between them)."""
+    """A number and its unit, kept together: no-break spaces (a line may break only at a slash of
+    "triệu đồng/người/năm", never inside a syllable or between the number and its unit)."""
     if not unit:
         return text
-    return f"{text}\u00a0%" if unit == "%" else f"{text}\u00a0{unit}"
+    return f"{text}\u00a0%" if unit == "%" else f"{text}\u00a0{unit.replace(' ', chr(0xa0))}"
+
+
+def gap_unit(result, lang: str, unit: str | None = None) -> str | None:
+    """The unit of a gap: a difference of percentages is in percentage points."""
+    unit = unit if unit is not None else unit_of(result, lang)
+    if unit == "%":
+        return LABELS[lang]["points"]
+    return unit
 
 
 def value_text(indicator, lang: str, value=None) -> str:
@@ -139,6 +156,10 @@ def requirement(indicator, lang: str) -> str:
         return LABELS[lang]["yes"]
     op = OPERATORS[indicator.operator]
     unit = unit_of(indicator, lang)
+    if not indicator.relative_to and indicator.operator == "<=" and indicator.threshold == 0:
+        return LABELS[lang]["none_left"].format(unit=with_unit("0", unit))  # "không còn (0 căn)"
+    if not indicator.relative_to and indicator.operator == ">=" and indicator.threshold == 100 and unit == "%":
+        return with_unit("100", unit)
     if indicator.relative_to:
         base = relative_base(indicator, lang)
         formula = base if indicator.factor == 1 else f"{number(indicator.factor, lang)} × {base}"
@@ -153,8 +174,10 @@ def gap_text(result, lang: str, unit: str | None = None) -> str:
     if result.gap is None:
         return ""
     L = LABELS[lang]
+    if result.operator == "<=" and result.threshold == 0 and not getattr(result, "relative_to", None):
+        return L["left"].format(amount=with_unit(number(result.gap, lang), unit if unit is not None else unit_of(result, lang)))
     word = {">=": L["short"], "<=": L["over"]}.get(result.operator, L["off"])
-    return f"{word} {with_unit(number(result.gap, lang), unit if unit is not None else unit_of(result, lang))}"
+    return f"{word} {with_unit(number(result.gap, lang), gap_unit(result, lang, unit))}"
 
 
 def basis_text(indicator, lang: str) -> str:
@@ -209,14 +232,15 @@ def certainty_text(assessment, lang: str) -> str:
         if missing:
             reasons.append(L["certain_missing"].format(ids=", ".join(missing)))
         return f"{L['certain']} ({'; '.join(reasons)})" if reasons else L["certain"]
-    if assessment.attained:
-        shaky = [i.id for i in indicators if not i.certain]
-    else:
-        shaky = [i.id for i in indicators if i.status != "met" and not i.certain]
+    considered = indicators if assessment.attained else [i for i in indicators if i.status != "met"]
+    shaky = [i.id for i in considered if not i.certain and not i.declared]
+    declared = [i.id for i in considered if not i.certain and i.declared]
     if assessment.levels and "standard" in assessment.levels and not assessment.levels["standard"].certain \
             and assessment.levels["standard"].attained:
         shaky.insert(0, L["standard_level"])
-    return f"{L['uncertain']} ({', '.join(shaky)})" if shaky else L["uncertain"]
+    parts = ([", ".join(shaky)] if shaky else []) + ([L["uncertain_declared"].format(ids=", ".join(declared))]
+                                                     if declared else [])
+    return f"{L['uncertain']} ({'; '.join(parts)})" if parts else L["uncertain"]
 
 
 def verdict_indicators(assessment):
@@ -241,5 +265,5 @@ def verdict_text(assessment, lang: str) -> str:
             level=level_name(own, lang))
     else:
         verdict = (f"{L['attained'] if assessment.attained else L['not_attained']} — "
-                   f"{assessment.criteria_met}/{assessment.criteria_total} {L['criteria']}")
+                   + L["met_count"].format(met=assessment.criteria_met, total=assessment.criteria_total))
     return f"{verdict} — {certainty_text(assessment, lang)}"

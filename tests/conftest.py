@@ -53,7 +53,7 @@ def random_document(rng: random.Random, raw: dict, region: str, year: int, p_mis
                 value = rng.randint(0, threshold) if threshold > 0 else 0
             data[check["field"]] = max(value, 0)
             continue
-        low, high = (0.0, 100.0) if check["type"] == "pct" else (0.0, threshold * 3 + 1)
+        low, high = (0.0, 100.0) if check["type"] == "pct" else (1.0, threshold * 3 + 1)  # income: 1–1 000 is plausible
         if (op == ">=") != fail:
             value = rng.uniform(threshold, high)
         else:

@@ -6,6 +6,7 @@ below is counted by hand from that design, not taken from a run.
 """
 import csv
 import json
+import os
 import random
 import subprocess
 import sys
@@ -294,8 +295,10 @@ def test_template_lists_every_field_and_round_trips(tmp_path):
     assert next(csv.reader((tmp_path / "t.csv").open(encoding="utf-8-sig"))) == header
 
 
-def run_cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "ntm_rules", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+def run_cli(*args, cwd=ROOT, lang=None):
+    env = {**os.environ, "NTM_LANG": lang} if lang else None
+    return subprocess.run([sys.executable, "-m", "ntm_rules", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          env=env)
 
 
 def test_batch_command(tmp_path, fixture_batch):
@@ -322,7 +325,7 @@ def test_batch_exit_zero_when_nothing_rejected(tmp_path):
     ([str(BATCH), "--registered", "nowhere.txt"], "nowhere.txt: no such file"),
 ])
 def test_batch_unusable_input_exits_2(tmp_path, args, message):
-    done = run_cli("batch", *args, "--out", tmp_path)
+    done = run_cli("batch", *args, "--out", tmp_path, lang="en")
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
 

@@ -131,7 +131,11 @@ def test_model_commune_page_shows_the_three_levels(tmp_path):
     levels = re.search(r'<table id="levels">.*?</table>', rendered.stdout, re.S).group(0)
     assert levels.count("<tr>") == 4  # header + standard, advanced, model
     assert "cần đạt Chuẩn nông thôn mới trước" in levels
-    assert "tự khai báo, công cụ không kiểm tra" in rendered.stdout
+    assert 'id="met"' not in rendered.stdout  # the model requirements are not weighed before the standard is met
+    declared = FIXTURES / "model" / "model-environment-declared-no-2020.json"
+    page.write_text(assessment_html(assess(read_document(declared))), "utf-8")
+    rendered, console = chromium(tmp_path, page, "--dump-dom")
+    assert console == [] and "tự khai báo, công cụ không kiểm tra" in rendered.stdout
 
 
 def _pdf_pages(tmp_path, page):
@@ -152,9 +156,11 @@ def test_a_commune_failing_three_criteria_prints_on_two_pages_verdict_first(tmp_
     page.write_text(assessment_html(assessment, lang=lang, source=str(path)), "utf-8")
     pages = _pdf_pages(tmp_path, page)
     assert 1 <= len(pages) <= 2
-    assert "16/19" in pages[0]  # the verdict, with its count, is on page 1
+    verdict, findings = {"vi": ("CHƯAĐẠTchuẩnnôngthônmới—đạt16/19", "Chỉtiêukhôngđạt"),
+                         "en": ("DOESNOTYETATTAINthenewruralstandard—16of19", "Indicatorsnotmet")}[lang]
     first = pages[0]
-    assert first.index("16/19") < first.index("13.1")  # before the findings
+    assert verdict in first  # the verdict, with its count, is on page 1
+    assert first.index(verdict) < first.index(findings)  # before the findings
 
 
 def test_confirmed_and_unconfirmed_marks_differ_without_colour():

@@ -20,16 +20,16 @@ def run(*args, stdin=None):
 def test_attaining_commune_vietnamese_report_exit_0():
     out = run(str(FIXTURES / "tan-cuong-attains-2020.json"))
     assert out.returncode == 0, out.stderr
-    assert "ĐẠT chuẩn nông thôn mới — 19/19 tiêu chí" in out.stdout
+    assert "ĐẠT chuẩn nông thôn mới — đạt 19/19 tiêu chí" in out.stdout
     assert "Xã Tân Cương" in out.stdout
 
 
 def test_failing_commune_lists_gaps_citations_and_unconfirmed_marks():
     out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"))
     assert out.returncode == 1
-    assert "13/19 tiêu chí" in out.stdout
-    assert "vượt 2,6\u00a0%" in out.stdout  # poverty 14,6 % against ≤ 12 %: exceeded, Vietnamese decimals
-    assert "còn thiếu 5\u00a0triệu đồng/người/năm" in out.stdout  # income 31 against ≥ 36
+    assert "đạt 13/19 tiêu chí" in out.stdout
+    assert "vượt mức tối đa 2,6\u00a0điểm\u00a0%" in out.stdout  # poverty 14,6 % against ≤ 12 %: Vietnamese decimals
+    assert "còn thiếu 5\u00a0triệu\u00a0đồng/người/năm" in out.stdout  # income 31 against ≥ 36
     assert "[chưa xác nhận]" in out.stdout
     assert "Quyết định 1980/QĐ-TTg, chỉ tiêu 10" in out.stdout
     assert "Sở, ngành chủ trì và các chỉ tiêu phải xử lý:" in out.stdout
@@ -37,7 +37,7 @@ def test_failing_commune_lists_gaps_citations_and_unconfirmed_marks():
 
 def test_english_and_json_output():
     out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"), "--lang", "en")
-    assert out.returncode == 1 and "Criteria not met" in out.stdout and "over by 2.6\u00a0%" in out.stdout
+    assert out.returncode == 1 and "Criteria not met" in out.stdout and "over by 2.6\u00a0percentage\u00a0points" in out.stdout
     out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"), "--format", "json")
     assessment = Assessment.model_validate_json(out.stdout)
     assert not assessment.attained and assessment.criteria_met == 13
@@ -49,7 +49,7 @@ def test_english_and_json_output():
 def test_missing_data_exit_1_and_listed_apart():
     out = run(str(FIXTURES / "hoa-binh-missing-data-2020.json"))
     assert out.returncode == 1
-    assert "Thiếu số liệu" in out.stdout and "12 Tỷ lệ người có việc làm" in out.stdout
+    assert "Chỉ tiêu thiếu số liệu (3)" in out.stdout and "12 Tỷ lệ người có việc làm" in out.stdout
     assert "employment_rate_pct" not in out.stdout  # the field id is not for the reader
 
 
@@ -68,7 +68,7 @@ def test_invalid_input_exit_2_one_line_no_traceback(path):
     assert out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in out.stderr
-    assert path.name in lines[0] and "fix:" in lines[0]
+    assert path.name in lines[0] and "cách sửa:" in lines[0]  # Vietnamese by default
 
 
 def test_missing_file_and_bad_ruleset_exit_2():
@@ -96,3 +96,11 @@ def test_validate_and_rulesets_show():
     out = run("rulesets", "show", "vn-2016-2020", "--region", "mekong_delta", "--year", "2019", "--lang", "en")
     assert "Mekong Delta" in out.stdout and "[unconfirmed]" in out.stdout
     assert run("validate", "tests/rulesets/bad-duplicate-key.yaml").returncode == 2
+
+
+def test_errors_are_vietnamese_by_default_and_english_on_request():
+    path = str(FIXTURES / "invalid" / "unknown-region.json")
+    vietnamese = run(path)
+    assert vietnamese.returncode == 2 and "vùng không có" in vietnamese.stderr and "cách sửa:" in vietnamese.stderr
+    english = run(path, "--lang", "en")
+    assert english.returncode == 2 and "unknown region" in english.stderr and "fix:" in english.stderr

@@ -65,7 +65,7 @@ def test_hostile_case_gives_its_exit_code_and_one_line(case, generated, fifo, tm
     args = [_expand(a, case, generated, fifo, tmp_path / "out") for a in case.get("run", ["{file}"])]
     started = time.monotonic()
     done = subprocess.run([*EXE, *args], capture_output=True, cwd=ROOT, timeout=30,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env={**os.environ, "NTM_LANG": "en"})
     elapsed = time.monotonic() - started
     stderr = done.stderr.decode("utf-8")
     stdout = done.stdout.decode("utf-8")
@@ -158,7 +158,7 @@ def test_a_full_output_folder_is_exit_2_and_leaves_no_complete_summary(tmp_path)
     path.write_text("\n".join(_good_lines(30)) + "\n", "utf-8")
     done = subprocess.run([*EXE, "batch", str(path), "--out", str(tmp_path / "out")], capture_output=True, text=True,
                           cwd=ROOT, preexec_fn=small_files)
-    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and "cannot write" in done.stderr
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and "không ghi được kết quả" in done.stderr
     assert not (tmp_path / "out" / "summary.json").exists()
 
 
@@ -181,9 +181,9 @@ def test_internal_error_is_exit_3_one_line_and_never_a_verdict():
 
 def test_closed_standard_input_is_exit_2():
     done = subprocess.run([*EXE, "-"], capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL)
-    assert done.returncode == 2 and "the file is empty" in done.stderr
+    assert done.returncode == 2 and "tệp trống" in done.stderr
     closed = subprocess.run(" ".join([*EXE, "-"]) + " <&-", shell=True, capture_output=True, text=True, cwd=ROOT)
-    assert closed.returncode == 2 and "no standard input" in closed.stderr and "Traceback" not in closed.stderr
+    assert closed.returncode == 2 and "không có đầu vào chuẩn" in closed.stderr and "Traceback" not in closed.stderr
 
 
 # ---------------------------------------------------------------- killed and interrupted batches
@@ -359,7 +359,7 @@ def test_two_batches_into_one_folder_at_once_the_second_is_refused(big_batch, tm
                             text=True, cwd=ROOT)
     first.send_signal(signal.SIGINT)
     first.communicate(timeout=60)
-    assert second.returncode == 2 and "another batch is writing into this folder" in second.stderr
+    assert second.returncode == 2 and "một lượt đánh giá khác đang ghi vào thư mục này" in second.stderr
 
 
 def test_workers_end_with_a_killed_batch(big_batch, tmp_path):

@@ -80,7 +80,7 @@ def test_thai_nguyen_commune_names_a_department_for_every_failing_criterion():
     assert out.returncode == 1 and "Sở, ngành chủ trì và các chỉ tiêu phải xử lý" in out.stdout and "Công an tỉnh" in out.stdout
     out = subprocess.run([sys.executable, "-m", "ntm_rules", "fixtures/van-lang-thai-nguyen-fails-2019.json",
                           "--by-department", "--lang", "en"], capture_output=True, text=True, cwd=ROOT)
-    assert "Accountable departments" in out.stdout and "Provincial Police" in out.stdout
+    assert "Lead departments" in out.stdout and "Provincial Police" in out.stdout
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".html"])

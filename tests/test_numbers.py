@@ -15,7 +15,7 @@ import ntm_rules
 import reference
 from conftest import REGIONS, ROOT
 from ntm_rules.engine import number_text
-from ntm_rules.limits import MAX_COUNT, MAX_NUMBER
+from ntm_rules.loader import field_specs
 
 RAW = reference.load_raw("vn-2016-2020")
 RULESET = ntm_rules.load_ruleset("vn-2016-2020")
@@ -24,18 +24,20 @@ TINY_EXPONENT = ROOT / "tests" / "hostile" / "rulesets" / "exponent-threshold-va
 
 
 def _value(check):
-    """Any valid value of the field's type, across its whole range (tiny and huge included)."""
+    """Any valid value of the field, across its whole plausible range (tiny and huge included)."""
     kind = check["type"]
     if kind == "bool":
         return st.booleans()
+    spec = field_specs()[check["field"]]
     if kind == "count":
-        return st.one_of(st.integers(0, 10), st.integers(0, MAX_COUNT))
-    high = 100.0 if kind == "pct" else MAX_NUMBER
+        return st.one_of(st.integers(0, 10), st.integers(int(spec.low), int(spec.high)))
+    low, high = float(spec.low), float(spec.high)
+    tiny = [v for v in (1e-9, 1e-5, 0.00001, 9.99e-5) if low <= v]
     return st.one_of(
-        st.floats(0, high, allow_nan=False, allow_infinity=False),
-        st.floats(1e-9, 1e-3),                     # written 1e-05 by Python
-        st.sampled_from([0.0, 1e-9, 1e-5, 0.00001, 9.99e-5, high]),
-        st.floats(1e15, MAX_NUMBER) if kind == "number" else st.floats(99.0, 100.0),
+        st.floats(low, high, allow_nan=False, allow_infinity=False),
+        st.floats(max(low, 1e-9), max(low, 1e-3)),  # written 1e-05 by Python when low is 0
+        st.sampled_from([low, high] + tiny),
+        st.floats(high * 0.99, high),
     )
 
 

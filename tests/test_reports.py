@@ -130,7 +130,7 @@ def test_verdict_certainty():
     # a confirmed threshold failed: certain, and the verdict line says which
     trained = ntm_rules.assess(_with(strict, trained_workers_pct=1.0, multidimensional_poverty_rate_pct=50.0))
     assert not trained.attained and trained.certain
-    assert "CHƯA ĐẠT chuẩn nông thôn mới — 17/19 tiêu chí — chắc chắn (14.3 không đạt theo ngưỡng đã xác nhận)" \
+    assert "CHƯA ĐẠT chuẩn nông thôn mới — đạt 17/19 tiêu chí — chắc chắn (14.3 không đạt theo ngưỡng đã xác nhận)" \
         in text_report(trained)
     # missing data: certainly not attained
     missing = json.loads(json.dumps(strict))
@@ -167,14 +167,15 @@ def test_thai_nguyen_outstanding_field_cites_the_provincial_notice_not_691():
     assert result.status == "not_met" and not result.certain
     assert result.source.startswith("Thông báo ngày 16/7/2019 của UBND tỉnh Thái Nguyên")
     assert "691" not in result.source and result.source_url is None
-    assert "chưa thấy trang nào dẫn lại" in text_report(ntm_rules.assess(document))
+    assert "chưa thấy trang nào nêu ngưỡng này" in text_report(ntm_rules.assess(document))
 
 
 def test_basis_names_the_decision_and_the_restating_page_apart():
     report = text_report(ntm_rules.assess(read_document(FIXTURES / "phu-thuong-fails-several-2019.json")))
     assert ("Căn cứ: Quyết định 1980/QĐ-TTg, chỉ tiêu 9.1; theo trang dẫn lại: "
             "http://baovinhlong.com.vn/thoi-su/201903/59-xa-dat-tieu-chi-nha-o-dan-cu-2936489/") in report
-    assert "vượt 2,6\u00a0%" in report and "còn thiếu 5\u00a0triệu đồng/người/năm" in report
+    assert "vượt mức tối đa 2,6\u00a0điểm\u00a0%" in report and "còn thiếu 5\u00a0triệu\u00a0đồng/người/năm" in report
+    assert "yêu cầu không còn (0\u00a0căn); còn 3\u00a0căn" in report  # 9.1: no temporary house may remain
     assert "còn thiếu 2,6" not in report  # a ceiling exceeded is "vượt", never "short by"
 
 
@@ -285,7 +286,7 @@ def test_text_report_ends_with_what_next():
     assert f"ntm-assess {path} --ruleset vn-2016-2020 --plan ke-hoach.xlsx" in report
     after = report.split("Việc cần làm tiếp:")[1]
     assert "Bộ Lao động – Thương binh và Xã hội [phân công chưa xác nhận]:" in after
-    assert "- 11 Tỷ lệ hộ nghèo đa chiều giai đoạn 2016–2020 (vượt 2,6\u00a0%)" in after
+    assert "- 11 Tỷ lệ hộ nghèo đa chiều giai đoạn 2016–2020 (vượt mức tối đa 2,6\u00a0điểm\u00a0%)" in after
     attained = subprocess.run([sys.executable, "-m", "ntm_rules", str(FIXTURES / "tan-cuong-attains-2020.json")],
                               capture_output=True, text=True, cwd=ROOT)
     assert "Việc cần làm tiếp" not in attained.stdout

@@ -1,8 +1,14 @@
 """The commune document of the input contract (../shared/contract/commune-input.md).
 
-`data` accepts every field that a shipped ruleset names, typed by the ruleset (bool, pct,
-count, number, year); an absent field or JSON null means "no data". Unknown keys are errors
-that name the closest known field.
+`data` accepts every field that a ruleset names, typed by the ruleset (bool, pct, count,
+number, year, options) and kept within the field's plausible range (a percentage 0–100, income
+1–1 000 million VND: a value outside was typed in another unit or wrongly); an absent field or
+null means "no data". Unknown keys are errors that name the closest known field. JSON is read
+strictly: no NaN or Infinity, no key written twice, integers of at most 15 digits, nesting of at
+most 20 levels, no lone surrogates. A document handed over by a program (a dict, e.g. from
+pandas) may carry a float NaN or None for "no data" and numpy scalars for their values.
+
+Every error is an InputError with a Vietnamese and an English line (`line(lang)`).
 """
 from __future__ import annotations
 
@@ -15,19 +21,12 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, ValidationError, create_model
 
-from ..errors import InputError, printable
+from ..errors import InputError, Say, printable
 from ..files import read_limited, read_stream_limited
-from ..limits import MAX_COUNT, MAX_DEPTH, MAX_INT_DIGITS, MAX_NUMBER, MAX_ROW_BYTES, MAX_TEXT
-from ..loader import RULESET_ID_PATTERN, known_fields, known_options
+from ..limits import MAX_DEPTH, MAX_INT_DIGITS, MAX_ROW_BYTES, MAX_TEXT
+from ..loader import RULESET_ID_PATTERN, field_specs, known_fields
 from ..regions import REGION_IDS, region_of_province
-
-_TYPES = {
-    "bool": StrictBool,
-    "pct": Annotated[float, Field(ge=0, le=100, strict=True, allow_inf_nan=False)],
-    "count": Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)],
-    "number": Annotated[float, Field(ge=0, le=MAX_NUMBER, strict=True, allow_inf_nan=False)],
-    "year": Annotated[int, Field(ge=1945, le=2100, strict=True)],
-}
+from ..words import number
 
 
 def _utf8_text(text: str) -> str:
@@ -45,7 +44,7 @@ _DESCRIPTIONS = {
     "bool": "true = đạt (met), false = không đạt (not met)",
     "pct": "percentage, 0–100 (72.5 means 72.5 %)",
     "count": "whole number ≥ 0",
-    "number": "number ≥ 0 (money: million VND per person per year)",
+    "number": "number ≥ 0 in the field's unit (money: million VND per person per year)",
     "year": "a year",
     "options": "a list of choices (see the allowed values)",
 }
@@ -59,16 +58,31 @@ class CommuneInfo(BaseModel):
     code: Optional[Text] = None
 
 
-def _type_of(name: str, kind: str):
-    if kind == "options":
-        return list[Literal[tuple(known_options()[name])]]
-    return _TYPES[kind]
+def _type_of(spec):
+    if spec.type == "options":
+        return list[Literal[spec.options]]
+    if spec.type == "bool":
+        return StrictBool
+    python = int if spec.type in ("count", "year") else float
+    return Annotated[python, Field(ge=spec.low, le=spec.high, strict=True, allow_inf_nan=False)
+                     if python is float else Field(ge=spec.low, le=spec.high, strict=True)]
+
+
+def _description(spec) -> str:
+    text = _DESCRIPTIONS[spec.type]
+    if spec.label is not None:
+        text = f"{spec.label.vi} / {spec.label.en}: {text}"
+    if spec.unit is not None:
+        text += f"; unit: {spec.unit.en}"
+    if spec.low is not None and spec.type not in ("bool", "options"):
+        text += f"; plausible range {spec.low:g}–{spec.high:g}"
+    return text
 
 
 @lru_cache(maxsize=1)
 def data_model() -> type[BaseModel]:
-    fields = {name: (Optional[_type_of(name, kind)], Field(default=None, description=_DESCRIPTIONS[kind]))
-              for name, kind in sorted(known_fields().items())}
+    fields = {name: (Optional[_type_of(spec)], Field(default=None, description=_description(spec)))
+              for name, spec in sorted(field_specs().items())}
     return create_model("CommuneData", __config__=ConfigDict(extra="forbid"), **fields)
 
 
@@ -88,68 +102,160 @@ def document_model() -> type[BaseModel]:
     )
 
 
-_TOP_KEYS = ("commune", "region", "year", "commune_group", "extremely_disadvantaged", "ruleset", "data")
+TOP_KEYS = ("commune", "region", "year", "commune_group", "extremely_disadvantaged", "ruleset", "data")
 _FIXES = {
-    "missing": "add it",
-    "bool_type": "write true or false",
-    "int_type": "write a whole number",
-    "float_type": "write a number, e.g. 16.1 (in a spreadsheet also 16,1)",
-    "string_type": "write text",
-    "greater_than_equal": "write a value in range",
-    "less_than_equal": "write a value in range",
-    "literal_error": "use one of the allowed values",
-    "finite_number": "write a finite number",
-    "model_type": "write an object {...}",
-    "dict_type": "write an object {...}",
-    "list_type": "write a list [...]",
-    "string_too_long": f"shorten it to at most {MAX_TEXT} characters",
-    "string_too_short": "write it, or leave the key out",
-    "value_error": "retype the text",
+    "missing": Say("thêm vào", "add it"),
+    "bool_type": Say("ghi Đạt hoặc Không đạt (true hoặc false trong JSON)", "write true or false (Đạt or Không đạt)"),
+    "int_type": Say("ghi một số nguyên", "write a whole number"),
+    "float_type": Say("ghi một số, ví dụ 16,1 (trong JSON: 16.1)", "write a number, e.g. 16.1 (in a spreadsheet also 16,1)"),
+    "string_type": Say("ghi chữ", "write text"),
+    "literal_error": Say("dùng một trong các giá trị cho phép", "use one of the allowed values"),
+    "finite_number": Say("ghi một số", "write a finite number"),
+    "model_type": Say("ghi một đối tượng {...}", "write an object {...}"),
+    "dict_type": Say("ghi một đối tượng {...}", "write an object {...}"),
+    "list_type": Say("ghi một danh sách [...]", "write a list [...]"),
+    "string_too_long": Say(f"rút gọn còn tối đa {MAX_TEXT} ký tự", f"shorten it to at most {MAX_TEXT} characters"),
+    "string_too_short": Say("ghi vào, hoặc bỏ khóa này", "write it, or leave the key out"),
+    "value_error": Say("gõ lại đoạn chữ", "retype the text"),
+}
+_MESSAGES = {
+    "missing": Say("thiếu", "field required"),
+    "bool_type": Say("không phải Đạt / Không đạt", "not a yes/no value"),
+    "int_type": Say("không phải số nguyên", "not a whole number"),
+    "float_type": Say("không phải là số", "not a number"),
+    "string_type": Say("không phải chữ", "not text"),
+    "finite_number": Say("không phải là số", "not a finite number"),
+    "model_type": Say("không phải một đối tượng", "not an object"),
+    "dict_type": Say("không phải một đối tượng", "not an object"),
+    "list_type": Say("không phải một danh sách", "not a list"),
+    "string_too_long": Say(f"dài hơn {MAX_TEXT} ký tự", f"longer than {MAX_TEXT} characters"),
+    "string_too_short": Say("để trống", "empty"),
+    "value_error": Say("đoạn chữ có ký tự không hợp lệ", "the text holds an invalid character"),
 }
 
 
-def _closest(key: str, choices) -> str:
+def _closest(key: str, choices) -> Say:
     match = difflib.get_close_matches(key, list(choices), n=1, cutoff=0.5)
-    return f"did you mean {match[0]}?" if match else "remove it (see `ntm-assess schema input`)"
+    if match:
+        return Say(f"có phải {match[0]}?", f"did you mean {match[0]}?")
+    return Say("bỏ khóa này (xem `ntm-assess schema input`)", "remove it (see `ntm-assess schema input`)")
 
 
-def _shown(value) -> str:
+def shown(value) -> str:
     """A value as an error message quotes it: short, one line, nothing a terminal would obey."""
     if isinstance(value, str):
         text = repr(value[:200])
     elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        text = "a very long integer"
+        text = "…"
     elif value is None or isinstance(value, (bool, int, float)):
         text = json.dumps(value)
     else:  # never walk a structure to show it: it may be nested thousands deep
-        text = {list: "a list", tuple: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+        text = {list: "[…]", tuple: "[…]", dict: "{…}"}.get(type(value), type(value).__name__)
     text = printable(text, keep_newlines=False)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _out_of_range(spec, value, path: str, source: str) -> InputError:
+    """A value outside the field's plausible range, with the fix a clerk needs (a percentage is
+    0–100; income in million đồng: 41500000 → 41,5)."""
+    unit = spec.unit or (Say("%", "%") if spec.type == "pct" else None)
+    unit_vi, unit_en = (unit.vi, unit.en) if unit else ("", "")
+    low, high = number(spec.low, "vi"), number(spec.high, "vi")
+    low_en, high_en = number(spec.low, "en"), number(spec.high, "en")
+    message = Say(f"{number(value, 'vi')} nằm ngoài khoảng hợp lý {low}–{high} {unit_vi}".rstrip(),
+                  f"{number(value, 'en')} is outside the plausible range {low_en}–{high_en} {unit_en}".rstrip())
+    if spec.type == "pct":
+        fix = Say("ghi tỷ lệ phần trăm từ 0 đến 100, ví dụ 72,5 (không ghi 0,725 hay 1.234,5)",
+                  "write a percentage from 0 to 100, e.g. 72.5 (not 0.725 or 1234.5)")
+    else:
+        fix = Say(f"ghi giá trị tính bằng {unit_vi or 'đơn vị của chỉ tiêu'}, từ {low} đến {high}",
+                  f"write the value in {unit_en or 'the indicator unit'}, from {low_en} to {high_en}")
+        for factor, word_vi, word_en in ((1_000_000, "triệu", "million"), (1_000, "nghìn", "thousand")):
+            scaled = value / factor
+            if spec.low <= scaled <= spec.high and unit_vi.startswith(word_vi):
+                fix = Say(f"tính bằng {unit_vi}: {number(value, 'vi')} → {number(round(scaled, 3), 'vi')}",
+                          f"in {unit_en}: {number(value, 'en')} → {number(round(scaled, 3), 'en')}")
+                break
+    return InputError(message, source=source, field=path, fix=fix)
 
 
 def _error_to_input_error(error: ValidationError, source: str) -> InputError:
     item = error.errors()[0]
     loc = [str(x) for x in item["loc"]]
     path = ".".join(loc)
-    if item["type"] == "extra_forbidden":
+    kind = item["type"]
+    if kind == "extra_forbidden":
         key = loc[-1]
         parent = loc[-2] if len(loc) > 1 else ""
-        choices = {"data": known_fields(), "commune": CommuneInfo.model_fields}.get(parent, _TOP_KEYS)
-        return InputError(f"unknown key {_shown(key)}", source=source, field=path, fix=_closest(key, choices))
-    if item["type"] == "literal_error" and loc and loc[-1] == "region":
-        return InputError(f"unknown region {_shown(item.get('input'))}", source=source, field=path,
-                          fix=f"use one of {', '.join(REGION_IDS)}, or leave it out and give the province")
-    if loc == ["ruleset"] and item["type"] in ("string_pattern_mismatch", "string_too_long"):
-        return InputError(f"{_shown(item.get('input'))} is not a ruleset id: a document names a ruleset by its id only, "
-                          "never by a file path", source=source, field=path,
-                          fix="write the id of a shipped ruleset (ntm-assess rulesets list) or one in NTM_RULESETS_PATH; "
-                              "a file path can only be given by the caller (--ruleset PATH)")
-    message = item["msg"][0].lower() + item["msg"][1:]
-    if item["type"] == "value_error":
-        message = message.removeprefix("value error, ")
-    if "input" in item and item["type"] != "missing":
-        message += f" (got {_shown(item['input'])})"
-    return InputError(message, source=source, field=path, fix=_FIXES.get(item["type"], "correct the value"))
+        choices = {"data": known_fields(), "commune": CommuneInfo.model_fields}.get(parent, TOP_KEYS)
+        return InputError(Say(f"khóa không có trong mẫu: {shown(key)}", f"unknown key {shown(key)}"),
+                          source=source, field=path, fix=_closest(key, choices))
+    if kind == "literal_error" and loc and loc[-1] == "region":
+        return InputError(Say(f"vùng không có: {shown(item.get('input'))}", f"unknown region {shown(item.get('input'))}"),
+                          source=source, field=path,
+                          fix=Say(f"dùng một trong {', '.join(REGION_IDS)}, hoặc bỏ trống và ghi tỉnh",
+                                  f"use one of {', '.join(REGION_IDS)}, or leave it out and give the province"))
+    if loc == ["ruleset"] and kind in ("string_pattern_mismatch", "string_too_long"):
+        return InputError(
+            Say(f"{shown(item.get('input'))} không phải mã bộ tiêu chí: tài liệu chỉ được ghi mã, không ghi đường dẫn tệp",
+                f"{shown(item.get('input'))} is not a ruleset id: a document names a ruleset by its id only, never by "
+                "a file path"), source=source, field=path,
+            fix=Say("ghi mã của một bộ tiêu chí có sẵn (ntm-assess rulesets list) hoặc trong NTM_RULESETS_PATH; "
+                    "chỉ người chạy lệnh mới được chỉ đường dẫn tệp (--ruleset ĐƯỜNG_DẪN)",
+                    "write the id of a shipped ruleset (ntm-assess rulesets list) or one in NTM_RULESETS_PATH; "
+                    "a file path can only be given by the caller (--ruleset PATH)"))
+    if kind in ("greater_than_equal", "less_than_equal") and len(loc) == 2 and loc[0] == "data":
+        spec = field_specs().get(loc[1])
+        if spec is not None:
+            return _out_of_range(spec, item["input"], path, source)
+    if kind in ("greater_than_equal", "less_than_equal"):
+        limit = item.get("ctx", {}).get("ge", item.get("ctx", {}).get("le"))
+        sign = "≥" if kind == "greater_than_equal" else "≤"
+        message = Say(f"phải {sign} {limit} (ghi {shown(item.get('input'))})", f"must be {sign} {limit} "
+                      f"(got {shown(item.get('input'))})")
+        return InputError(message, source=source, field=path, fix=Say("ghi một giá trị trong khoảng cho phép",
+                                                                       "write a value in range"))
+    english = item["msg"][0].lower() + item["msg"][1:]
+    if kind == "value_error":
+        english = english.removeprefix("value error, ")
+    message = _MESSAGES.get(kind, Say(english, english))
+    if "input" in item and kind != "missing":
+        got = shown(item["input"])
+        message = Say(f"{message.vi} (ghi {got})", f"{english} (got {got})")
+    else:
+        message = Say(message.vi, english)
+    return InputError(message, source=source, field=path,
+                      fix=_FIXES.get(kind, Say("sửa giá trị", "correct the value")))
+
+
+_NOT_AN_OBJECT = (Say("tài liệu không phải một đối tượng JSON", "the document is not a JSON object"),
+                  Say('ghi {"commune": {...}, "year": ..., "data": {...}}', 'write {"commune": {...}, "year": ..., "data": {...}}'))
+_TOO_DEEP = (Say(f"tài liệu lồng sâu hơn {MAX_DEPTH} tầng", f"the document is nested more than {MAX_DEPTH} levels deep"),
+             Say("ghi theo mẫu phẳng của hợp đồng dữ liệu", "write the contract's flat shape"))
+
+
+def from_program(value: Any) -> Any:
+    """A value handed over by a program as JSON would give it: a float NaN is no data (None), a
+    numpy scalar its Python value (numpy.int64(2020) → 2020). Only the two top levels are looked
+    at (the contract's document is flat)."""
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy":
+        try:
+            value = item()
+        except (TypeError, ValueError):
+            return value
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def _normalise(obj: dict) -> dict:
+    out = {}
+    for key, value in obj.items():
+        if isinstance(value, dict):
+            value = {k: from_program(v) for k, v in value.items()}
+        out[key] = from_program(value)
+    return out
 
 
 def parse_document(obj: Any, source: str = ""):
@@ -158,14 +264,13 @@ def parse_document(obj: Any, source: str = ""):
     if isinstance(obj, model):
         return obj
     if not isinstance(obj, dict):
-        raise InputError("the document is not a JSON object", source=source, fix='write {"commune": {...}, "year": ..., "data": {...}}')
+        raise InputError(_NOT_AN_OBJECT[0], source=source, fix=_NOT_AN_OBJECT[1])
     try:
-        return model.model_validate(obj)
+        return model.model_validate(_normalise(obj))
     except ValidationError as error:
         raise _error_to_input_error(error, source) from None
     except RecursionError:
-        raise InputError(f"the document is nested more than {MAX_DEPTH} levels deep", source=source,
-                         fix="write the contract's flat shape") from None
+        raise InputError(_TOO_DEEP[0], source=source, fix=_TOO_DEEP[1]) from None
 
 
 def region_of(document) -> str | None:
@@ -176,13 +281,17 @@ def region_of(document) -> str | None:
     return None
 
 
+_NOT_UTF8 = Say("tệp không phải chữ UTF-8", "the file is not UTF-8 text")
+_SAVE_UTF8 = Say("lưu lại dạng UTF-8 (trong Excel: CSV UTF-8; trong trình soạn thảo: mã hóa UTF-8)",
+                 "save it as UTF-8 (in Excel: CSV UTF-8; in an editor: encoding UTF-8)")
+
+
 def decode_utf8(raw: bytes, source: str = "") -> str:
     """Bytes as text (UTF-8, a BOM is fine); InputError naming the fix otherwise."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text", source=source,
-                         fix="save it as UTF-8 (in Excel: CSV UTF-8; in an editor: encoding UTF-8)") from None
+        raise InputError(_NOT_UTF8, source=source, fix=_SAVE_UTF8) from None
 
 
 def read_utf8(path: str | Path, limit: int = MAX_ROW_BYTES, what: str = "file") -> str:
@@ -192,24 +301,28 @@ def read_utf8(path: str | Path, limit: int = MAX_ROW_BYTES, what: str = "file") 
     return decode_utf8(raw, source)
 
 
+_NO_STDIN = (Say("không có đầu vào chuẩn để đọc", "there is no standard input to read"),
+             Say("chuyển một tài liệu vào lệnh, hoặc ghi tên tệp", "pipe a document into the command, or give the file's name"))
+
+
 def read_stdin(stream, limit: int = MAX_ROW_BYTES) -> str:
     """Standard input's text (one document); InputError when there is none or it is too long."""
     if stream is None:
-        raise InputError("there is no standard input to read", source="<stdin>",
-                         fix="pipe a document into the command, or give the file's name")
+        raise InputError(_NO_STDIN[0], source="<stdin>", fix=_NO_STDIN[1])
     buffer = getattr(stream, "buffer", stream)
     try:
         raw = read_stream_limited(buffer, limit, lambda message, fix: InputError(message, source="<stdin>", fix=fix),
                                   "document")
     except (OSError, ValueError) as error:  # closed or unreadable descriptor
-        raise InputError(f"standard input cannot be read ({getattr(error, 'strerror', None) or error})",
-                         source="<stdin>", fix="pipe a document into the command, or give the file's name") from None
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(Say(f"không đọc được đầu vào chuẩn ({reason})", f"standard input cannot be read ({reason})"),
+                         source="<stdin>", fix=_NO_STDIN[1]) from None
     return decode_utf8(raw, "<stdin>")
 
 
 class _JsonProblem(ValueError):
-    def __init__(self, message: str, fix: str):
-        super().__init__(message)
+    def __init__(self, message: Say, fix: Say):
+        super().__init__(message.en)
         self.message, self.fix = message, fix
 
 
@@ -219,7 +332,9 @@ def _no_duplicates(pairs: list) -> dict:
         seen = set()
         for key, _ in pairs:
             if key in seen:
-                raise _JsonProblem(f"the key {_shown(key)} is written twice in one object", "keep one of them")
+                raise _JsonProblem(Say(f"khóa {shown(key)} được ghi hai lần trong một đối tượng",
+                                       f"the key {shown(key)} is written twice in one object"),
+                                   Say("giữ lại một", "keep one of them"))
             seen.add(key)
     return obj
 
@@ -227,20 +342,25 @@ def _no_duplicates(pairs: list) -> dict:
 def _integer(text: str) -> int:
     digits = len(text) - text.startswith("-")
     if digits > MAX_INT_DIGITS:
-        raise _JsonProblem(f"an integer of {digits} digits (at most {MAX_INT_DIGITS} are read)",
-                           "write the real value; counts and years are short numbers")
+        raise _JsonProblem(Say(f"một số nguyên {digits} chữ số (chỉ đọc tối đa {MAX_INT_DIGITS})",
+                               f"an integer of {digits} digits (at most {MAX_INT_DIGITS} are read)"),
+                           Say("ghi giá trị thật; số đếm và năm là số ngắn",
+                               "write the real value; counts and years are short numbers"))
     return int(text)
 
 
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _JsonProblem(f"the number {_shown(text)} is too large to be a value", "write the real value")
+        raise _JsonProblem(Say(f"số {shown(text)} quá lớn để là một giá trị", f"the number {shown(text)} is too large to be a value"),
+                           Say("ghi giá trị thật", "write the real value"))
     return value + 0.0  # -0.0 is 0.0
 
 
 def _constant(name: str):
-    raise _JsonProblem(f"{name} is not a number in JSON", "write a number, or leave the field out for no data")
+    raise _JsonProblem(Say(f"{name} không phải là số trong JSON", f"{name} is not a number in JSON"),
+                       Say("ghi một số, hoặc bỏ trường này nếu chưa có số liệu",
+                           "write a number, or leave the field out for no data"))
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_int=_integer, parse_float=_float,
@@ -252,20 +372,13 @@ def _check_tree(obj: Any) -> None:
     stack = [(obj, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, dict):
+        if isinstance(node, (dict, list)):
             if depth > MAX_DEPTH:
-                raise _JsonProblem(f"the document is nested more than {MAX_DEPTH} levels deep", "write the contract's flat shape")
-            for key, value in node.items():
-                if not key.isascii():
+                raise _JsonProblem(*_TOO_DEEP)
+            items = node.items() if isinstance(node, dict) else ((None, v) for v in node)
+            for key, value in items:
+                if key is not None and not key.isascii():
                     _check_text(key)
-                if isinstance(value, (dict, list)):
-                    stack.append((value, depth + 1))
-                elif isinstance(value, str) and not value.isascii():
-                    _check_text(value)
-        elif isinstance(node, list):
-            if depth > MAX_DEPTH:
-                raise _JsonProblem(f"the document is nested more than {MAX_DEPTH} levels deep", "write the contract's flat shape")
-            for value in node:
                 if isinstance(value, (dict, list)):
                     stack.append((value, depth + 1))
                 elif isinstance(value, str) and not value.isascii():
@@ -276,8 +389,9 @@ def _check_text(text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise _JsonProblem("a text holds an invalid character (a lone surrogate such as \\udc80)",
-                           "retype the text; save the file as UTF-8") from None
+        raise _JsonProblem(Say("một đoạn chữ có ký tự không hợp lệ (nửa cặp thay thế như \\udc80)",
+                               "a text holds an invalid character (a lone surrogate such as \\udc80)"),
+                           Say("gõ lại đoạn chữ; lưu tệp dạng UTF-8", "retype the text; save the file as UTF-8")) from None
 
 
 def strict_json(text: str) -> Any:
@@ -286,7 +400,7 @@ def strict_json(text: str) -> Any:
     try:
         obj = _DECODER.decode(text)
     except RecursionError:
-        raise _JsonProblem(f"the document is nested more than {MAX_DEPTH} levels deep", "write the contract's flat shape") from None
+        raise _JsonProblem(*_TOO_DEEP) from None
     _check_tree(obj)
     return obj
 
@@ -294,12 +408,14 @@ def strict_json(text: str) -> Any:
 def json_value(text: str, source: str = "") -> Any:
     """Any strict JSON value from text; InputError naming line and column when it is not JSON."""
     if not text.strip():
-        raise InputError("the file is empty", source=source, fix="write one commune document: {\"commune\": {...}, ...}")
+        raise InputError(Say("tệp trống", "the file is empty"), source=source,
+                         fix=Say('ghi một tài liệu của xã: {"commune": {...}, ...}', 'write one commune document: {"commune": {...}, ...}'))
     try:
         return strict_json(text.lstrip("\ufeff"))
     except json.JSONDecodeError as error:
-        raise InputError(f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})", source=source,
-                         fix="correct the JSON syntax there") from None
+        raise InputError(Say(f"không phải JSON hợp lệ (dòng {error.lineno}, cột {error.colno}: {error.msg})",
+                             f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"), source=source,
+                         fix=Say("sửa cú pháp JSON ở chỗ đó", "correct the JSON syntax there")) from None
     except _JsonProblem as problem:
         raise InputError(problem.message, source=source, fix=problem.fix) from None
 
@@ -308,8 +424,7 @@ def json_object(text: str, source: str = "") -> dict:
     """One JSON object from text; InputError (naming line and column) when it is not one."""
     obj = json_value(text, source)
     if not isinstance(obj, dict):
-        raise InputError("the document is not a JSON object", source=source,
-                         fix='write {"commune": {...}, "year": ..., "data": {...}}')
+        raise InputError(_NOT_AN_OBJECT[0], source=source, fix=_NOT_AN_OBJECT[1])
     return obj
 
 
