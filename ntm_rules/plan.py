@@ -23,12 +23,14 @@ from .words import LABELS, basis_text, department_text, number, pick, requiremen
 COLUMNS = {
     "vi": ["STT", "Tiêu chí", "Chỉ tiêu", "Tình trạng", "Hiện trạng", "Ngưỡng", "Yêu cầu", "Còn thiếu / vượt",
            "Đơn vị tính", "Căn cứ", "Ngưỡng đã xác nhận", "Kết luận chắc chắn", "Sở, ngành chủ trì",
-           "Giải pháp", "Các bước và tiến độ", "Người phụ trách", "Thời hạn hoàn thành"],
+           "Giải pháp", "Các bước và tiến độ", "Kinh phí, nguồn vốn", "Người phụ trách", "Thời hạn hoàn thành"],
     "en": ["No.", "Criterion", "Indicator", "Status", "Current value", "Threshold", "Required", "Short by / over by",
            "Unit", "Legal basis", "Threshold confirmed", "Finding certain", "Lead department",
-           "Solution", "Steps and timeline", "Person in charge", "Deadline"],
+           "Solution", "Steps and timeline", "Funds and their source", "Person in charge", "Deadline"],
 }
-FILL_IN = 4  # the last columns are left empty for the commune
+FILL_IN = 5  # the last columns are left empty for the commune
+SIGNATURES = {"vi": ("Người lập", "TM. Ủy ban nhân dân xã — Chủ tịch"),
+              "en": ("Drawn up by", "For the commune People's Committee — Chairperson")}
 NUMBER_COLUMNS = (4, 5, 7)  # current value, threshold, gap: numbers, never text
 NOTHING_TO_DO = {"vi": "Không có tiêu chí cần khắc phục: xã đạt tất cả các tiêu chí của bộ tiêu chí.",
                  "en": "No criterion to remedy: the commune meets every criterion of the set."}
@@ -76,6 +78,14 @@ def _all_criteria(a: Assessment):
         yield from level.failing_criteria or []
 
 
+def _csv_cell(cell, lang: str):
+    if cell is None:
+        return ""
+    if isinstance(cell, float):
+        return number(cell, lang)
+    return safe_text(cell)
+
+
 def safe_text(value):
     """A text cell as text: one a spreadsheet would read as a formula gets a leading apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
@@ -96,12 +106,13 @@ def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Pa
 
     def write(target: Path) -> None:
         if suffix == ".csv":
+            # as the reader's Excel opens it: Vietnamese Excel expects ";" between cells and "28,4"
             with target.open("w", newline="", encoding="utf-8-sig") as handle:
-                writer = csv.writer(handle)
+                writer = csv.writer(handle, delimiter=";" if lang == "vi" else ",")
                 for line in _title_lines(assessment, lang):
                     writer.writerow([safe_text(line)])
                 writer.writerow(header)
-                writer.writerows([[safe_text(cell) if cell is not None else "" for cell in row] for row in rows])
+                writer.writerows([[_csv_cell(cell, lang) for cell in row] for row in rows])
                 if not rows:
                     writer.writerow([NOTHING_TO_DO[lang]])
         elif suffix == ".xlsx":
@@ -137,11 +148,14 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "Ke hoach" if lang == "vi" else "Plan"
+    sheet.title = "Kế hoạch" if lang == "vi" else "Plan"
     title, ruleset = _title_lines(assessment, lang)
-    _put_text(sheet, 1, 1, title).font = Font(bold=True, size=13)
-    _put_text(sheet, 2, 1, ruleset)
     wrap = Alignment(wrap_text=True, vertical="top")
+    _put_text(sheet, 1, 1, title).font = Font(bold=True, size=13)
+    _put_text(sheet, 2, 1, ruleset).alignment = wrap
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(header))
+    sheet.row_dimensions[2].height = 15 * max(1, len(ruleset) // 180 + 1)
     fill = PatternFill("solid", fgColor="FFF2CC")
     for column, text in enumerate(header, start=1):
         cell = _put_text(sheet, 3, column, text)
@@ -162,7 +176,11 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
     if not rows:
         _put_text(sheet, 4, 1, NOTHING_TO_DO[lang]).font = Font(bold=True)
         sheet.merge_cells(start_row=4, start_column=1, end_row=4, end_column=len(header))
-    widths = [5, 20, 34, 10, 11, 9, 16, 9, 12, 34, 10, 10, 24, 26, 26, 16, 12]
+    last = 4 + max(len(rows), 1) + 1
+    drawn, approved = SIGNATURES[lang]
+    _put_text(sheet, last, 2, drawn).font = Font(bold=True)
+    _put_text(sheet, last, len(header) - 3, approved).font = Font(bold=True)
+    widths = [5, 20, 34, 10, 11, 9, 16, 9, 12, 34, 10, 10, 24, 26, 26, 16, 16, 12]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A4"
@@ -172,7 +190,8 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.oddFooter.center.text = "&P / &N"  # page numbers on every printed page
     book.save(path)
 
 
@@ -199,4 +218,4 @@ def _html(assessment, header, rows, lang) -> str:
              for row in rows]
     return env.get_template("plan.html").render(
         lang=lang, title=title, subtitle=ruleset, header=header, rows=shown, fill_in=FILL_IN,
-        nothing=NOTHING_TO_DO[lang])
+        nothing=NOTHING_TO_DO[lang], signatures=SIGNATURES[lang])

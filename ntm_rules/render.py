@@ -246,19 +246,21 @@ SUMMARY_LABELS = {
            "attained": "đạt chuẩn", "not_attained": "chưa đạt", "missing_data": "chưa đạt chỉ vì thiếu số liệu",
            "of_which_certain": "chắc chắn", "average": "bình quân tiêu chí đạt/xã",
            "brackets": "Số xã theo số tiêu chí đạt",
-           "under_10": "Xã dưới 10 tiêu chí", "by_criterion": "Số xã không đạt theo tiêu chí",
+           "under_10": "Xã dưới 10 tiêu chí", "by_criterion": "Theo tiêu chí",
            "departments": "Sở, ngành chủ trì", "registered": "Xã đăng ký đạt chuẩn", "not_found": "không có trong kết quả",
            "districts": "Theo huyện", "none": "không có", "criteria": "tiêu chí", "date": "Ngày lập",
            "rejected_row": "dòng {row} không đánh giá được: {error}",
+           "n_not_met": "{n} xã không đạt", "n_missing": "{n} xã thiếu số liệu",
            "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "dưới 5"}},
     "en": {"title": "Summary", "communes": "communes", "assessed": "assessed", "rejected": "could not be assessed",
            "attained": "attained", "not_attained": "not attained", "missing_data": "not attained only for missing data",
            "of_which_certain": "certain", "average": "average criteria met per commune",
            "brackets": "Communes by criteria met",
-           "under_10": "Communes under 10 criteria", "by_criterion": "Communes failing each criterion",
+           "under_10": "Communes under 10 criteria", "by_criterion": "By criterion",
            "departments": "Lead departments", "registered": "Registered communes", "not_found": "not among the results",
            "districts": "By district", "none": "none", "criteria": "criteria", "date": "Date",
            "rejected_row": "row {row} could not be assessed: {error}",
+           "n_not_met": "{n} communes not met", "n_missing": "{n} without data",
            "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "under 5"}},
 }
 
@@ -302,9 +304,14 @@ def summary_text(s, lang: str = "vi") -> str:
         f"  {L['average']}: {avg}",
         f"{L['brackets']}: " + "; ".join(f"{L['bracket'][k]}: {v}" for k, v in s.brackets.items()),
         f"{L['under_10']} ({len(s.under_10)}): {', '.join(s.under_10) or L['none']}",
-        f"{L['by_criterion']}: " + (", ".join(f"{k}: {v}" for k, v in s.failures_by_criterion.items()) or L["none"]),
-        f"{L['departments']}:",
+        f"{L['by_criterion']}:" + ("" if any(c.not_met or c.missing for c in s.criteria) else f" {L['none']}"),
     ]
+    for c in s.criteria:
+        if c.not_met or c.missing:
+            parts = ([L["n_not_met"].format(n=c.not_met)] if c.not_met else []) + \
+                    ([L["n_missing"].format(n=c.missing)] if c.missing else [])
+            lines.append(f"  {c.id}. {pick(c, 'name', lang)}: {', '.join(parts)}")
+    lines.append(f"{L['departments']}:")
     for d in s.failures_by_department.values():
         name = department_text(pick(d, "name", lang), d.verified, lang)
         lines.append(f"  {name}: {L['criteria']} {', '.join(d.criteria)} — {d.communes} {L['communes']}")

@@ -94,10 +94,11 @@ def test_plan_has_a_row_per_unmet_or_missing_indicator(tmp_path, suffix):
     unmet = [i for i in assessment.indicators() if i.status != "met"]
     if suffix == ".xlsx":
         sheet = openpyxl.load_workbook(path).active
-        rows = [list(r) for r in sheet.iter_rows(min_row=3, values_only=True)]
+        rows = [list(r) for r in sheet.iter_rows(min_row=3, values_only=True)
+                if r[0] is not None and (isinstance(r[0], int) or r[0] == "STT")]  # not the signature line
     elif suffix == ".csv":
         import csv
-        rows = list(csv.reader(path.open(encoding="utf-8-sig")))[2:]  # below the title and ruleset lines
+        rows = list(csv.reader(path.open(encoding="utf-8-sig"), delimiter=";"))[2:]  # below the title and ruleset lines
     else:
         text = path.read_text("utf-8")
         assert text.count("<tr>") == len(unmet) + 1 and "Sở, ngành chủ trì" in text
