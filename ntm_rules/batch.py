@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .assess import DEFAULT_RULESET, assess
-from .inputs.sources import InputFile, Row, document_of, expand, read_rows, scan
+from .inputs.sources import InputFile, Row, document_of, expand, flat_values, read_rows, scan
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
 from .loader import is_ruleset_id, load_ruleset, load_ruleset_id
 from .result import dump_json
 from .schema import Ruleset
-from .summary import ProvincialSummary, SummaryBuilder, summary_record
+from .summary import ProvincialSummary, SummaryBuilder, exact, summary_record
 
 CHUNK = 250
 PARALLEL_FROM = 2_000  # rows; below this, starting workers costs more than it saves
@@ -41,6 +41,7 @@ OUTPUT_FILES = ("assessments.jsonl", "rejected.jsonl", "summary.json", "summary.
 PARTIAL_DIR = "partial"
 PARTIAL = ".partial"
 INTERNAL = "internal"  # the status of a row that met a bug of ours (counted apart, exit 3)
+COMMUNE_KEYS = ("name", "district", "province", "code")
 
 
 @dataclass
@@ -60,43 +61,86 @@ class BatchInterrupted(KeyboardInterrupt):
                          f"(run again with --overwrite)")
 
 
-def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool) -> tuple[bytes, list[tuple]]:
+def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool, lang: str = "vi") -> list[tuple]:
     """Assess rows (Row fields as tuples, cheap to send to a worker).
 
-    Returns the chunk's assessments as JSON Lines bytes and, per row in order, either
-    ("ok", summary record) or ("rejected" | INTERNAL, {"source", "row", "error"}).
-    Nothing a row holds stops the chunk.
+    Returns per row, in order, ("ok", summary record, JSON line) or ("rejected" | INTERNAL,
+    rejected record, None). Nothing a row holds stops the chunk.
     """
     ruleset = load_ruleset(ruleset_path)
-    lines: list[bytes] = []
     out = []
     for fields in rows:
         row = Row(*fields)
         status = "rejected"
+        document = None
         try:
             document, error = document_of(row)
             if error is None:
                 named = document.get("ruleset")
                 if not caller_chose and named not in (None, ruleset.id) and isinstance(named, str) and is_ruleset_id(named):
-                    error = (f"ruleset: the row names {named!r} but this batch assesses against {ruleset.id!r}; "
-                             f"fix: assess these rows in their own batch with --ruleset {named}")
+                    error = Say(f"ruleset: dòng ghi bộ tiêu chí {named!r} nhưng lượt này đánh giá theo {ruleset.id!r}; "
+                                f"cách sửa: đánh giá các dòng này riêng, với --ruleset {named}",
+                                f"ruleset: the row names {named!r} but this batch assesses against {ruleset.id!r}; "
+                                f"fix: assess these rows in their own batch with --ruleset {named}")
                 else:
                     assessment = assess(document, ruleset=ruleset if caller_chose or named in (None, ruleset.id) else None)
-                    line = dump_json(assessment)
-                    record = summary_record(assessment)
-                    lines.append(line)
-                    out.append(("ok", record))
+                    out.append(("ok", summary_record(assessment, row), dump_json(assessment)))
                     continue
         except InputError as problem:
-            error = problem.line()
+            error = Say(problem.line("vi"), problem.line("en"))
         except RulesetError as problem:
             error = problem.problems[0]
         except NtmError as problem:  # the engine or a bug of ours: the row is kept, the batch ends in exit 3
             status, error = INTERNAL, str(problem).splitlines()[0]
         except Exception as problem:
             status, error = INTERNAL, str(internal_error(problem))
-        out.append((status, {"source": row.source, "row": row.row, "error": error}))
-    return b"".join(line + b"\n" for line in lines), out
+        out.append((status, rejected_record(row, error, document, lang), None))
+    return out
+
+
+def rejected_record(row: Row, error, document, lang: str) -> dict:
+    """A rejected row as rejected.jsonl keeps it: where, why (in the batch's language), the commune
+    it names (to answer for a registered commune) and its cells (for rejected.xlsx)."""
+    record = {"source": row.source, "row": row.row, "error": error(lang) if isinstance(error, Say) else error}
+    if row.sheet:
+        record["sheet"] = row.sheet
+    if isinstance(document, dict) and isinstance(document.get("commune"), dict):
+        commune = {k: v for k, v in document["commune"].items() if isinstance(v, str) and k in COMMUNE_KEYS}
+        if commune:
+            record["commune"] = commune
+    values = row.values if row.values is not None else flat_values(document)
+    if values:
+        record["values"] = {str(k): v for k, v in values.items()}
+    return record
+
+
+class _Seen:
+    """The communes already counted, by code and by name + district + province (exact, accents
+    kept): a row that repeats one is rejected, naming the row it repeats."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.codes: dict[str, str] = {}
+        self.names: dict[tuple, str] = {}
+
+    def duplicate(self, record: dict) -> dict | None:
+        code = exact(record.get("code") or "")
+        name = (exact(record["name"]), exact(record.get("district") or ""), exact(record.get("province") or ""))
+        by_code = bool(code) and code in self.codes
+        first = self.codes[code] if by_code else self.names.get(name)
+        if first is None:
+            if code:
+                self.codes[code] = record["where"]
+            self.names[name] = record["where"]
+            return None
+        what = Say(f"trùng với dòng {first} (cùng {'mã xã' if by_code else 'tên xã, huyện, tỉnh'}); "
+                   "cách sửa: giữ một dòng cho mỗi xã", f"repeats row {first} (the same "
+                   f"{'commune code' if by_code else 'name, district and province'}); fix: keep one row per commune")
+        out = {"source": record["source"], "row": record["row"], "error": what(self.lang),
+               "commune": {k: record[k] for k in ("name", "district", "province", "code") if record.get(k)}}
+        if record.get("sheet"):
+            out["sheet"] = record["sheet"]
+        return out
 
 
 class _Counted:
@@ -108,7 +152,8 @@ class _Counted:
 
     def chunks(self) -> Iterator[list[tuple]]:
         while True:
-            chunk = [(r.source, r.row, r.document, r.error, r.text) for r in itertools.islice(self.rows, CHUNK)]
+            chunk = [(r.source, r.row, r.document, r.error, r.text, r.sheet, r.values)
+                     for r in itertools.islice(self.rows, CHUNK)]
             if not chunk:
                 return
             self.read += len(chunk)
@@ -130,10 +175,11 @@ def _worker_start() -> None:
         os._exit(1)
 
 
-def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: bool, jobs: int) -> Iterator[tuple]:
+def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: bool, jobs: int,
+             lang: str) -> Iterator[list]:
     if jobs <= 1:
         for chunk in chunks:
-            yield _assess_chunk(chunk, ruleset_path, caller_chose)
+            yield _assess_chunk(chunk, ruleset_path, caller_chose, lang)
         return
     # fork: workers start at once with the ruleset already loaded; the host they inherit is
     # idle (ours runs no background threads), and each then owns its copy.
@@ -142,7 +188,7 @@ def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: boo
     try:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append(pool.submit(_assess_chunk, chunk, ruleset_path, caller_chose))
+            pending.append(pool.submit(_assess_chunk, chunk, ruleset_path, caller_chose, lang))
             if len(pending) >= jobs * 3:  # bounded: never read far ahead of what is written
                 yield pending.popleft().result()
         while pending:
@@ -151,10 +197,36 @@ def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: boo
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _choose_ruleset(rows: Iterator[Row], ruleset) -> tuple[Ruleset, bool, Iterator[Row]]:
-    """The caller's ruleset, else the one the first readable row names by id, else the default."""
+def _choose_ruleset(scanned: list[InputFile], rows: Iterator[Row], ruleset) -> tuple[Ruleset, bool, Iterator[Row], Say]:
+    """The batch's ruleset and why: the caller's (--ruleset); else the one the template recorded
+    in the workbook; else the one the first readable row names; else the province's own set when
+    every row is in one province that has a shipped set covering the years; else the national one."""
+    recorded = {f.ruleset for f in scanned if f.ruleset}
     if ruleset is not None:
-        return load_ruleset(ruleset), True, rows
+        chosen = load_ruleset(ruleset)
+        reason = Say("chọn bằng --ruleset", "chosen with --ruleset")
+        if recorded - {chosen.id}:
+            names = ", ".join(sorted(recorded))
+            reason = Say(f"chọn bằng --ruleset (sổ tính ghi {names}; --ruleset được dùng)",
+                         f"chosen with --ruleset (the workbook records {names}; --ruleset wins)")
+        return chosen, True, rows, reason
+    if len(recorded) > 1:
+        names = ", ".join(sorted(recorded))
+        raise InputError(Say(f"các sổ tính ghi những bộ tiêu chí khác nhau ({names})",
+                             f"the workbooks record different rulesets ({names})"), field="ruleset",
+                         fix=Say("đánh giá mỗi bộ tiêu chí một lượt, hoặc chọn bằng --ruleset",
+                                 "assess each ruleset in its own batch, or choose one with --ruleset"))
+    if recorded:
+        named = next(iter(recorded))
+        try:
+            chosen = load_ruleset_id(named)
+        except RulesetError:
+            raise InputError(Say(f"sổ tính ghi bộ tiêu chí {named!r} mà máy này không có",
+                                 f"the workbook records the ruleset {named!r}, which is not installed here"),
+                             field="ruleset", fix=Say("cài bộ đó vào NTM_RULESETS_PATH, hoặc chọn bằng --ruleset",
+                                                      "install it in NTM_RULESETS_PATH, or choose one with --ruleset")) from None
+        return chosen, False, rows, Say(f"ghi trong sổ tính (mẫu của bộ {named})",
+                                        f"recorded in the workbook (the template of {named})")
     head: list[Row] = []
     named = None
     for row in rows:
@@ -167,10 +239,44 @@ def _choose_ruleset(rows: Iterator[Row], ruleset) -> tuple[Ruleset, bool, Iterat
     rows = itertools.chain(head, rows)
     if named:
         try:
-            return load_ruleset_id(named), False, rows
+            return load_ruleset_id(named), False, rows, Say(f"dòng đầu ghi bộ tiêu chí {named}",
+                                                            f"the first row names {named}")
         except RulesetError:
             pass  # the row itself will be rejected naming the unknown ruleset
-    return load_ruleset(DEFAULT_RULESET), False, rows
+    provincial = _provincial_ruleset(scanned)
+    if provincial is not None:
+        chosen, province, years = provincial
+        return chosen, False, rows, Say(
+            f"bộ riêng của tỉnh {province}: mọi dòng thuộc tỉnh này và bộ áp dụng cho năm {years}",
+            f"{province}'s own set: every row is in that province and the set covers {years}")
+    return load_ruleset(DEFAULT_RULESET), False, rows, Say(
+        "bộ quốc gia (mặc định: các dòng không cùng thuộc một tỉnh có bộ riêng cho các năm này)",
+        "the national set (the default: the rows are not all in one province with its own set for these years)")
+
+
+def _provincial_ruleset(scanned: list[InputFile]):
+    from .loader import shipped_ruleset_paths
+    from .regions import fold
+
+    provinces = set().union(*(f.provinces for f in scanned)) if scanned else set()
+    years = set().union(*(f.years for f in scanned)) if scanned else set()
+    if len(provinces) != 1 or "" in provinces or not years:
+        return None
+    province = next(iter(provinces))
+    found = []
+    for path in shipped_ruleset_paths():
+        try:
+            candidate = load_ruleset(path)
+        except RulesetError:
+            continue
+        if (candidate.province and fold(candidate.province) == province and candidate.level == "standard"
+                and all(candidate.period.from_ <= y <= candidate.period.to for y in years)):
+            found.append(candidate)
+    if len(found) != 1:
+        return None
+    chosen = found[0]
+    shown = ", ".join(str(y) for y in sorted(years))
+    return chosen, chosen.province, shown
 
 
 def _output_error(out: Path, error: OSError) -> OutputError:
@@ -321,7 +427,7 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
     total = None if any(f.rows is None for f in scanned) else sum(f.rows for f in scanned)
     if on_total:
         on_total(total)
-    chosen, caller_chose, rows = _choose_ruleset(read_rows(files), ruleset)
+    chosen, caller_chose, rows, reason = _choose_ruleset(scanned, read_rows(files), ruleset)
     if not chosen.path:
         raise RulesetError([f"{chosen.id}: a batch needs a ruleset loaded from a file; fix: pass its id or path"])
     if jobs is None:
@@ -330,12 +436,12 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
         jobs = max(1, min(jobs, -(-total // CHUNK)))  # never more workers than chunks
     out, lock = prepare_output(out_dir, overwrite)
     try:
-        return _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress)
+        return _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason)
     finally:
         _release(lock)
 
 
-def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress) -> BatchResult:
+def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason) -> BatchResult:
     builder = SummaryBuilder(chosen, registered)
     internal = 0
     try:
@@ -343,21 +449,30 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
     except OSError as error:
         raise _output_error(out, error) from None
     counted = _Counted(rows)
+    seen = _Seen(lang)
     try:
-        for lines, results in _results(counted.chunks(), str(chosen.path), caller_chose, jobs):
-            rejected = []
-            for status, item in results:
+        for results in _results(counted.chunks(), str(chosen.path), caller_chose, jobs, lang):
+            rejected, lines = [], []
+            for status, item, line in results:
                 if status == "ok":
-                    builder.add(item)
-                else:
-                    rejected.append(item)
-                    builder.reject()
-                    internal += status == INTERNAL
-            outputs.write_chunk(lines, rejected)
+                    duplicate = seen.duplicate(item)
+                    if duplicate is None:
+                        builder.add(item)
+                        lines.append(line)
+                        continue
+                    status, item = "rejected", duplicate
+                rejected.append(item)
+                builder.reject(item)
+                internal += status == INTERNAL
+            outputs.write_chunk(b"".join(line + b"\n" for line in lines), rejected)
             if on_progress:
                 on_progress(len(results))
-        summary = builder.result(inputs=[{"path": str(f.path), "sha256": f.sha256, "bytes": f.size} for f in scanned],
-                                 internal_errors=internal)
+        summary = builder.result(
+            inputs=[{"path": str(f.path), "sha256": f.sha256, "bytes": f.size} for f in scanned],
+            internal_errors=internal, reason=reason,
+            sheets_skipped=[f"{s.source} [{s.sheet}]" for f in scanned for s in f.sheets if not s.read],
+            columns_ignored=[f"{s.source}{f' [{s.sheet}]' if s.sheet else ''}: {c}" for f in scanned for s in f.sheets
+                             for c in s.ignored])
         if counted.read != summary.assessed + summary.rejected:  # a bug if it happens: never a summary then
             raise InternalError(f"{counted.read} rows read but {summary.assessed} assessed and {summary.rejected} "
                                 f"rejected; the outputs in {out} are incomplete")

@@ -15,7 +15,7 @@ import copy
 from .schema import Ruleset
 
 _CHILD_TOP = {"id", "extends", "title", "legal_source", "period", "sources", "departments",
-              "groups", "criteria", "add_criteria", "note", "applies_to", "level", "fields"}
+              "groups", "criteria", "add_criteria", "note", "applies_to", "level", "fields", "province"}
 _CRITERION_KEYS = {"name", "department", "indicators", "add_indicators"}
 _INDICATOR_KEYS = {"name", "department", "thresholds", "checks", "verdict_of"}
 
@@ -36,7 +36,8 @@ def merge(parent: Ruleset, child: dict, name: str) -> tuple[dict, dict, list[str
     data = parent.model_dump(by_alias=True, exclude_none=True)
     data.pop("extends", None)
     data.pop("applies_to", None)
-    for key in ("id", "title", "legal_source", "period", "note", "level", "applies_to"):
+    data.pop("province", None)
+    for key in ("id", "title", "legal_source", "period", "note", "level", "applies_to", "province"):
         if key in child:
             data[key] = child[key]
     data["extends"] = child.get("extends")

@@ -181,6 +181,8 @@ class Ruleset(_Strict):
     applies_to: list[str] | None = None
     note: Text | None = None
     fields: dict[str, FieldInfo] = {}
+    # a province's own set: used by default for a batch whose rows are all in that province
+    province: str | None = None
 
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")

@@ -9,10 +9,11 @@ communes' failing indicators and a section per district.
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,8 +28,9 @@ BRACKETS = (("19", 19, 99), ("15-18", 15, 18), ("10-14", 10, 14), ("5-9", 5, 9),
 UNDER = 10
 
 
-def summary_record(a: Assessment) -> dict:
-    """What the summary needs of one assessment: small, plain and picklable."""
+def summary_record(a: Assessment, row=None) -> dict:
+    """What the summary needs of one assessment: small, plain and picklable. `row` (an input Row)
+    says where it came from."""
     failing = []
     for criterion in a.criteria:
         if criterion.status == "met":
@@ -43,7 +45,9 @@ def summary_record(a: Assessment) -> dict:
                     "department": i.department, "department_name": i.department_name,
                     "department_name_en": i.department_name_en, "department_verified": i.department_verified})
     return {
-        "name": a.commune.name, "district": a.commune.district, "code": a.commune.code,
+        "name": a.commune.name, "district": a.commune.district, "province": a.commune.province, "code": a.commune.code,
+        "source": getattr(row, "source", None), "row": getattr(row, "row", None), "sheet": getattr(row, "sheet", None),
+        "where": row.where if row is not None else None,
         "year": a.year, "attained": a.attained, "certain": a.certain, "criteria_met": a.criteria_met,
         "criteria_total": a.criteria_total,
         "not_met": [c.id for c in a.criteria if c.status == "not_met"],
@@ -111,6 +115,13 @@ class RegisteredCommune(_Model):
     district: Optional[str] = None
     code: Optional[str] = None
     found: bool
+    # found: assessed; rejected: its row could not be assessed (row, reason); ambiguous: the name
+    # is shared by communes of several districts (candidates); not_found (maybe a suggestion)
+    status: Literal["found", "rejected", "ambiguous", "not_found"] = "found"
+    row: Optional[str] = None
+    reason: Optional[str] = None
+    candidates: list[str] = []
+    suggestion: Optional[str] = None
     year: Optional[int] = None
     attained: Optional[bool] = None
     # whether the verdict holds whatever the unconfirmed thresholds turn out to be
@@ -144,6 +155,12 @@ class ProvincialSummary(_Model):
     rows_read: int = 0
     # rows that met a bug of ntm-rules (kept in rejected.jsonl; the batch exits 3)
     internal_errors: int = 0
+    # which ruleset applied and why (the first line of every output says so)
+    ruleset_reason: Optional[str] = None
+    ruleset_reason_en: Optional[str] = None
+    # spreadsheet sheets without a header (a guide, notes): not read; columns that name no field
+    sheets_skipped: list[str] = []
+    columns_ignored: list[str] = []
     ruleset: SummaryRuleset
     unconfirmed_thresholds: int
     years: list[int]
@@ -199,8 +216,41 @@ class _Tally:
             self.under_10.append(record["name"])
 
 
-def _key(name: str | None, district: str | None = None) -> tuple:
-    return (fold(name or ""), fold(district or ""))
+def exact(text: str | None) -> str:
+    """A name as registered communes are matched: Unicode-normalised, case and spaces ignored,
+    diacritics kept (Tân Lập and Tấn Lập are two communes)."""
+    return " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
+
+
+def _place(record: dict) -> str:
+    district = record.get("district")
+    return f"{record['name']} ({district})" if district else record["name"]
+
+
+class _Wanted:
+    """One registered commune and what the batch found for it."""
+
+    def __init__(self, entry: dict):
+        self.entry = entry
+        self.code = exact(entry.get("code"))
+        self.name = exact(entry["name"])
+        self.district = exact(entry.get("district"))
+        self.folded = fold(entry["name"])
+        self.found: list[dict] = []
+        self.rejected: list[dict] = []
+        self.near: list[dict] = []
+
+    def takes(self, record: dict) -> str | None:
+        """"exact", "near" (the same letters without diacritics), or None."""
+        if self.code:
+            return "exact" if exact(record.get("code")) == self.code else None
+        if exact(record.get("name")) == self.name:
+            if not self.district or exact(record.get("district")) == self.district:
+                return "exact"
+            return None
+        if fold(record.get("name") or "") == self.folded:
+            return "near"
+        return None
 
 
 class SummaryBuilder:
@@ -220,16 +270,22 @@ class SummaryBuilder:
         self.not_met = Counter()
         self.missing = Counter()
         self.departments: dict[str, dict] = {}
-        self.registered = list(registered or [])
-        self._found: dict[int, dict] = {}
-        self._by_code = {fold(r["code"]): n for n, r in enumerate(self.registered) if r.get("code")}
-        self._by_name: dict[tuple, list[int]] = {}
-        for n, r in enumerate(self.registered):
-            if not r.get("code"):
-                self._by_name.setdefault(_key(r["name"]), []).append(n)
+        self.wanted = [_Wanted(r) for r in registered or []]
+        self._by_code: dict[str, list[_Wanted]] = {}
+        self._by_folded: dict[str, list[_Wanted]] = {}
+        for wanted in self.wanted:
+            if wanted.code:
+                self._by_code.setdefault(wanted.code, []).append(wanted)
+            else:
+                self._by_folded.setdefault(wanted.folded, []).append(wanted)
 
-    def reject(self) -> None:
+    def reject(self, record: dict | None = None) -> None:
         self.rejected += 1
+        commune = (record or {}).get("commune")
+        if self.wanted and isinstance(commune, dict) and commune.get("name"):
+            for wanted, how in self._candidates({**commune, "where": None}):
+                if how == "exact":
+                    wanted.rejected.append(record)
 
     @property
     def rows_read(self) -> int:
@@ -265,44 +321,57 @@ class SummaryBuilder:
             if indicator["department"] not in seen:
                 seen.add(indicator["department"])
                 dept["communes"] += 1
-        match = self._match(record)
-        if match is not None and match not in self._found:
-            self._found[match] = record
+        if self.wanted:
+            for wanted, how in self._candidates(record):
+                (wanted.found if how == "exact" else wanted.near).append(record)
 
-    def _match(self, record: dict) -> int | None:
-        if not self.registered:
-            return None
-        if record["code"] and fold(record["code"]) in self._by_code:
-            return self._by_code[fold(record["code"])]
-        for n in self._by_name.get(_key(record["name"]), []):
-            wanted = self.registered[n].get("district")
-            if not wanted or fold(wanted) == fold(record["district"] or ""):
-                return n
-        return None
+    def _candidates(self, record: dict):
+        seen = set()
+        for wanted in self._by_code.get(exact(record.get("code")), []) + \
+                self._by_folded.get(fold(record.get("name") or ""), []):
+            if id(wanted) in seen:
+                continue
+            seen.add(id(wanted))
+            how = wanted.takes(record)
+            if how is not None:
+                yield wanted, how
 
-    def result(self, inputs: list[dict] | None = None, internal_errors: int = 0) -> ProvincialSummary:
+    @staticmethod
+    def _registered(wanted: _Wanted) -> RegisteredCommune:
+        entry = wanted.entry
+        base = {"commune": entry["name"], "district": entry.get("district"), "code": entry.get("code")}
+        districts = {exact(r.get("district")) for r in wanted.found}
+        if len(wanted.found) > 1 and len(districts) > 1:
+            return RegisteredCommune(**base, found=False, status="ambiguous",
+                                     candidates=[_place(r) for r in wanted.found])
+        if wanted.found:
+            record = wanted.found[0]
+            return RegisteredCommune(
+                commune=record["name"], district=record["district"], code=record["code"], found=True, status="found",
+                row=record.get("where"), year=record["year"], attained=record["attained"], certain=record["certain"],
+                criteria_met=record["criteria_met"], failing=record["not_met"], missing=record["missing"],
+                indicators=[FailingIndicator(**{k: v for k, v in i.items()}) for i in record["failing"]])
+        if wanted.rejected:
+            record = wanted.rejected[0]
+            where = f"{record['sheet']}!{record['row']}" if record.get("sheet") else str(record["row"])
+            return RegisteredCommune(**base, found=False, status="rejected", row=where, reason=record["error"])
+        suggestion = _place(wanted.near[0]) if wanted.near else None
+        return RegisteredCommune(**base, found=False, status="not_found", suggestion=suggestion)
+
+    def result(self, inputs: list[dict] | None = None, internal_errors: int = 0, reason: tuple | None = None,
+               sheets_skipped: list[str] | None = None, columns_ignored: list[str] | None = None) -> ProvincialSummary:
         def order(cid: str):
             return [int(p) if p.isdigit() else p for p in cid.replace("-", ".").split(".")]
 
         criteria_ids = sorted(set(self.criteria) | set(self.not_met) | set(self.missing), key=order)
-        registered = []
-        for n, wanted in enumerate(self.registered):
-            record = self._found.get(n)
-            if record is None:
-                registered.append(RegisteredCommune(commune=wanted["name"], district=wanted.get("district"),
-                                                    code=wanted.get("code"), found=False))
-                continue
-            registered.append(RegisteredCommune(
-                commune=record["name"], district=record["district"], code=record["code"], found=True,
-                year=record["year"], attained=record["attained"], certain=record["certain"],
-                criteria_met=record["criteria_met"],
-                failing=record["not_met"], missing=record["missing"],
-                indicators=[FailingIndicator(**i) for i in record["failing"]]))
+        registered = [self._registered(w) for w in self.wanted]
         return ProvincialSummary(
             complete=True,
             inputs=[InputRef(**i) for i in inputs or []],
             rows_read=self.rows_read,
             internal_errors=internal_errors,
+            ruleset_reason=reason[0] if reason else None, ruleset_reason_en=reason[1] if reason else None,
+            sheets_skipped=sheets_skipped or [], columns_ignored=columns_ignored or [],
             ruleset=self.ruleset,
             unconfirmed_thresholds=self.unconfirmed,
             years=sorted(self.years),

@@ -59,7 +59,7 @@ def random_document(rng: random.Random, raw: dict, region: str, year: int, p_mis
         else:
             value = rng.uniform(low, threshold)
         data[check["field"]] = round(value, rng.choice([0, 1, 2]))
-    return {"commune": {"name": f"Xã {rng.randint(1, 10**6)}"}, "region": region, "year": year, "data": data}
+    return {"commune": {"name": f"Xã {rng.getrandbits(48)}"}, "region": region, "year": year, "data": data}  # names unique
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,8 @@ import reference
 from conftest import FIXTURES, ROOT, attaining_document, random_document
 from ntm_rules import InputError, load_ruleset
 from ntm_rules.batch import run_batch
-from ntm_rules.inputs.sources import _convert, read_rows
+from ntm_rules.inputs.columns import convert as _convert
+from ntm_rules.inputs.sources import read_rows
 from ntm_rules.inputs.template import template_columns
 from ntm_rules.summary import average, read_registered
 
@@ -54,8 +55,10 @@ EXPECTED_DEPARTMENTS = {
 
 
 def figures(summary: dict) -> dict:
-    """A summary's figures, without the input files it names (paths and hashes differ by format)."""
-    return {k: v for k, v in summary.items() if k != "inputs"}
+    """A summary's figures, without where they were read (paths, hashes and sheet names differ by format)."""
+    out = {k: v for k, v in summary.items() if k not in ("inputs", "columns_ignored", "sheets_skipped")}
+    out["registered"] = [{k: v for k, v in r.items() if k != "row"} for r in summary["registered"]]
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +124,8 @@ def test_every_row_is_assessed_or_rejected(fixture_batch):
     assert [a["commune"]["name"] for a in assessed] == list(DESIGN)  # input order
     # the header is row 1 and a blank row follows row 8: the broken rows are rows 13 and 14
     assert [(r["row"], r["source"]) for r in rejected] == [(13, str(BATCH)), (14, str(BATCH))]
-    assert "village_roads_hardened_pct" in rejected[0]["error"] and "fix:" in rejected[0]["error"]
-    assert "region" in rejected[1]["error"] and "fix:" in rejected[1]["error"]
+    assert "village_roads_hardened_pct" in rejected[0]["error"] and "cách sửa:" in rejected[0]["error"]
+    assert "region" in rejected[1]["error"] and "cách sửa:" in rejected[1]["error"]
     assert json.loads((out / "summary.json").read_text("utf-8"))["assessed"] == len(assessed)
     assert (out / "summary.html").read_text("utf-8").startswith("<!doctype html>")
 
@@ -172,7 +175,7 @@ def test_jsonl_and_folder_inputs(tmp_path):
     assert from_folder.assessed == 3 and from_folder.rejected == 0
     assert (from_lines.assessed, from_lines.rejected) == (3, 1)
     rejected = json.loads((tmp_path / "b" / "rejected.jsonl").read_text("utf-8"))
-    assert rejected["row"] == 2 and "not valid JSON" in rejected["error"]
+    assert rejected["row"] == 2 and "không phải JSON hợp lệ" in rejected["error"]
     for key in ("attained", "not_attained", "missing_data", "failures_by_criterion", "brackets"):
         assert getattr(from_folder, key) == getattr(from_lines, key)
     assert (from_folder.attained, from_folder.missing_data) == (1, 1)
@@ -199,8 +202,8 @@ def test_parallel_equals_serial_and_loses_nothing(tmp_path):
 
 
 def test_row_naming_another_ruleset_is_rejected(tmp_path):
-    first = attaining_document("vn-2016-2020", "red_river_delta", 2020)
-    other = dict(first, ruleset="thai-nguyen-2017-2020")
+    first = dict(attaining_document("vn-2016-2020", "red_river_delta", 2020), commune={"name": "Xã Một"})
+    other = dict(first, ruleset="thai-nguyen-2017-2020", commune={"name": "Xã Hai"})
     path = tmp_path / "mixed.jsonl"
     path.write_text(json.dumps(first) + "\n" + json.dumps(other) + "\n", "utf-8")
     summary = run_batch([path], tmp_path / "out", jobs=1).summary
@@ -224,15 +227,12 @@ def test_spreadsheet_cells(cell, kind, expected):
     assert type(_convert(cell, kind)) is type(expected)
 
 
-def test_unknown_column_rejects_rows_with_the_closest_field(tmp_path):
+def test_a_misspelt_column_refuses_the_file_naming_the_closest_field(tmp_path):
     path = tmp_path / "typo.csv"
     path.write_text("commune.name,year,region,income_per_capita_milion_vnd\nXã A,2020,red_river_delta,50\n", "utf-8")
-    rows = list(read_rows([path]))
-    assert len(rows) == 1
-    summary = run_batch([path], tmp_path / "out", jobs=1).summary
-    assert summary.rejected == 1
-    error = json.loads((tmp_path / "out" / "rejected.jsonl").read_text("utf-8"))["error"]
-    assert "did you mean income_per_capita_million_vnd" in error
+    with pytest.raises(InputError, match="column D .* did you mean income_per_capita_million_vnd"):
+        run_batch([path], tmp_path / "out", jobs=1)
+    assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
 def test_semicolon_csv_with_bom(tmp_path):
@@ -260,10 +260,13 @@ def test_registered_formats(tmp_path):
         read_registered(tmp_path / "r.xml")
 
 
-def test_registered_matched_without_diacritics_and_by_code(tmp_path):
-    registered = [{"name": "xa quyet thang"}, {"name": "Other name", "code": "05617"}]
+def test_registered_matched_by_code_and_exact_name_a_name_without_diacritics_only_suggested(tmp_path):
+    registered = [{"name": "xa quyet thang"}, {"name": "Other name", "code": "05617"}, {"name": "xã  QUYẾT thắng"}]
     summary = run_batch([BATCH], tmp_path / "out", registered=registered, jobs=1).summary
-    assert [(r.commune, r.found) for r in summary.registered] == [("Xã Quyết Thắng", True), ("Xã Hóa Thượng", True)]
+    assert [(r.commune, r.found) for r in summary.registered] == [
+        ("xa quyet thang", False), ("Xã Hóa Thượng", True), ("Xã Quyết Thắng", True)]
+    assert summary.registered[0].status == "not_found"
+    assert summary.registered[0].suggestion.startswith("Xã Quyết Thắng")
 
 
 def test_template_lists_every_field_and_round_trips(tmp_path):

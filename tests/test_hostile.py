@@ -24,6 +24,7 @@ from ntm_rules.inputs.sources import read_rows  # noqa: E402
 HOSTILE = ROOT / "tests" / "hostile"
 CASES = yaml.safe_load((HOSTILE / "cases.yaml").read_text("utf-8"))
 EXE = [sys.executable, "-m", "ntm_rules"]
+ENGLISH = {**os.environ, "NTM_LANG": "en"}
 CONTROL = [chr(c) for c in list(range(0, 9)) + list(range(11, 32)) + list(range(0x7f, 0xa0))]
 
 
@@ -102,7 +103,7 @@ def test_hostile_rows_are_rejected_one_by_one_and_every_good_row_is_kept(tmp_pat
     path = tmp_path / "mixed.jsonl"
     expected = generate.mixed_jsonl(path, good)
     done = subprocess.run([*EXE, "batch", str(path), "--out", str(tmp_path / "out")], capture_output=True,
-                          text=True, cwd=ROOT, timeout=60)
+                          text=True, cwd=ROOT, timeout=60, env=ENGLISH)
     assert done.returncode == 1, done.stderr
     out = tmp_path / "out"
     assessed = (out / "assessments.jsonl").read_text("utf-8").splitlines()
@@ -119,7 +120,7 @@ def test_hostile_rows_are_rejected_one_by_one_and_every_good_row_is_kept(tmp_pat
 def test_a_few_bad_lines_reject_just_those_rows(tmp_path):
     source = HOSTILE / "batches" / "bad-byte-on-row-61.csv"
     done = subprocess.run([*EXE, "batch", str(source), "--out", str(tmp_path)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=60)
+                          cwd=ROOT, timeout=60, env=ENGLISH)
     assert done.returncode == 1
     rejected = [json.loads(line) for line in (tmp_path / "rejected.jsonl").read_text("utf-8").splitlines()]
     assert [(r["row"], "not UTF-8" in r["error"]) for r in rejected] == [(61, True)]
@@ -129,7 +130,7 @@ def test_a_few_bad_lines_reject_just_those_rows(tmp_path):
 
 def test_cell_longer_than_csv_reads_is_one_rejected_row(generated, tmp_path):
     done = subprocess.run([*EXE, "batch", str(generated / "cell-200k.csv"), "--out", str(tmp_path)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+                          capture_output=True, text=True, cwd=ROOT, timeout=60, env=ENGLISH)
     rejected = [json.loads(line) for line in (tmp_path / "rejected.jsonl").read_text("utf-8").splitlines()]
     assert [r["row"] for r in rejected] == [4] and "longer than" in rejected[0]["error"]
     assert json.loads((tmp_path / "summary.json").read_text("utf-8"))["assessed"] == 5, done.stderr
@@ -347,7 +348,8 @@ def test_numbers_as_software_writes_them_are_read_and_odd_digits_are_not():
 def test_an_unclosed_quote_names_the_lines_it_swallowed():
     rows = list(read_rows([HOSTILE / "batches" / "unclosed-quote.csv"]))
     assert [r.row for r in rows] == [2, 3]
-    assert "runs over lines 3–4" in rows[1].error and "quote" in rows[1].error
+    assert "runs over lines 3–4" in rows[1].error.en and "quote" in rows[1].error.en
+    assert "kéo dài qua các dòng 3–4" in rows[1].error.vi
 
 
 def test_two_batches_into_one_folder_at_once_the_second_is_refused(big_batch, tmp_path):

@@ -1,0 +1,231 @@
+"""Spreadsheet columns and cells as clerks write them, turned into the contract's document.
+
+A column is named by the field id (in any case and spacing: `Commune.Name`, `income per capita
+million vnd`) or by the Vietnamese or English label the template prints; `name`, `commune.name`
+and "Tên xã" are the same column. A cell is read as a Vietnamese spreadsheet writes it: "16,1"
+is 16.1 ("1.234,5" is 1234.5, "1e-05" as software writes it), "Đạt" / "Không đạt" (also "Đạt
+chuẩn", có / không, true / false, 1 / 0) is yes / no, an empty cell or a lone dash is no data.
+A cell that cannot be read stays text, for the validator to name with its fix.
+
+`document_from_row` does the same for one flat mapping (a pandas row, a CSV dict).
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Mapping
+
+from babel.numbers import NumberFormatError, parse_decimal
+
+from ..errors import InputError, Say
+from ..limits import MAX_INT_DIGITS
+from ..loader import field_specs
+from ..regions import fold
+
+# The document's own columns, with the names a template (and a clerk) gives them.
+BASE_COLUMNS = {
+    "commune.name": (Say("Tên xã", "Commune"), ("name", "xa", "ten xa", "commune")),
+    "commune.district": (Say("Huyện", "District"), ("district", "huyen", "quan huyen")),
+    "commune.province": (Say("Tỉnh", "Province"), ("province", "tinh")),
+    "commune.code": (Say("Mã xã", "Commune code"), ("code", "ma xa", "ma")),
+    "region": (Say("Vùng", "Region"), ("vung",)),
+    "year": (Say("Năm đánh giá", "Assessment year"), ("nam", "nam danh gia")),
+    "commune_group": (Say("Nhóm xã", "Commune group"), ("nhom xa",)),
+    "extremely_disadvantaged": (Say("Xã đặc biệt khó khăn", "Extremely disadvantaged"), ("xa dac biet kho khan",)),
+    "ruleset": (Say("Bộ tiêu chí", "Criteria set"), ("bo tieu chi",)),
+}
+TOP_COLUMNS = ("region", "year", "commune_group", "extremely_disadvantaged", "ruleset")
+_INTEGER_COLUMNS = {"year", "commune_group"}
+_YES = {"dat", "dat chuan", "co", "true", "yes", "x", "1", "đat"}
+_NO = {"khong dat", "chua dat", "khong dat chuan", "chua dat chuan", "khong", "false", "no", "0"}
+NO_DATA = {"-", "–", "—", "..."}
+# a row that sums the others, not a commune
+_TOTALS = re.compile(r"^(tong cong|tong so|tong|cong|toan tinh|toan huyen|total|sum)\b")
+
+
+def key(text) -> str:
+    """A header cell as it is compared: NFC, lower case, spaces and dashes as one underscore."""
+    text = unicodedata.normalize("NFC", str(text)).strip().casefold()
+    text = re.sub(r"^data\.", "", text)
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+@lru_cache(maxsize=1)
+def known_columns() -> dict[str, str]:
+    """Every name a column may have → the column: field ids, the template's labels, base columns."""
+    names: dict[str, str] = {}
+    for column, (label, aliases) in BASE_COLUMNS.items():
+        for name in (column, column.removeprefix("commune."), label.vi, label.en, *aliases):
+            names.setdefault(key(name), column)
+            names.setdefault(key(fold(name)), column)
+    for field, spec in field_specs().items():
+        names[key(field)] = field
+        if spec.label is not None:
+            names.setdefault(key(spec.label.vi), field)
+            names.setdefault(key(spec.label.en), field)
+    return names
+
+
+def label_of(column: str, lang: str = "vi") -> str:
+    """The name the template prints over a column."""
+    if column in BASE_COLUMNS:
+        return BASE_COLUMNS[column][0](lang)
+    spec = field_specs().get(column)
+    if spec is not None and spec.label is not None:
+        return spec.label(lang)
+    return column
+
+
+def column_of(header: Any) -> str | None:
+    """The column a header cell names, or None when it names none (a notes column, a blank)."""
+    if header is None or not str(header).strip():
+        return None
+    return known_columns().get(key(header))
+
+
+def near_miss(header: Any) -> str | None:
+    """A known column the header is probably a typo of (`income_per_capita_milion_vnd`)."""
+    match = difflib.get_close_matches(key(header), [k for k in known_columns() if "_" in k or "." in k], n=1,
+                                      cutoff=0.9)
+    return known_columns()[match[0]] if match else None
+
+
+def blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def no_data(cell) -> bool:
+    """An empty cell, or the dash a clerk writes for "no figure"."""
+    return blank(cell) or (isinstance(cell, float) and cell != cell) or (isinstance(cell, str) and cell.strip() in NO_DATA)
+
+
+def text(cell) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return str(cell).strip()
+
+
+def is_totals(name) -> bool:
+    """A row that sums the communes ("Tổng cộng", "Cộng", "Total"), not a commune."""
+    return isinstance(name, str) and bool(_TOTALS.match(fold(name)))
+
+
+def convert(cell, kind: str):
+    """A spreadsheet cell as the contract's JSON value; unreadable cells stay as text for the validator to name."""
+    if kind == "str":
+        return text(cell)
+    if kind == "bool":
+        if isinstance(cell, bool):
+            return cell
+        if isinstance(cell, (int, float)) and cell in (0, 1):
+            return bool(cell)
+        word = fold(str(cell))
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+        return str(cell).strip()
+    if isinstance(cell, bool):
+        return cell
+    if isinstance(cell, (int, float)):
+        if isinstance(cell, int) and cell.bit_length() > 60:
+            return str(cell)[:20] + "…"  # no count or percentage is this long: the validator names the cell
+        value = cell + 0.0 if isinstance(cell, float) else cell
+    else:
+        value = number(str(cell).strip())
+        if value is None:
+            return str(cell).strip()
+    if kind in ("count", "year", "int") and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if kind in ("pct", "number") and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def from_percent_cell(cell: float) -> float:
+    """0.267 shown as 26,7 %: in decimal, so that it is exactly 26.7 (0.267 * 100 is 26.700000000000003)."""
+    return float(Decimal(repr(cell)) * 100) if math.isfinite(cell) else cell
+
+
+_PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
+_EXPONENT = re.compile(r"[-+]?[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]{1,3}")
+_GROUPED = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})*(,[0-9]+)?|[-+]?[0-9]+,[0-9]+")
+
+
+def number(text: str) -> int | float | None:
+    """A number as a Vietnamese spreadsheet writes it ("16,1", "1.234,5", "72,5 %"), or as
+    software does ("16.1", "1e-05"); None for anything else (words, "1_2", full-width digits,
+    more than 15 digits): the validator then names the cell and the fix."""
+    text = text.replace("\u00a0", "").replace(" ", "").removesuffix("%")
+    if not text or sum(ch.isdigit() for ch in text) > MAX_INT_DIGITS + 6:
+        return None
+    if _EXPONENT.fullmatch(text):
+        value = float(text)
+        return value + 0.0 if math.isfinite(value) else None
+    if "," in text:  # Vietnamese: "1.234,5" or "16,1"
+        if not _GROUPED.fullmatch(text):
+            return None
+        try:
+            value = parse_decimal(text, locale="vi_VN", strict=True)
+        except (NumberFormatError, ValueError):
+            return None
+        return float(value) + 0.0
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    if "." in text:
+        return float(text) + 0.0  # + 0.0: -0.0 is written 0.0
+    if len(text.lstrip("+-")) > MAX_INT_DIGITS:
+        return None
+    return int(text)
+
+
+def document_of_cells(cells: Mapping[str, Any], percent: Mapping[str, bool] | None = None) -> dict:
+    """A document from cells keyed by column (see `column_of`); empty and "-" cells are no data."""
+    kinds = {name: spec.type for name, spec in field_specs().items()}
+    document: dict[str, Any] = {"commune": {}, "data": {}}
+    for column, cell in cells.items():
+        if no_data(cell):
+            continue
+        if percent and percent.get(column) and isinstance(cell, (int, float)) and not isinstance(cell, bool):
+            cell = from_percent_cell(cell)
+        if column.startswith("commune."):
+            document["commune"][column.removeprefix("commune.")] = text(cell)
+        elif column in TOP_COLUMNS:
+            kind = "int" if column in _INTEGER_COLUMNS else "bool" if column == "extremely_disadvantaged" else "str"
+            document[column] = convert(cell, kind)
+        else:
+            document["data"][column] = convert(cell, kinds.get(column, "unknown"))
+    return document
+
+
+def document_from_row(row: Mapping[str, Any]) -> dict:
+    """A commune document from one flat row: keys are field ids, dotted commune keys
+    (`commune.name`) or the template's labels, values as a spreadsheet or pandas gives them (NaN
+    and None are no data, numpy scalars their values, "16,1" and "Đạt" as a clerk writes them).
+
+        >>> document_from_row({"commune.name": "Xã A", "year": 2020, "region": "red_river_delta",
+        ...                    "income_per_capita_million_vnd": "45,5"})
+
+    A key that names no column raises InputError naming the closest one.
+    """
+    from .document import from_program
+
+    cells: dict[str, Any] = {}
+    for name, value in row.items():
+        column = column_of(name)
+        if column is None:
+            if blank(name):
+                continue
+            suggestion = near_miss(name)
+            raise InputError(Say(f"cột không có trong mẫu: {name!r}", f"unknown column {name!r}"), field=str(name),
+                             fix=Say(f"có phải {suggestion}?", f"did you mean {suggestion}?") if suggestion else
+                             Say("bỏ cột này (xem `ntm-assess schema input`)", "drop it (see `ntm-assess schema input`)"))
+        if column in cells and not no_data(cells[column]):
+            raise InputError(Say(f"cột {column} có hai lần", f"the column {column} is given twice"), field=str(name),
+                             fix=Say("giữ lại một", "keep one of them"))
+        cells[column] = from_program(value)
+    return document_of_cells(cells)

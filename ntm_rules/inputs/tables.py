@@ -1,0 +1,471 @@
+"""Spreadsheets as clerks fill them: CSV files and every sheet of an XLSX workbook.
+
+In each sheet the header is found, not assumed: it is the first row (of the first 30) in which
+at least three cells name known columns (field ids in any case and spacing, or the template's
+labels); rows above it (titles, dates) are skipped, and a row of field ids right under a row of
+labels (the template's two header rows) is skipped too. A sheet without a header (a guide, notes)
+is skipped and named in the batch summary. Columns that name no field (notes, "Ghi chú") are
+ignored for every row alike and listed once. Refused for the whole file, naming the column
+letters (exit 2): a column named twice, a value under a blank header, a header that is a typo of
+a field (`income_per_capita_milion_vnd`). Merged cells give their value to every row they span.
+A totals row ("Tổng cộng", or numbers without a commune name) is rejected, not counted.
+
+`read_table(path)` yields ("sheet", info) once per sheet and ("row", Row) per data row; the
+batch reads every file twice (`sources.scan` first, so a file-level problem stops the batch
+before anything is written).
+"""
+from __future__ import annotations
+
+import csv
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+from ..errors import InputError, Say
+from ..files import human_size, open_regular
+from ..limits import MAX_ROW_BYTES, MAX_XLSX_SHARED_STRINGS, MAX_XLSX_STYLES, MAX_XLSX_UNCOMPRESSED
+from .columns import blank, column_of, document_of_cells, is_totals, label_of, near_miss, no_data
+
+HEADER_SEARCH = 30
+TEMPLATE_RULESET = "ntm_ruleset"  # the workbook property where `ntm-assess template` records its ruleset
+EXCEL_MAX_ROW, EXCEL_MAX_COLUMN = 1_048_576, 16_384
+# parts a workbook reads whole before any row, each with its own limit
+_PART_LIMITS = {"sharedstrings.xml": (MAX_XLSX_SHARED_STRINGS, Say("bảng chữ", "table of texts")),
+                "styles.xml": (MAX_XLSX_STYLES, Say("bảng kiểu", "table of styles"))}
+_READ = 1 << 20
+
+
+@dataclass
+class SheetInfo:
+    """What the batch summary says of one sheet: read or skipped, and the columns it ignored."""
+
+    source: str
+    sheet: str | None
+    header_row: int | None = None
+    ignored: list[str] = field(default_factory=list)  # "E (Ghi chú)"
+
+    @property
+    def read(self) -> bool:
+        return self.header_row is not None
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _where(source: str, sheet: str | None) -> str:
+    return f"{source} [{sheet}]" if sheet else source
+
+
+class Table:
+    """One sheet's rows → header found, then documents; file-level problems raise InputError."""
+
+    def __init__(self, source: str, sheet: str | None):
+        self.source, self.sheet = source, sheet
+        self.info = SheetInfo(source, sheet)
+        self.columns: list[str | None] | None = None
+        self.headers: list[str] = []
+        self.used: set[int] = set()
+
+    def header(self, number: int, cells: list) -> bool:
+        """Take the row as the header if at least three of its cells name known columns."""
+        named = [column_of(c) for c in cells]
+        if len({c for c in named if c}) < 3:  # three different columns (a guide row names one column thrice)
+            return False
+        columns: list[str | None] = []
+        seen: dict[str, int] = {}
+        for index, (cell, column) in enumerate(zip(cells, named)):
+            if column is None and not blank(cell):
+                suggestion = near_miss(cell)
+                if suggestion is not None:
+                    raise InputError(
+                        Say(f"cột {column_letter(index)} ({str(cell)!r}) không phải tên cột trong mẫu",
+                            f"column {column_letter(index)} ({str(cell)!r}) names no field"),
+                        source=_where(self.source, self.sheet),
+                        fix=Say(f"có phải {suggestion}? sửa tiêu đề cột", f"did you mean {suggestion}? correct the header"))
+                self.info.ignored.append(f"{column_letter(index)} ({str(cell).strip()[:60]})")
+            if column is not None:
+                if column in seen:
+                    raise InputError(
+                        Say(f"cột {label_of(column)!r} có hai lần (cột {column_letter(seen[column])} và {column_letter(index)})",
+                            f"the column {column!r} appears twice (columns {column_letter(seen[column])} and "
+                            f"{column_letter(index)})"), source=_where(self.source, self.sheet),
+                        fix=Say("giữ lại một cột, hoặc đổi tên cột kia", "keep one of them, or rename the other"))
+                seen[column] = index
+            columns.append(column)
+        self.columns = columns
+        self.headers = ["" if blank(c) else str(c).strip() for c in cells]
+        self.info.header_row = number
+        return True
+
+    def continues_header(self, cells: list) -> bool:
+        """The template's second header row (field ids under labels), or the header written again."""
+        same = {self.columns[i] for i, c in enumerate(cells)
+                if i < len(self.columns) and self.columns[i] and column_of(c) == self.columns[i]}
+        return len(same) >= 3
+
+    def row(self, number: int, cells: list, percent: list | None = None):
+        """A data row → Row, None (blank, skipped) or raises InputError (a value under no header)."""
+        from .sources import Row
+
+        if all(blank(c) for c in cells):
+            return None
+        for index, cell in enumerate(cells):
+            if blank(cell):
+                continue
+            if index >= len(self.columns) or (self.columns[index] is None and not self.headers[index]):
+                raise InputError(
+                    Say(f"ô {column_letter(index)}{number} có giá trị nhưng cột {column_letter(index)} không có tiêu đề",
+                        f"cell {column_letter(index)}{number} holds a value but column {column_letter(index)} has no header"),
+                    source=_where(self.source, self.sheet),
+                    fix=Say("ghi tiêu đề cho cột, hoặc xóa các ô đó", "give the column a header, or clear its cells"))
+        values = {self.headers[i] or column_letter(i): cells[i] for i in range(min(len(cells), len(self.headers)))
+                  if not blank(cells[i])}
+        by_column = {self.columns[i]: cells[i] for i in range(min(len(cells), len(self.columns))) if self.columns[i]}
+        name = by_column.get("commune.name")
+        if is_totals(name) or (no_data(name) and _has_numbers(by_column)):
+            return Row(self.source, number, sheet=self.sheet, values=values,
+                       error=Say("không phải dòng của xã (dòng tổng); cách sửa: bỏ dòng này khỏi danh sách xã",
+                                 "not a commune's row (a totals row); fix: leave it out of the list of communes"))
+        size = sum(len(v) for v in cells if isinstance(v, str))
+        if size > MAX_ROW_BYTES:
+            return Row(self.source, number, sheet=self.sheet, values=None,
+                       error=Say(f"dòng dài hơn {human_size(MAX_ROW_BYTES)}; cách sửa: rút gọn các ô",
+                                 f"the row is longer than {human_size(MAX_ROW_BYTES)}; fix: shorten its cells"))
+        marks = {self.columns[i]: True for i in range(min(len(percent or []), len(self.columns)))
+                 if self.columns[i] and percent[i]}
+        return Row(self.source, number, sheet=self.sheet, document=document_of_cells(by_column, marks), values=values)
+
+
+def _has_numbers(by_column: dict) -> bool:
+    from .columns import number
+
+    for column, cell in by_column.items():
+        if column.startswith("commune.") or column in ("year", "region", "ruleset", "commune_group"):
+            continue
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+            return True
+        if isinstance(cell, str) and number(cell.strip()) is not None:
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------------------ CSV
+
+_TOO_LONG = Say(f"dòng dài hơn {human_size(MAX_ROW_BYTES)}; cách sửa: mỗi dòng một xã, không ghi đoạn chữ dài",
+                f"the line is longer than {human_size(MAX_ROW_BYTES)}; fix: one commune per line, without long texts")
+_NOT_UTF8 = Say("dòng không phải chữ UTF-8; cách sửa: lưu tệp dạng CSV UTF-8",
+                "the line is not UTF-8 text; fix: save the file as UTF-8")
+
+
+def bounded_lines(handle: BinaryIO, limit: int = MAX_ROW_BYTES, on_bytes=None) -> Iterator[tuple[bytes | None, int]]:
+    """The lines of a binary file as (bytes, length); a line longer than `limit` comes as
+    (None, length) after being read past, never held whole in memory. `on_bytes` sees every byte."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if on_bytes:
+            on_bytes(line)
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line, len(line)
+            continue
+        length, quotes = len(line), line.count(b'"')
+        while not line.endswith(b"\n"):
+            line = handle.readline(_READ)
+            if not line:
+                break
+            if on_bytes:
+                on_bytes(line)
+            length += len(line)
+            quotes += line.count(b'"')
+        yield None, length if quotes % 2 == 0 else -length  # negative: an odd number of quotes
+
+
+class _CsvLines:
+    """Decoded lines for csv.reader, remembering which physical lines were too long or not UTF-8
+    (such a line is replaced by a stand-in with the same parity of quotes, so parsing goes on)."""
+
+    def __init__(self, handle: BinaryIO):
+        self.lines = bounded_lines(handle)
+        self.number = 0
+        self.problems: dict[int, Say] = {}
+        self.record_bytes = 0  # bytes of the record being read, across lines
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        raw, length = next(self.lines)
+        self.number += 1
+        self.record_bytes += abs(length)
+        if raw is None:
+            self.problems[self.number] = _TOO_LONG
+            return '"\n' if length < 0 else "\n"
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.problems[self.number] = _NOT_UTF8
+            text = raw.decode("utf-8", "replace")
+        if self.number == 1:
+            text = text.removeprefix("\ufeff")
+        if self.record_bytes > MAX_ROW_BYTES:
+            self.problems[self.number] = _TOO_LONG
+            return '"\n' if text.count('"') % 2 else "\n"
+        return text
+
+
+def dialect(sample: str):
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def csv_table(path: Path) -> Iterator[tuple]:
+    """("sheet", info) then ("row", Row) for each data row of a CSV file (UTF-8, `,` `;` or tab)."""
+    from .sources import Row, unusable
+
+    source = str(path)
+    with open_regular(path, unusable(path)) as handle:
+        sample = handle.read(4096).decode("utf-8", "ignore").removeprefix("\ufeff")
+        handle.seek(0)
+        lines = _CsvLines(handle)
+        reader = csv.reader(lines, dialect(sample))
+
+        def records():
+            number = 0
+            while True:
+                first = lines.number + 1
+                lines.record_bytes = 0
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:  # e.g. a cell longer than the csv module reads
+                    number += 1
+                    if "field limit" in str(error):
+                        limit = f"{csv.field_size_limit():,}".replace(",", " ")
+                        reason = Say(f"một ô dài hơn {limit} ký tự", f"a cell is longer than {limit} characters")
+                    else:
+                        reason = Say(f"dòng không đọc được dạng CSV ({error})", f"the row cannot be read as CSV ({error})")
+                    yield number, None, Say(f"{reason.vi}; cách sửa: sửa dòng đó (mỗi ô một giá trị)",
+                                            f"{reason.en}; fix: correct the row (a cell holds one value)")
+                    continue
+                number += 1
+                problem = next((lines.problems[n] for n in range(first, lines.number + 1) if n in lines.problems), None)
+                if problem is None:
+                    broken = next((i for i, cell in enumerate(cells) if "\n" in cell or "\r" in cell), None)
+                    if broken is not None:
+                        problem = Say(f"ô ở cột {column_letter(broken)} kéo dài qua các dòng {first}–{lines.number} của tệp: "
+                                      "một dấu ngoặc kép (\") mở ra mà không đóng lại nên các dòng sau bị đọc vào ô đó; "
+                                      "cách sửa: xóa dấu ngoặc thừa và gửi lại các dòng đó",
+                                      f"the cell in column {column_letter(broken)} runs over lines {first}–{lines.number} "
+                                      "of the file: a quote (\") opened in it is never closed, so the lines after it "
+                                      "were read into it; fix: remove the stray quote and send those rows again")
+                yield number, cells, problem
+
+        table = Table(source, None)
+        yield ("sheet", table.info)
+        for number, cells, problem in records():
+            if problem is not None and table.columns is not None:
+                yield ("row", Row(source, number, error=problem, values=None))
+                continue
+            if cells is None:
+                continue
+            if table.columns is None and number > HEADER_SEARCH:
+                return  # no header in the first rows: `sources.scan` says so
+            yield from _after_header(table, number, cells, None)
+
+
+def _after_header(table: Table, number: int, cells: list, percent) -> Iterator[tuple]:
+    """One row of a sheet: the header when it is not found yet, else a data row (or none)."""
+    if table.columns is None:
+        table.header(number, cells)
+        return
+    if table.info.header_row == number - 1 and table.continues_header(cells):
+        return
+    row = table.row(number, cells, percent)
+    if row is not None:
+        yield ("row", row)
+
+
+# ----------------------------------------------------------------------------------------- XLSX
+
+def check_workbook(path: Path) -> None:
+    """A workbook's parts, uncompressed, within the limits (a few MB can unpack to gigabytes)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InputError(Say("đây không phải sổ tính .xlsx (không mở được)", "this is not an .xlsx workbook (it cannot be opened as one)"),
+                         source=str(path), fix=Say("lưu lại từ Excel dạng .xlsx (Excel Workbook)",
+                                                   "save it from Excel as .xlsx (Excel Workbook)")) from None
+    total = sum(info.file_size for info in parts)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise InputError(Say(f"sổ tính giải nén ra {human_size(total)}, lớn hơn mức {human_size(MAX_XLSX_UNCOMPRESSED)} cho phép",
+                             f"the workbook unpacks to {human_size(total)}, more than the {human_size(MAX_XLSX_UNCOMPRESSED)} "
+                             "allowed"), source=str(path),
+                         fix=Say("tách thành nhiều sổ tính, hoặc bỏ những gì không phải số liệu của xã (hình ảnh, trang khác)",
+                                 "split it into several workbooks, or remove what is not commune data (images, other sheets)"))
+    for ending, (limit, what) in _PART_LIMITS.items():
+        size = sum(info.file_size for info in parts if info.filename.lower().endswith(ending))
+        if size > limit:
+            raise InputError(Say(f"{what.vi} của sổ tính giải nén ra {human_size(size)}, lớn hơn mức {human_size(limit)} cho phép",
+                                 f"the workbook's {what.en} unpacks to {human_size(size)}, more than the "
+                                 f"{human_size(limit)} allowed"), source=str(path),
+                             fix=Say("tách thành nhiều sổ tính, hoặc lưu danh sách xã dạng CSV UTF-8",
+                                     "split it into several workbooks, or save the communes as CSV UTF-8"))
+
+
+def _damaged(path: Path, detail: str) -> InputError:
+    return InputError(Say(f"sổ tính bị hỏng ({detail})", f"the workbook is damaged ({detail})"), source=str(path),
+                      fix=Say("mở bằng Excel, lưu lại dạng .xlsx rồi chạy lại", "open it in Excel, save it again as .xlsx, "
+                              "and run the batch again"))
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    value = 0
+    for ch in letters:
+        value = value * 26 + (ch - 64)
+    return value
+
+
+def _merged_ranges(archive, member: str) -> list[tuple[int, int, int, int]]:
+    """(first row, last row, first column, last column) of every merged range of a sheet, found
+    by streaming its XML (the list comes after the rows, so it is read first)."""
+    ranges, tail = [], b""
+    with archive.open(member) as stream:
+        for chunk in iter(lambda: stream.read(_READ), b""):
+            buffer = tail + chunk
+            for match in _MERGE.finditer(buffer):
+                c1, r1, c2, r2 = match.groups()
+                ranges.append((int(r1), int(r2), _column_number(c1), _column_number(c2)))
+            tail = buffer[-300:]
+            if len(ranges) > 100_000:
+                break
+    return sorted(set(ranges))
+
+
+def xlsx_table(path: Path) -> Iterator[tuple]:
+    """For every worksheet: ("sheet", info), then ("row", Row) per data row, straight from the
+    sheet's XML (missing rows are not filled in; a row number out of order or beyond Excel's last
+    row means a damaged file)."""
+    from openpyxl import load_workbook
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    from .sources import unusable
+
+    source = str(path)
+    check_workbook(path)
+    handle = open_regular(path, unusable(path))
+    try:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
+            raise _damaged(path, f"it cannot be opened: {type(error).__name__}") from None
+        try:
+            if not workbook.worksheets:
+                raise InputError(Say("sổ tính không có trang nào", "the workbook has no sheet"), source=source,
+                                 fix=Say("ghi danh sách xã vào một trang", "put the communes on a sheet"))
+            recorded = next((p.value for p in getattr(workbook, "custom_doc_props", []) or []
+                             if getattr(p, "name", None) == TEMPLATE_RULESET and isinstance(p.value, str)), None)
+            yield ("workbook", {"ruleset": recorded})
+            for sheet in workbook.worksheets:
+                table = Table(source, sheet.title)
+                yield ("sheet", table.info)
+                try:
+                    merges = _merged_ranges(workbook._archive, sheet._worksheet_path)
+                except Exception as error:
+                    raise _damaged(path, f"sheet {sheet.title}: {type(error).__name__}") from None
+                merged = _Merges(merges)
+                last = 0
+                try:
+                    with sheet._get_source() as stream:
+                        parser = WorkSheetParser(stream, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
+                                                 date_formats=workbook._date_formats,
+                                                 timedelta_formats=workbook._timedelta_formats)
+                        for number, cells in parser.parse():
+                            if number <= last or number > EXCEL_MAX_ROW:
+                                raise _damaged(path, f"sheet {sheet.title}: row {number} comes after row {last}"
+                                               if number <= last else f"sheet {sheet.title}: row number {number} is "
+                                               "beyond Excel's last row")
+                            last = number
+                            if table.columns is None and number > HEADER_SEARCH:
+                                break  # no header in the first rows: not a sheet of communes
+                            values, percent = _values(sheet, cells, ReadOnlyCell)
+                            own = any(not blank(v) for v in values)
+                            merged.apply(number, values, percent)
+                            if own:  # a row holding only what merged cells spill into it is empty
+                                yield from _after_header(table, number, values, percent)
+                except InputError:
+                    raise
+                except Exception as error:
+                    raise _damaged(path, f"sheet {sheet.title}, near row {last + 1}: {type(error).__name__}") from None
+        finally:
+            workbook.close()
+    finally:
+        handle.close()
+
+
+def _values(sheet, cells: list[dict], cell_type) -> tuple[list, list]:
+    width = min(max((c["column"] for c in cells), default=0), EXCEL_MAX_COLUMN)
+    values: list = [None] * width
+    percent = [False] * width
+    for cell in cells:
+        column = cell["column"]
+        if not 1 <= column <= width:
+            continue
+        value = cell.get("value")
+        values[column - 1] = value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                percent[column - 1] = "%" in (cell_type(sheet, **cell).number_format or "")
+            except Exception:  # a style the workbook does not define: read the number as written
+                pass
+    while values and blank(values[-1]):
+        values.pop()
+        percent.pop()
+    return values, percent
+
+
+class _Merges:
+    """Merged ranges, applied row by row: a range's value (its top-left cell) fills every cell it
+    spans, as the clerk sees it. Ranges are visited once each, in row order."""
+
+    def __init__(self, ranges: list[tuple[int, int, int, int]]):
+        self.ranges, self.next, self.active = ranges, 0, []
+        self.values: dict[tuple[int, int], tuple[Any, bool]] = {}
+
+    def apply(self, number: int, values: list, percent: list) -> None:
+        while self.next < len(self.ranges) and self.ranges[self.next][0] <= number:
+            self.active.append(self.ranges[self.next])
+            self.next += 1
+        self.active = [r for r in self.active if r[1] >= number]
+        for first_row, last_row, first_col, last_col in self.active:
+            if number == first_row:
+                index = first_col - 1
+                self.values[(first_row, first_col)] = (values[index] if index < len(values) else None,
+                                                       percent[index] if index < len(percent) else False)
+            value, is_percent = self.values.get((first_row, first_col), (None, False))
+            if blank(value):
+                continue
+            for column in range(first_col, min(last_col, first_col + 500) + 1):
+                while len(values) < column:
+                    values.append(None)
+                    percent.append(False)
+                if blank(values[column - 1]):
+                    values[column - 1] = value
+                    percent[column - 1] = is_percent
