@@ -4,12 +4,13 @@
     >>> ruleset = ntm_rules.load_ruleset("vn-2016-2020")
     >>> assessment = ntm_rules.assess(document, ruleset=ruleset)
 """
-from .assess import assess, assess_many
+from .assess import Rejected, assess, assess_many
 from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError
+from .inputs.columns import document_from_row
 from .loader import load_ruleset
 from .resolve import resolve
 from .result import Assessment
 
-__all__ = ["assess", "assess_many", "load_ruleset", "resolve", "Assessment",
+__all__ = ["assess", "assess_many", "Rejected", "document_from_row", "load_ruleset", "resolve", "Assessment",
            "NtmError", "InputError", "RulesetError", "OutputError", "EngineError", "InternalError"]
 __version__ = "0.1.0"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from . import engine
@@ -421,11 +422,25 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
         raise internal_error(error) from error
 
 
-def assess_many(communes: Iterable[Any], ruleset: str | os.PathLike | Ruleset | None = None) -> Iterator[Assessment]:
+@dataclass(frozen=True)
+class Rejected:
+    """A document `assess_many(..., errors="collect")` could not assess: its position and why."""
+
+    index: int
+    error: NtmError
+
+
+def assess_many(communes: Iterable[Any], ruleset: str | os.PathLike | Ruleset | None = None, *,
+                errors: str = "raise") -> Iterator[Assessment | Rejected]:
     """Assess communes one by one, yielding Assessments in input order.
 
-    A bad document raises InputError whose ``index`` is its position in `communes`.
+    A bad document raises InputError whose ``index`` is its position in `communes`; with
+    ``errors="collect"`` it yields ``Rejected(index, error)`` instead and goes on. Documents may
+    be dicts from pandas (`document_from_row`): NaN is no data, numpy scalars their values.
     """
+    if errors not in ("raise", "collect"):
+        raise InputError(Say(f"errors={errors!r} không có", f"errors={errors!r} is not an option"), field="errors",
+                         fix=Say('dùng "raise" hoặc "collect"', 'use "raise" or "collect"'))
     fixed = load_ruleset(ruleset) if ruleset is not None else None
     chosen: dict[str | None, Ruleset] = {}
     for index, commune in enumerate(communes):
@@ -438,8 +453,17 @@ def assess_many(communes: Iterable[Any], ruleset: str | os.PathLike | Ruleset | 
                     use = chosen[document.ruleset] = choose_ruleset(document, None)
             result = evaluate_document(document, use)
         except InputError as error:
-            raise InputError(error.says, source=error.source or f"item {index}", field=error.field,
-                             fix=error.fixes, index=index) from None
+            failure = InputError(error.says, source=error.source or f"item {index}", field=error.field,
+                                 fix=error.fixes, index=index)
+            if errors == "collect":
+                yield Rejected(index, failure)
+                continue
+            raise failure from None
+        except RulesetError as error:
+            if errors == "collect":
+                yield Rejected(index, error)
+                continue
+            raise
         except NtmError:
             raise
         except Exception as error:

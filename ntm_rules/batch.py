@@ -35,7 +35,7 @@ from .summary import ProvincialSummary, SummaryBuilder, exact, summary_record
 
 CHUNK = 250
 PARALLEL_FROM = 2_000  # rows; below this, starting workers costs more than it saves
-OUTPUT_FILES = ("assessments.jsonl", "rejected.jsonl", "summary.json", "summary.html")
+OUTPUT_FILES = ("assessments.jsonl", "rejected.jsonl", "rejected.xlsx", "summary.json", "summary.html")
 # While a batch runs, every chunk of rows becomes one whole file in DIR/partial/ (written under a
 # temporary name, then renamed); the outputs appear under their names only when complete.
 PARTIAL_DIR = "partial"
@@ -363,8 +363,8 @@ class _Outputs:
     assessments.jsonl and rejected.jsonl, writes the summaries, and renames everything into
     place, summary.json last."""
 
-    def __init__(self, out: Path):
-        self.out = out
+    def __init__(self, out: Path, lang: str = "vi"):
+        self.out, self.lang = out, lang
         self.final = {name: out / name for name in OUTPUT_FILES}
         self.segments = out / PARTIAL_DIR
         self.segments.mkdir(exist_ok=True)
@@ -391,12 +391,15 @@ class _Outputs:
                 for segment in self.written[kind]:
                     with open(segment, "rb") as source:
                         shutil.copyfileobj(source, target, 1 << 20)
+        from .rejected import write_rejected_workbook
+
+        write_rejected_workbook(self.written["rejected"], partial["rejected.xlsx"], self.lang)
         for name, text in (("summary.html", summary_html), ("summary.json", summary_json)):
             with open(partial[name], "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for name in ("assessments.jsonl", "rejected.jsonl", "summary.html", "summary.json"):
+        for name in ("assessments.jsonl", "rejected.jsonl", "rejected.xlsx", "summary.html", "summary.json"):
             os.replace(partial[name], self.final[name])
         for segment in self.written["assessments"] + self.written["rejected"]:
             segment.unlink()
@@ -445,7 +448,7 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
     builder = SummaryBuilder(chosen, registered)
     internal = 0
     try:
-        outputs = _Outputs(out)
+        outputs = _Outputs(out, lang)
     except OSError as error:
         raise _output_error(out, error) from None
     counted = _Counted(rows)

@@ -256,7 +256,7 @@ def schema(which):
 
 @cli.command(epilog=LIMITS_HELP)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--out", "out_dir", required=True, metavar="DIR", help="Folder for assessments.jsonl, rejected.jsonl, summary.json, summary.html.")
+@click.option("--out", "out_dir", required=True, metavar="DIR", help="Folder for assessments.jsonl, rejected.jsonl and rejected.xlsx, summary.json, summary.html.")
 @click.option("--overwrite", is_flag=True, help="Replace the outputs of an earlier run in DIR (refused without it).")
 @click.option("--ruleset", "-r", metavar="ID|PATH", help=f"Criteria set (default: the first row's, else {DEFAULT_RULESET}).")
 @click.option("--registered", metavar="FILE", help="Communes registered to attain this year (.txt, .csv or .json).")
@@ -269,7 +269,8 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt):
     """Assess many communes and write the provincial summary.
 
     INPUT is a folder of commune .json files, a .jsonl, .csv or .xlsx file (one commune per
-    row; see `ntm-assess template`). Bad rows go to DIR/rejected.jsonl with file, row and fix;
+    row; see `ntm-assess template`). Bad rows go to DIR/rejected.xlsx (to correct and send back)
+    and DIR/rejected.jsonl, with file, row and fix;
     the rest are assessed. Outputs are written as NAME.partial and renamed when complete;
     summary.json ("complete": true) is written last.
 
@@ -299,7 +300,7 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt):
         click.echo(printable(render.summary_text(result.summary, lang)), nl=False)
         click.echo(f"→ {', '.join(str(p) for p in result.files.values())}")
     if result.summary.internal_errors:
-        say(f"{result.summary.internal_errors} rows met an internal error (see rejected.jsonl); {REPORT_TO}")
+        say(f"{result.summary.internal_errors} rows met an internal error (see rejected.xlsx); {REPORT_TO}")
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_NOT_ATTAINED if result.summary.rejected else 0)
 
@@ -309,15 +310,19 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt):
 @click.option("--ruleset", "-r", metavar="ID|PATH", default=DEFAULT_RULESET, show_default=True,
               help="Whose fields the template lists.")
 @click.option("--out", "out_path", metavar="FILE", help="Where to write it (default: communes-<ruleset>.<format>).")
-def template(fmt, ruleset, out_path):
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG",
+              help="Language of the column labels and of the guide.")
+def template(fmt, ruleset, out_path, lang):
     """Write an empty spreadsheet for a batch: one column per field, one row per commune.
 
-    The .xlsx has a second sheet describing every column (criterion, indicator, type,
-    what to write); the .csv has the header row only.
+    The header is each column's label with its field id beneath (both are read back). The
+    .xlsx records the ruleset (the batch of the filled file uses it), offers Đạt / Không đạt
+    in yes/no columns, accepts 0–100 in percentage columns, and has a guide sheet for every
+    column; the .csv has the two header rows.
     """
     from .inputs.template import write_template
 
-    with exit_on_error():
+    with exit_on_error(lang):
         chosen = load_ruleset(ruleset)
-        path = write_template(chosen, out_path or f"communes-{chosen.id}.{fmt}", fmt)
+        path = write_template(chosen, out_path or f"communes-{chosen.id}.{fmt}", fmt, lang)
     click.echo(str(path))

@@ -21,7 +21,7 @@ LABELS = {
     "vi": {
         "summary_title": "Báo cáo tổng hợp kết quả đánh giá xã nông thôn mới",
         "assessment_title": "Kết quả đánh giá xã nông thôn mới",
-        "communes": "Số xã trong danh sách", "assessed": "Đã đánh giá", "rejected": "Không đánh giá được (xem rejected.jsonl)",
+        "communes": "Số xã trong danh sách", "assessed": "Đã đánh giá", "rejected": "Không đánh giá được (xem rejected.xlsx)",
         "attained": "Đạt chuẩn", "not_attained": "Chưa đạt", "missing_data": "Chưa đạt chỉ vì thiếu số liệu",
         "average": "Bình quân số tiêu chí đạt/xã", "brackets": "Số xã theo số tiêu chí đạt",
         "bracket_19": "19 tiêu chí", "bracket_15-18": "15–18 tiêu chí", "bracket_10-14": "10–14 tiêu chí",
@@ -48,7 +48,7 @@ LABELS = {
     "en": {
         "summary_title": "Provincial summary of the new rural area assessment",
         "assessment_title": "New rural area assessment",
-        "communes": "Communes listed", "assessed": "Assessed", "rejected": "Could not be assessed (see rejected.jsonl)",
+        "communes": "Communes listed", "assessed": "Assessed", "rejected": "Could not be assessed (see rejected.xlsx)",
         "attained": "Attained", "not_attained": "Not attained", "missing_data": "Not attained only for missing data",
         "average": "Average criteria met per commune", "brackets": "Communes by criteria met",
         "bracket_19": "19 criteria", "bracket_15-18": "15–18 criteria", "bracket_10-14": "10–14 criteria",
@@ -130,7 +130,8 @@ def summary_html(summary: ProvincialSummary, lang: str = "vi") -> str:
     return _environment().get_template("summary.html").render(
         s=summary, L=L, R=words.LABELS[lang], lang=lang, brackets=brackets, criteria_chart=criteria,
         today=report_date(lang), pick=lambda obj, name: words.pick(obj, name, lang),
-        gap=words.gap_text, department=words.department_text, registered_line=render.registered_line)
+        gap=words.gap_text, department=words.department_text, registered_line=render.registered_line,
+        registered_status=render.registered_status, SL=render.SUMMARY_LABELS[lang])
 
 
 def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None = None) -> str:

@@ -251,6 +251,11 @@ SUMMARY_LABELS = {
            "districts": "Theo huyện", "none": "không có", "criteria": "tiêu chí", "date": "Ngày lập",
            "rejected_row": "dòng {row} không đánh giá được: {error}",
            "n_not_met": "{n} xã không đạt", "n_missing": "{n} xã thiếu số liệu",
+           "registered_rejected": "dòng {row} không đánh giá được: {reason}",
+           "registered_ambiguous": "trùng tên: {candidates}; cách sửa: thêm huyện (hoặc mã xã) vào danh sách đăng ký",
+           "registered_suggest": "không có trong kết quả; có phải {suggestion}?",
+           "rejected_rows": "Dòng không đánh giá được", "row": "dòng", "see_rejected": "xem đủ trong rejected.xlsx",
+           "columns_ignored": "Cột không đọc", "sheets_skipped": "Trang không đọc (không có dòng tiêu đề)",
            "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "dưới 5"}},
     "en": {"title": "Summary", "communes": "communes", "assessed": "assessed", "rejected": "could not be assessed",
            "attained": "attained", "not_attained": "not attained", "missing_data": "not attained only for missing data",
@@ -261,6 +266,11 @@ SUMMARY_LABELS = {
            "districts": "By district", "none": "none", "criteria": "criteria", "date": "Date",
            "rejected_row": "row {row} could not be assessed: {error}",
            "n_not_met": "{n} communes not met", "n_missing": "{n} without data",
+           "registered_rejected": "row {row} could not be assessed: {reason}",
+           "registered_ambiguous": "the name is shared: {candidates}; fix: add the district (or the code) to the registered list",
+           "registered_suggest": "not among the results; did you mean {suggestion}?",
+           "rejected_rows": "Rows that could not be assessed", "row": "row", "see_rejected": "see all in rejected.xlsx",
+           "columns_ignored": "Columns not read", "sheets_skipped": "Sheets not read (no header row)",
            "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "under 5"}},
 }
 
@@ -269,7 +279,7 @@ def registered_line(r, lang: str) -> str:
     """One registered commune: verdict, how sure, and each failing indicator with its gap."""
     L, R = SUMMARY_LABELS[lang], LABELS[lang]
     if not r.found:
-        return f"  {r.commune}: {L['not_found']}"
+        return f"  {r.commune}: {registered_status(r, lang)}"
     verdict = L["attained"] if r.attained else L["not_attained"]
     sure = R["certain"] if r.certain else R["uncertain"]
     parts = []
@@ -285,13 +295,27 @@ def registered_line(r, lang: str) -> str:
     return f"  {r.commune}: {verdict} ({r.criteria_met}), {sure}" + "".join("; " + p for p in parts)
 
 
+def registered_status(r, lang: str) -> str:
+    """Why a registered commune has no verdict: its row was rejected, its name is shared, or it is
+    not among the rows (with the commune whose name differs only by its accents, if any)."""
+    L = SUMMARY_LABELS[lang]
+    if r.status == "rejected":
+        return L["registered_rejected"].format(row=r.row, reason=r.reason)
+    if r.status == "ambiguous":
+        return L["registered_ambiguous"].format(candidates="; ".join(r.candidates))
+    if r.suggestion:
+        return L["registered_suggest"].format(suggestion=r.suggestion)
+    return L["not_found"]
+
+
 def summary_text(s, lang: str = "vi") -> str:
     """The provincial summary (ntm_rules.summary.ProvincialSummary) as plain text."""
     L, R = SUMMARY_LABELS[lang], LABELS[lang]
     avg = "—" if s.average_criteria_met is None else one_decimal(s.average_criteria_met, lang)
     title = s.ruleset.title_en if lang == "en" else s.ruleset.title
     lines = [
-        f"{R['ruleset']}: {title} ({s.ruleset.id}), {R['year']} {', '.join(map(str, s.years)) or '—'}",
+        f"{R['ruleset']}: {title} ({s.ruleset.id}), {R['year']} {', '.join(map(str, s.years)) or '—'}"
+        + (f" — {pick(s, 'ruleset_reason', lang)}" if s.ruleset_reason else ""),
     ]
     note = pick(s.ruleset, "note", lang)
     if note:
@@ -318,6 +342,17 @@ def summary_text(s, lang: str = "vi") -> str:
     if s.registered:
         lines.append(f"{L['registered']}:")
         lines += [registered_line(r, lang) for r in s.registered]
+    if s.rejected_rows:
+        lines.append(f"{L['rejected_rows']} ({s.rejected}):")
+        for r in s.rejected_rows:
+            where = f"{r['sheet']}!{r['row']}" if r.get("sheet") else r["row"]
+            lines.append(f"  {L['row']} {where}: {r['error']}")
+        if s.rejected > len(s.rejected_rows):
+            lines.append(f"  … {L['see_rejected']}")
+    if s.columns_ignored:
+        lines.append(f"{L['columns_ignored']}: " + "; ".join(s.columns_ignored))
+    if s.sheets_skipped:
+        lines.append(f"{L['sheets_skipped']}: " + "; ".join(s.sheets_skipped))
     lines.append(f"{L['districts']}:")
     for d in s.districts:
         lines.append(f"  {d.district or '—'}: {d.assessed} {L['assessed']}, {d.attained} {L['attained']}, "

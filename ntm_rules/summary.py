@@ -161,6 +161,8 @@ class ProvincialSummary(_Model):
     # spreadsheet sheets without a header (a guide, notes): not read; columns that name no field
     sheets_skipped: list[str] = []
     columns_ignored: list[str] = []
+    # the first rejected rows (where and why), to read without opening rejected.xlsx
+    rejected_rows: list[dict] = []
     ruleset: SummaryRuleset
     unconfirmed_thresholds: int
     years: list[int]
@@ -270,6 +272,7 @@ class SummaryBuilder:
         self.not_met = Counter()
         self.missing = Counter()
         self.departments: dict[str, dict] = {}
+        self.rejected_rows: list[dict] = []
         self.wanted = [_Wanted(r) for r in registered or []]
         self._by_code: dict[str, list[_Wanted]] = {}
         self._by_folded: dict[str, list[_Wanted]] = {}
@@ -279,8 +282,13 @@ class SummaryBuilder:
             else:
                 self._by_folded.setdefault(wanted.folded, []).append(wanted)
 
+    REJECTED_SHOWN = 100
+
     def reject(self, record: dict | None = None) -> None:
         self.rejected += 1
+        if record is not None and len(self.rejected_rows) < self.REJECTED_SHOWN:
+            self.rejected_rows.append({"source": record.get("source"), "sheet": record.get("sheet"),
+                                       "row": record.get("row"), "error": record.get("error")})
         commune = (record or {}).get("commune")
         if self.wanted and isinstance(commune, dict) and commune.get("name"):
             for wanted, how in self._candidates({**commune, "where": None}):
@@ -372,6 +380,7 @@ class SummaryBuilder:
             internal_errors=internal_errors,
             ruleset_reason=reason[0] if reason else None, ruleset_reason_en=reason[1] if reason else None,
             sheets_skipped=sheets_skipped or [], columns_ignored=columns_ignored or [],
+            rejected_rows=self.rejected_rows,
             ruleset=self.ruleset,
             unconfirmed_thresholds=self.unconfirmed,
             years=sorted(self.years),

@@ -114,10 +114,12 @@ def is_totals(name) -> bool:
     return isinstance(name, str) and bool(_TOTALS.match(fold(name)))
 
 
-def convert(cell, kind: str):
+def convert(cell, kind: str, field: str | None = None):
     """A spreadsheet cell as the contract's JSON value; unreadable cells stay as text for the validator to name."""
     if kind == "str":
         return text(cell)
+    if kind == "options":
+        return _options(cell, field)
     if kind == "bool":
         if isinstance(cell, bool):
             return cell
@@ -146,6 +148,22 @@ def convert(cell, kind: str):
     return value
 
 
+def _options(cell, field: str | None) -> list[str]:
+    """"sản xuất, du lịch" or "production; tourism" → ["production", "tourism"] (an unknown choice
+    is kept as written, for the validator to name)."""
+    spec = field_specs().get(field) if field else None
+    names: dict[str, str] = {}
+    if spec is not None:
+        for option in spec.options:
+            names[fold(option)] = option
+            label = (spec.option_labels or {}).get(option)
+            if label is not None:
+                names[fold(label.vi)] = option
+                names[fold(label.en)] = option
+    items = [part.strip() for part in re.split(r"[,;\n]", str(cell)) if part.strip()]
+    return [names.get(fold(item), item) for item in items]
+
+
 def from_percent_cell(cell: float) -> float:
     """0.267 shown as 26,7 %: in decimal, so that it is exactly 26.7 (0.267 * 100 is 26.700000000000003)."""
     return float(Decimal(repr(cell)) * 100) if math.isfinite(cell) else cell
@@ -153,6 +171,7 @@ def from_percent_cell(cell: float) -> float:
 
 _PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
 _EXPONENT = re.compile(r"[-+]?[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]{1,3}")
+_THOUSANDS = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3}){2,}")
 _GROUPED = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})*(,[0-9]+)?|[-+]?[0-9]+,[0-9]+")
 
 
@@ -174,6 +193,8 @@ def number(text: str) -> int | float | None:
         except (NumberFormatError, ValueError):
             return None
         return float(value) + 0.0
+    if _THOUSANDS.fullmatch(text):  # "41.500.000": dots grouping thousands (a lone dot is a decimal point)
+        return int(text.replace(".", ""))
     if not _PLAIN_NUMBER.fullmatch(text):
         return None
     if "." in text:
@@ -198,7 +219,7 @@ def document_of_cells(cells: Mapping[str, Any], percent: Mapping[str, bool] | No
             kind = "int" if column in _INTEGER_COLUMNS else "bool" if column == "extremely_disadvantaged" else "str"
             document[column] = convert(cell, kind)
         else:
-            document["data"][column] = convert(cell, kinds.get(column, "unknown"))
+            document["data"][column] = convert(cell, kinds.get(column, "unknown"), column)
     return document
 
 

@@ -1,0 +1,64 @@
+"""rejected.xlsx: the rows a batch could not assess, as a workbook a clerk opens, corrects and
+sends back as a batch.
+
+One sheet: where the row came from, its row number and the reason (in the batch's language),
+then the row's own cells under their original headers. Sent back as it is, the three first
+columns name no field and are ignored; the rest is read like any workbook.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+from .plan import FORMULA_START
+
+HEADERS = {"vi": ("Tệp", "Dòng", "Lý do không đánh giá được"), "en": ("File", "Row", "Why it could not be assessed")}
+
+
+def _records(segments: Iterable[Path]):
+    for segment in segments:
+        with open(segment, encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+
+def write_rejected_workbook(segments: list[Path], target: Path, lang: str = "vi") -> None:
+    """Stream the rejected rows of the segment files into `target` (two passes: the columns, then the rows)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    columns: dict[str, None] = {}
+    for record in _records(segments):
+        for name in record.get("values") or {}:
+            columns.setdefault(name, None)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Dòng bị loại" if lang == "vi" else "Rejected rows")
+    sheet.freeze_panes = "D2"
+    bold = Font(bold=True)
+    header = []
+    for text in (*HEADERS[lang], *columns):
+        cell = WriteOnlyCell(sheet, value=_text(text))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for record in _records(segments):
+        where = Path(record["source"]).name + (f" [{record['sheet']}]" if record.get("sheet") else "")
+        values = record.get("values") or {}
+        sheet.append([_text(where), record["row"], _text(record["error"]),
+                      *(_cell(values.get(name)) for name in columns)])
+    book.save(target)
+
+
+def _text(value: str) -> str:
+    """Text that stays text: a cell a spreadsheet would read as a formula gets an apostrophe."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def _cell(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if value is None:
+        return None
+    return _text(str(value))
