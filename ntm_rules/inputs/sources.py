@@ -198,11 +198,15 @@ def _scan_table(path: Path, places: _Places) -> tuple[tuple[SheetInfo, ...], int
             places.add(item.document)
     if not any(s.read for s in sheets):
         expected = ", ".join(label_of(c) for c in ("commune.name", "year", "region", "commune.province"))
+        found = next((" | ".join(s.found) for s in sheets if s.found), "")
+        seen_vi = f"; dòng đầu có chữ: {found}" if found else "; các trang trống"
+        seen_en = f"; the first row with text holds: {found}" if found else "; the sheets are empty"
         raise InputError(Say(f"không tìm thấy dòng tiêu đề: trong 30 dòng đầu của {len(sheets)} trang không dòng nào có "
-                             f"ít nhất ba cột của mẫu (ví dụ {expected}, hoặc mã trường như income_per_capita_million_vnd)",
+                             f"ít nhất ba cột của mẫu (ví dụ {expected}, hoặc mã trường như income_per_capita_million_vnd)"
+                             + seen_vi,
                              f"no header row found: in the first 30 rows of its {len(sheets)} sheet(s) no row names "
                              f"at least three known columns (such as {expected}, or field ids such as "
-                             "income_per_capita_million_vnd)"), source=str(path),
+                             "income_per_capita_million_vnd)" + seen_en), source=str(path),
                          fix=Say("ghi dòng tiêu đề như trong mẫu (ntm-assess template)",
                                  "give the sheet a header row as the template has (ntm-assess template)"))
     return tuple(sheets), rows, recorded

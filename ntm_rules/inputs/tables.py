@@ -45,6 +45,7 @@ class SheetInfo:
     sheet: str | None
     header_row: int | None = None
     ignored: list[str] = field(default_factory=list)  # "E (Ghi chú)"
+    found: list[str] = field(default_factory=list)  # without a header: the first cells written
 
     @property
     def read(self) -> bool:
@@ -79,6 +80,8 @@ class Table:
         """Take the row as the header if at least three of its cells name known columns."""
         named = [column_of(c) for c in cells]
         if len({c for c in named if c}) < 3:  # three different columns (a guide row names one column thrice)
+            if not self.info.found:
+                self.info.found = [str(c).strip()[:30] for c in cells if not blank(c)][:4]
             return False
         columns: list[str | None] = []
         seen: dict[str, int] = {}
