@@ -133,15 +133,18 @@ def _patched_sheet(path: Path, change) -> None:
     sheet.append(["commune.name", "year", "region", "income_per_capita_million_vnd"])
     sheet.append(["Xã A", 2020, "red_river_delta", 45])
     sheet.append(["Xã B", 2020, "red_river_delta", 46])
+    _rewrite_part(book, path, "xl/worksheets/sheet1.xml", change)
+
+
+def _rewrite_part(book: Workbook, path: Path, part: str, change) -> None:
+    """Save the workbook to `path` with one of its parts changed by `change(bytes) -> bytes`."""
     buffer = io.BytesIO()
     book.save(buffer)
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for item in source.infolist():
             data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = change(data)
-            out.writestr(item.filename, data)
+            out.writestr(item.filename, change(data) if item.filename == part else data)
 
 
 def xlsx_row_10_to_the_9(path: Path) -> None:
@@ -162,17 +165,11 @@ def xlsx_truncated_sheet(path: Path) -> None:
 
 
 def xlsx_no_sheets(path: Path) -> None:
-    book = Workbook()
-    buffer = io.BytesIO()
-    book.save(buffer)
-    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/workbook.xml":
-                start, end = data.index(b"<sheets>"), data.index(b"</sheets>") + len(b"</sheets>")
-                data = data[:start] + b"<sheets/>" + data[end:]
-            out.writestr(item.filename, data)
+    def no_sheets(xml: bytes) -> bytes:
+        start, end = xml.index(b"<sheets>"), xml.index(b"</sheets>") + len(b"</sheets>")
+        return xml[:start] + b"<sheets/>" + xml[end:]
+
+    _rewrite_part(Workbook(), path, "xl/workbook.xml", no_sheets)
 
 
 def xlsx_percent_at_the_threshold(path: Path) -> None:
