@@ -7,8 +7,8 @@
 from .assess import Rejected, assess, assess_many
 from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError
 from .inputs.columns import document_from_row
-from .loader import load_ruleset
-from .resolve import resolve
+from .law.load import load_ruleset
+from .law.resolve import resolve
 from .result import Assessment
 
 __all__ = ["assess", "assess_many", "Rejected", "document_from_row", "load_ruleset", "resolve", "Assessment",

@@ -8,12 +8,12 @@ from typing import Any, Iterable, Iterator
 from . import engine
 from .inputs.document import parse_document
 from .errors import InputError, NtmError, RulesetError, Say, internal_error
-from .loader import load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
+from .law.load import load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
 from .regions import region_of_province
-from .resolve import ResolvedRuleset, resolve
+from .law.resolve import ResolvedRuleset, resolve
 from .result import (Assessment, CheckResult, CommuneRef, CriterionResult, DepartmentResult, IndicatorResult, LevelResult,
                      RulesetRef)
-from .schema import Ruleset
+from .law.schema import Ruleset
 
 DEFAULT_RULESET = "vn-2016-2020"
 

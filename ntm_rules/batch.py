@@ -28,9 +28,9 @@ from typing import Callable, Iterable, Iterator
 from .assess import DEFAULT_RULESET, assess
 from .inputs.sources import InputFile, Row, document_of, expand, flat_values, read_rows, scan
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
-from .loader import is_ruleset_id, load_ruleset, load_ruleset_id
+from .law.load import is_ruleset_id, load_ruleset, load_ruleset_id
 from .result import dump_json
-from .schema import Ruleset
+from .law.schema import Ruleset
 from .summary import ProvincialSummary, SummaryBuilder, exact, summary_record
 
 CHUNK = 250
@@ -255,7 +255,7 @@ def _choose_ruleset(scanned: list[InputFile], rows: Iterator[Row], ruleset) -> t
 
 
 def _provincial_ruleset(scanned: list[InputFile]):
-    from .loader import shipped_ruleset_paths
+    from .law.load import shipped_ruleset_paths
     from .regions import fold
 
     provinces = set().union(*(f.provinces for f in scanned)) if scanned else set()

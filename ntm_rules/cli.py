@@ -27,8 +27,8 @@ from .assess import DEFAULT_RULESET, assess
 from .inputs.document import input_json_schema, read_document, read_stdin
 from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError, Say, printable
 from .limits import HELP as LIMITS_HELP
-from .loader import load_ruleset, shipped_ruleset_paths
-from .resolve import resolve
+from .law.load import load_ruleset, shipped_ruleset_paths
+from .law.resolve import resolve
 from .result import Assessment
 
 EXIT_ATTAINED, EXIT_NOT_ATTAINED, EXIT_UNUSABLE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

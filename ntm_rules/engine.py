@@ -23,7 +23,7 @@ import durable.engine
 import durable_rules_engine
 
 from .errors import EngineError
-from .resolve import ResolvedRuleset
+from .law.resolve import ResolvedRuleset
 
 _SID = "ntm"
 RECEIPT = -1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from .regions import region_name
-from .resolve import ResolvedRuleset
+from .law.resolve import ResolvedRuleset
 from .result import Assessment, IndicatorResult
 from .words import (LABELS, OPERATORS, basis_text, certainty_text, department_text, flag, gap_text, indicator_department,
                     level_name, number, one_decimal, pick, requirement, value_text, verdict_text, with_unit)

@@ -22,7 +22,7 @@ from .errors import InputError, printable
 from .limits import MAX_REGISTERED, MAX_REGISTERED_BYTES, MAX_TEXT
 from .regions import fold
 from .result import Assessment
-from .schema import Ruleset
+from .law.schema import Ruleset
 
 BRACKETS = (("19", 19, 99), ("15-18", 15, 18), ("10-14", 10, 14), ("5-9", 5, 9), ("0-4", 0, 4))
 UNDER = 10

@@ -16,7 +16,7 @@ from conftest import FIXTURES, ROOT, attaining_document
 from ntm_rules.batch import run_batch
 from ntm_rules.inputs.columns import label_of
 from ntm_rules.inputs.template import template_columns, write_template
-from ntm_rules.loader import shipped_ruleset_paths
+from ntm_rules.law.load import shipped_ruleset_paths
 
 RAW = reference.load_raw("vn-2016-2020")
 REGION, YEAR = "northern_midlands_mountains", 2019

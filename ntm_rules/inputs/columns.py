@@ -23,7 +23,7 @@ from babel.numbers import NumberFormatError, parse_decimal
 
 from ..errors import InputError, Say
 from ..limits import MAX_INT_DIGITS
-from ..loader import field_specs
+from ..law.load import field_specs
 from ..regions import fold
 
 # The document's own columns, with the names a template (and a clerk) gives them.

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from ..errors import OutputError, Say
 from ..files import replace_with
-from ..loader import field_specs, load_named_by
-from ..schema import DERIVED_FIELDS, Ruleset
+from ..law.load import field_specs, load_named_by
+from ..law.schema import DERIVED_FIELDS, Ruleset
 from .columns import label_of
 from .tables import TEMPLATE_RULESET
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 
+from .resolve import entries_for
 from .schema import Ruleset
 
 _CHILD_TOP = {"id", "extends", "title", "legal_source", "period", "sources", "departments",
@@ -150,14 +151,18 @@ def _merge_thresholds(parent: dict, child) -> dict:
 
 def _expand_all(parent: dict, child: dict) -> dict:
     """A child that names some regions of a parent's `all`: the others keep the parent's value."""
-    from .regions import COMMUNE_GROUPS, REGION_IDS
+    from ..regions import COMMUNE_GROUPS, REGION_IDS
 
     dims = REGION_IDS if set(child) <= set(REGION_IDS) else tuple(str(g) for g in COMMUNE_GROUPS)
     return {d: child.get(d, copy.deepcopy(parent["all"])) for d in dims}
 
 
 def record_origins(ruleset: Ruleset, parent: Ruleset | None, overridden: dict | None) -> None:
-    """Mark each threshold and assignment with the ruleset it came from."""
+    """Mark each threshold and assignment with the ruleset it came from, and record the legal
+    document of every set in the lineage (an inherited threshold cites its own set's document)."""
+    ruleset._lineage = {**(parent._lineage if parent is not None else {}),
+                        ruleset.id: (ruleset.legal_source.document,
+                                     ruleset.legal_source.document_en or ruleset.legal_source.document)}
     if parent is None:
         for criterion in ruleset.criteria:
             criterion.department._origin = ruleset.id
@@ -196,7 +201,6 @@ def record_origins(ruleset: Ruleset, parent: Ruleset | None, overridden: dict | 
 
 def check_against_parent(ruleset: Ruleset, parent: Ruleset, name: str) -> list[str]:
     """A child may tighten its parent's thresholds; loosening needs a cited exception."""
-    from .resolve import entries_for
 
     problems = []
     parent_indicators = {i.id: i for c in parent.criteria for i in c.indicators}

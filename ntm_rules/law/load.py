@@ -1,4 +1,5 @@
-"""Finding, loading and checking ruleset files (``load_ruleset``) and the shipped catalogue."""
+"""Finding, reading and checking ruleset files (``load_ruleset``), and the catalogue of fields
+the installed rulesets name (the input contract's field list)."""
 from __future__ import annotations
 
 import math
@@ -11,12 +12,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import inherit
-from .errors import NtmError, internal_error, printable
-from .files import is_regular_file
-from .limits import MAX_TEXT, PERIOD_YEARS, PLAUSIBLE, THRESHOLD_COUNT_MAX, THRESHOLD_NUMBER_MAX
-from .schema import DERIVED_FIELDS, Ruleset, RulesetError, Text, Threshold, _display, file_sha256, read_yaml, validation_problems
+from ..errors import NtmError, RulesetError, internal_error, printable
+from ..files import is_regular_file
+from ..limits import MAX_TEXT, PERIOD_YEARS, PLAUSIBLE, THRESHOLD_COUNT_MAX, THRESHOLD_NUMBER_MAX
+from .schema import DERIVED_FIELDS, Ruleset, Text, Threshold
+from .yamlfile import _display, file_sha256, read_yaml, validation_problems
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # ntm_rules/
 
 
 def ruleset_dirs() -> list[Path]:

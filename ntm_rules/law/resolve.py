@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import InputError, Say
+from ..errors import InputError, Say
 from .schema import Check, Ruleset, Text, Threshold
 
 
@@ -167,14 +167,7 @@ def _citation(rs: Ruleset, source, entry: Threshold, indicator_id: str) -> Text:
     of the ruleset it came from (a parent's, for an inherited threshold)."""
     if source.document is not None:
         return Text(vi=f"{source.document.vi}, chỉ tiêu {indicator_id}", en=f"{source.document.en}, indicator {indicator_id}")
-    owner = rs
-    if entry._origin and entry._origin != rs.id:
-        from .loader import load_named_by
-
-        chain = rs
-        while chain.extends:
-            chain = load_named_by(chain, chain.extends)
-            if chain.id == entry._origin:
-                owner = chain
-                break
-    return Text(vi=owner.citation(indicator_id), en=owner.citation(indicator_id, "en"))
+    document = rs._lineage.get(entry._origin or rs.id)
+    if document is None:
+        return Text(vi=rs.citation(indicator_id), en=rs.citation(indicator_id, "en"))
+    return Text(vi=f"{document[0]}, chỉ tiêu {indicator_id}", en=f"{document[1]}, indicator {indicator_id}")

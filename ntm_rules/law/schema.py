@@ -1,0 +1,201 @@
+"""The criteria-set format as pydantic models: what a ruleset file may say (no I/O here).
+
+A file is read by `yamlfile` (safe YAML) and checked by `load` for the rules a schema alone
+cannot say (every region present, years covering the period without overlap, a citation on
+every threshold, a note on every unconfirmed one)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from ..errors import RulesetError  # noqa: F401  (re-exported: the error of this room)
+from ..regions import COMMUNE_GROUPS, REGION_IDS
+
+FieldType = Literal["bool", "pct", "count", "number", "year", "options"]
+# A field every fact carries without the document naming it: the assessment year.
+DERIVED_FIELDS = {"assessment_year": "year"}
+Operator = Literal[">=", "<=", "=="]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Text(_Strict):
+    vi: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+class LegalSource(_Strict):
+    document: str
+    # the document's name in English ("Decision 1980/QĐ-TTg"); English reports cite it so
+    document_en: str | None = None
+    date: date
+    url: str | None = None
+
+
+class Period(_Strict):
+    from_: int = Field(alias="from")
+    to: int
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Source(_Strict):
+    """A page that restates the law (url), or the reason a value is only believed (note).
+
+    `document` names the legal text the value comes from when it is not the ruleset's own
+    (e.g. a province's conclusion notice beside a national decision); a citation names it."""
+
+    url: str | None = None
+    note: Text | None = None
+    document: Text | None = None
+
+
+class FieldInfo(_Strict):
+    """How reports name a data field (a relative threshold's base, one number of a two-number
+    indicator), and its unit."""
+
+    label: Text
+    unit: Text | None = None
+    # for a field of type options: how reports name each choice
+    options: dict[str, Text] | None = None
+    # the values a document may give, in the unit (income 1–1 000 million VND): outside, the
+    # value was typed in another unit or wrongly, and the row is refused with the fix
+    range: tuple[float, float] | None = None
+
+
+class Threshold(_Strict):
+    value: Union[bool, int, float]
+    source: str
+    verified: bool
+    note: Text | None = None
+    years: tuple[int, int] | None = None
+    # A provincial override that is looser than its parent must say so and cite why.
+    loosening_exception: Text | None = None
+    # What is known of an unconfirmed value: the true one is at most / at least this one
+    # (e.g. income 2016–2019 is at most the 2020 value). Decides which verdicts are certain.
+    bound: Literal["at_most", "at_least"] | None = None
+    _origin: str = PrivateAttr(default="")
+
+
+class Assignment(_Strict):
+    """Which department answers for a criterion or indicator, with its citation."""
+
+    id: str
+    source: str
+    verified: bool
+    note: Text | None = None
+    _origin: str = PrivateAttr(default="")
+
+
+Thresholds = dict[str, Union[Threshold, list[Threshold]]]
+
+
+class Check(_Strict):
+    field: str
+    type: FieldType
+    operator: Operator = "=="
+    unit: Text | None = None
+    thresholds: Thresholds
+    # The threshold is a factor times another field of the same commune (value >= 1.5 × that field).
+    relative_to: str | None = None
+    # The field is not read from the document: it is this ruleset's verdict for the same commune.
+    verdict_of: str | None = None
+    # A requirement whose text could not be read: the assessor's yes/no, marked in every report.
+    declared: bool = False
+    # type options: the allowed choices; the value is a list and the threshold a number of them.
+    options: list[str] | None = None
+    # What an absent field means: missing data (default), or "not met" (e.g. never recognised).
+    absent: Literal["missing", "not_met"] = "missing"
+
+
+_CHECK_EXTRAS = ("relative_to", "verdict_of", "declared", "options", "absent")
+
+
+class Indicator(_Strict):
+    id: str
+    name: Text
+    # Either one check written inline (field/type/operator/thresholds) or several in `checks`.
+    field: str | None = None
+    type: FieldType | None = None
+    operator: Operator | None = None
+    unit: Text | None = None
+    thresholds: Thresholds | None = None
+    checks: list[Check] | None = None
+    department: Assignment | None = None
+    relative_to: str | None = None
+    verdict_of: str | None = None
+    declared: bool = False
+    options: list[str] | None = None
+    absent: Literal["missing", "not_met"] = "missing"
+    # This indicator stands for a lower level the ruleset requires (reported as that level).
+    prerequisite: Literal["standard", "advanced"] | None = None
+    _inline: list[Check] | None = PrivateAttr(default=None)
+
+    def all_checks(self) -> list[Check]:
+        """The indicator's checks; an inline check is built once, so its thresholds keep their origin."""
+        if self.checks is not None:
+            return self.checks
+        if self._inline is None:
+            self._inline = [Check.model_construct(field=self.field, type=self.type, operator=self.operator or "==",
+                                                  unit=self.unit, thresholds=self.thresholds,
+                                                  **{k: getattr(self, k) for k in _CHECK_EXTRAS})]
+        return self._inline
+
+
+class Criterion(_Strict):
+    id: str
+    name: Text
+    group: str
+    department: Assignment
+    indicators: list[Indicator]
+
+
+class Ruleset(_Strict):
+    id: str
+    level: Literal["standard", "advanced", "model"] = "standard"
+    title: Text
+    legal_source: LegalSource
+    period: Period
+    varies_by: Literal["region", "commune_group"] = "region"
+    sources: dict[str, Source]
+    departments: dict[str, Text]
+    groups: dict[str, Text]
+    criteria: list[Criterion]
+    extends: str | None = None
+    applies_to: list[str] | None = None
+    note: Text | None = None
+    fields: dict[str, FieldInfo] = {}
+    # a province's own set: used by default for a batch whose rows are all in that province
+    province: str | None = None
+
+    _path: str = PrivateAttr(default="")
+    _sha256: str = PrivateAttr(default="")
+    # the legal document of this set and of each set it extends, by id: an inherited threshold
+    # cites its own set's document (recorded when loading; resolve needs no loader)
+    _lineage: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256
+
+    @property
+    def dimension_values(self) -> tuple:
+        return REGION_IDS if self.varies_by == "region" else tuple(str(g) for g in COMMUNE_GROUPS)
+
+    def citation(self, indicator_id: str, lang: str = "vi") -> str:
+        if lang == "en":
+            return f"{self.legal_source.document_en or self.legal_source.document}, indicator {indicator_id}"
+        return f"{self.legal_source.document}, chỉ tiêu {indicator_id}"
+
+
