@@ -8,7 +8,7 @@ from typing import Any, Iterable, Iterator
 from . import engine
 from .inputs.document import parse_document
 from .errors import InputError, NtmError, RulesetError, Say, internal_error
-from .law.load import load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
+from .law.load import completeness, in_force_for, load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
 from .regions import region_of_province
 from .law.resolve import ResolvedRuleset, resolve
 from .result import (Assessment, CheckResult, CommuneRef, CriterionResult, DepartmentResult, IndicatorResult, LevelResult,
@@ -20,10 +20,22 @@ DEFAULT_RULESET = "vn-2016-2020"
 
 def choose_ruleset(document, ruleset: str | os.PathLike | Ruleset | None) -> Ruleset:
     """The caller's ruleset (an id, a path or a loaded set), else the one the document names
-    (by id only: a document never names a file), else the national default."""
+    (by id only: a document never names a file), else the set in force for its year and
+    assessment date: the province's own when one is installed, else the national one."""
     if ruleset is not None:
         return load_ruleset(ruleset)
-    return load_ruleset_id(document.ruleset or DEFAULT_RULESET)
+    if document.ruleset:
+        return load_ruleset_id(document.ruleset)
+    chosen, _ = in_force_for({document.year}, document.assessment_date, document.commune.province, document.region)
+    return chosen
+
+
+def refuse_draft(ruleset: Ruleset) -> None:
+    if ruleset.status == "draft":
+        done, total = completeness(ruleset)
+        raise RulesetError([f"{ruleset.id}: a draft ruleset does not assess communes ({done} of {total} indicators have "
+                            "values for every region and year); fix: fill the missing values from the decision, set "
+                            "status: final, and validate it"])
 
 
 def dimension_of(document, ruleset: Ruleset) -> tuple[str, str]:
@@ -194,7 +206,7 @@ def evaluate_document(document, ruleset: Ruleset) -> Assessment:
     plan = _plan(resolved)
     data = document.data.__dict__
     if plan.plain:
-        values = {name: data[name] for name in plan.fields if data[name] is not None}
+        values = {name: data[name] for name in plan.fields if data.get(name) is not None}
         return build_assessment(plan, document, values, engine.evaluate(plan.compiled, values), dimension_source)
     lower: dict[str, Assessment] = {}
     values = {}
@@ -403,9 +415,10 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
     anything that is not an NtmError.
     """
     try:
-        document = parse_document(commune, source)
+        caller = load_ruleset(ruleset) if ruleset is not None else None
+        document = parse_document(commune, source, caller)
         try:
-            chosen = choose_ruleset(document, ruleset)
+            chosen = choose_ruleset(document, caller)
         except RulesetError:
             if ruleset is not None or not document.ruleset:
                 raise
@@ -413,6 +426,7 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
             raise InputError(Say(f"không có bộ tiêu chí {document.ruleset!r}", f"no ruleset {document.ruleset!r}"),
                              field="ruleset", fix=Say(f"dùng một trong {known}, hoặc một bộ trong thư mục của NTM_RULESETS_PATH",
                                                       f"use one of {known}, or one in a folder of NTM_RULESETS_PATH")) from None
+        refuse_draft(chosen)
         return evaluate_document(document, chosen)
     except InputError as error:
         raise error.at(source) if source and not error.source else error
@@ -442,15 +456,20 @@ def assess_many(communes: Iterable[Any], ruleset: str | os.PathLike | Ruleset | 
         raise InputError(Say(f"errors={errors!r} không có", f"errors={errors!r} is not an option"), field="errors",
                          fix=Say('dùng "raise" hoặc "collect"', 'use "raise" or "collect"'))
     fixed = load_ruleset(ruleset) if ruleset is not None else None
-    chosen: dict[str | None, Ruleset] = {}
+    if fixed is not None:
+        refuse_draft(fixed)
+    chosen: dict[tuple, Ruleset] = {}
     for index, commune in enumerate(communes):
         try:
-            document = parse_document(commune)
+            document = parse_document(commune, ruleset=fixed)
             use = fixed
             if use is None:
-                use = chosen.get(document.ruleset)
+                key = (document.ruleset, document.year, document.assessment_date, document.commune.province,
+                       document.region)
+                use = chosen.get(key)
                 if use is None:
-                    use = chosen[document.ruleset] = choose_ruleset(document, None)
+                    use = chosen[key] = choose_ruleset(document, None)
+                    refuse_draft(use)
             result = evaluate_document(document, use)
         except InputError as error:
             failure = InputError(error.says, source=error.source or f"item {index}", field=error.field,

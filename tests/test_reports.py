@@ -242,7 +242,7 @@ def test_plan_numbers_units_certainty_and_print_setup(tmp_path):
     assert income[col["Còn thiếu / vượt"]].value == 5 and income[col["Đơn vị tính"]].value == "triệu đồng/người/năm"
     assert income[col["Kết luận chắc chắn"]].value == "Không" and income[col["Ngưỡng đã xác nhận"]].value == "Không"
     assert "[phân công chưa xác nhận]" in income[col["Sở, ngành chủ trì"]].value
-    assert "Xã Phú Thượng" in sheet["A1"].value and "vn-2016-2020" in sheet["A2"].value
+    assert "Xã Phú Thượng" in sheet["A1"].value and "thai-nguyen-2017-2020" in sheet["A2"].value  # its province's set
     assert sheet.print_title_rows == "$3:$3" and sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
     assert all(cell.alignment.wrap_text for cell in sheet[4])
@@ -284,9 +284,9 @@ def test_text_report_ends_with_what_next():
     done = subprocess.run([sys.executable, "-m", "ntm_rules", str(path)], capture_output=True, text=True, cwd=ROOT)
     report = done.stdout
     assert "Việc cần làm tiếp:" in report
-    assert f"ntm-assess {path} --ruleset vn-2016-2020 --plan ke-hoach.xlsx" in report
+    assert f"ntm-assess {path} --ruleset thai-nguyen-2017-2020 --plan ke-hoach.xlsx" in report
     after = report.split("Việc cần làm tiếp:")[1]
-    assert "Bộ Lao động – Thương binh và Xã hội [phân công chưa xác nhận]:" in after
+    assert "Sở Lao động – Thương binh và Xã hội [phân công chưa xác nhận]:" in after
     assert "- 11 Tỷ lệ hộ nghèo đa chiều giai đoạn 2016–2020 (vượt mức tối đa 2,6\u00a0điểm\u00a0%)" in after
     attained = subprocess.run([sys.executable, "-m", "ntm_rules", str(FIXTURES / "tan-cuong-attains-2020.json")],
                               capture_output=True, text=True, cwd=ROOT)

@@ -13,7 +13,7 @@ def test_trusted_assessment_equals_a_validated_one():
 
 
 def test_assessment_carries_ruleset_id_hash_and_unconfirmed_count():
-    assessment = ntm_rules.assess(read_fixture("tan-cuong-attains-2020.json"))
+    assessment = ntm_rules.assess(read_fixture("tan-cuong-attains-2020.json"), ruleset="vn-2016-2020")
     ruleset = ntm_rules.load_ruleset("vn-2016-2020")
     assert assessment.ruleset.id == "vn-2016-2020" and assessment.ruleset.sha256 == ruleset.sha256
     resolved = ntm_rules.resolve(ruleset, "northern_midlands_mountains", 2020)

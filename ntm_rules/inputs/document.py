@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from functools import lru_cache
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -79,30 +79,48 @@ def _description(spec) -> str:
     return text
 
 
-@lru_cache(maxsize=1)
-def data_model() -> type[BaseModel]:
-    fields = {name: (Optional[_type_of(spec)], Field(default=None, description=_description(spec)))
-              for name, spec in sorted(field_specs().items())}
-    return create_model("CommuneData", __config__=ConfigDict(extra="forbid"), **fields)
+_models: dict[tuple, type[BaseModel]] = {}
 
 
-@lru_cache(maxsize=1)
-def document_model() -> type[BaseModel]:
+def data_model(ruleset=None) -> type[BaseModel]:
+    """The `data` object: every installed ruleset's fields, and those a given ruleset adds."""
+    specs = field_specs(ruleset)
+    key = tuple(sorted(specs))
+    model = _models.get(("data",) + key)
+    if model is None:
+        fields = {name: (Optional[_type_of(spec)], Field(default=None, description=_description(spec)))
+                  for name, spec in sorted(specs.items())}
+        model = _models[("data",) + key] = create_model("CommuneData", __config__=ConfigDict(extra="forbid"), **fields)
+    return model
+
+
+def document_model(ruleset=None) -> type[BaseModel]:
+    data = data_model(ruleset)
+    model = _models.get(("document", data))
+    if model is None:
+        model = _models[("document", data)] = _document_model(data)
+    return model
+
+
+def _document_model(data: type[BaseModel]) -> type[BaseModel]:
     return create_model(
         "CommuneDocument",
         __config__=ConfigDict(extra="forbid"),
         commune=(CommuneInfo, ...),
         region=(Optional[Literal[REGION_IDS]], None),
         year=(Annotated[int, Field(ge=1945, le=2100, strict=True)], ...),
+        # the day of the assessment (YYYY-MM-DD): with no ruleset named, the set in force that day
+        assessment_date=(Optional[date], None),
         commune_group=(Optional[Literal[1, 2, 3]], None),
         extremely_disadvantaged=(StrictBool, False),
         # an id only: a document comes from outside and never names a file to read
         ruleset=(Optional[Annotated[str, Field(pattern=RULESET_ID_PATTERN, max_length=MAX_TEXT, strict=True)]], None),
-        data=(data_model(), ...),
+        data=(data, ...),
     )
 
 
-TOP_KEYS = ("commune", "region", "year", "commune_group", "extremely_disadvantaged", "ruleset", "data")
+TOP_KEYS = ("commune", "region", "year", "assessment_date", "commune_group", "extremely_disadvantaged", "ruleset",
+            "data")
 _FIXES = {
     "missing": Say("thêm vào", "add it"),
     "bool_type": Say("ghi Đạt hoặc Không đạt (true hoặc false trong JSON)", "write true or false (Đạt or Không đạt)"),
@@ -117,6 +135,8 @@ _FIXES = {
     "string_too_long": Say(f"rút gọn còn tối đa {MAX_TEXT} ký tự", f"shorten it to at most {MAX_TEXT} characters"),
     "string_too_short": Say("ghi vào, hoặc bỏ khóa này", "write it, or leave the key out"),
     "value_error": Say("gõ lại đoạn chữ", "retype the text"),
+    "date_type": Say("ghi ngày dạng YYYY-MM-DD, ví dụ 2019-07-16", "write the date as YYYY-MM-DD, e.g. 2019-07-16"),
+    "date_from_datetime_parsing": Say("ghi ngày dạng YYYY-MM-DD, ví dụ 2019-07-16", "write the date as YYYY-MM-DD, e.g. 2019-07-16"),
 }
 _MESSAGES = {
     "missing": Say("thiếu", "field required"),
@@ -255,14 +275,19 @@ def _normalise(obj: dict) -> dict:
         if isinstance(value, dict):
             value = {k: from_program(v) for k, v in value.items()}
         out[key] = from_program(value)
+    if "assessment_date" in out and isinstance(out["assessment_date"], str) and len(out["assessment_date"]) != 10:
+        out["assessment_date"] = object()  # only YYYY-MM-DD: the validator names the field
     return out
 
 
-def parse_document(obj: Any, source: str = ""):
-    """Validate one commune document (a dict or an already-built document)."""
-    model = document_model()
-    if isinstance(obj, model):
-        return obj
+def parse_document(obj: Any, source: str = "", ruleset=None):
+    """Validate one commune document (a dict or an already-built document); with a ruleset, the
+    fields that ruleset adds are accepted too."""
+    model = document_model(ruleset)
+    if isinstance(obj, BaseModel) and type(obj).__name__ == "CommuneDocument":
+        if isinstance(obj, model):
+            return obj
+        obj = obj.model_dump(exclude_none=False)
     if not isinstance(obj, dict):
         raise InputError(_NOT_AN_OBJECT[0], source=source, fix=_NOT_AN_OBJECT[1])
     try:
@@ -436,5 +461,6 @@ def read_document(path: str | Path, text: str | None = None):
     return parse_document(json_object(text, source), source)
 
 
-def input_json_schema() -> dict:
-    return document_model().model_json_schema()
+def input_json_schema(ruleset=None) -> dict:
+    """The JSON Schema of the commune document (for a ruleset: with the fields it adds)."""
+    return document_model(ruleset).model_json_schema()

@@ -16,7 +16,8 @@ from .resolve import entries_for
 from .schema import Ruleset
 
 _CHILD_TOP = {"id", "extends", "title", "legal_source", "period", "sources", "departments",
-              "groups", "criteria", "add_criteria", "note", "applies_to", "level", "fields", "province"}
+              "groups", "criteria", "add_criteria", "note", "applies_to", "level", "fields", "province",
+              "in_force", "status"}
 _CRITERION_KEYS = {"name", "department", "indicators", "add_indicators"}
 _INDICATOR_KEYS = {"name", "department", "thresholds", "checks", "verdict_of"}
 
@@ -38,7 +39,8 @@ def merge(parent: Ruleset, child: dict, name: str) -> tuple[dict, dict, list[str
     data.pop("extends", None)
     data.pop("applies_to", None)
     data.pop("province", None)
-    for key in ("id", "title", "legal_source", "period", "note", "level", "applies_to", "province"):
+    data.pop("in_force", None)
+    for key in ("id", "title", "legal_source", "period", "note", "level", "applies_to", "province", "in_force", "status"):
         if key in child:
             data[key] = child[key]
     data["extends"] = child.get("extends")

@@ -7,6 +7,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -224,7 +225,7 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
         if criterion.group not in rs.groups:
             problem(f"{cpath}.group", f"unknown group '{criterion.group}'", f"use one of {', '.join(rs.groups)}")
         check_assignment(cpath, criterion.department)
-        if not criterion.indicators:
+        if not criterion.indicators and rs.status != "draft":
             problem(f"{cpath}.indicators", "no indicators", "add at least one indicator")
         for indicator in criterion.indicators:
             ipath = f"{cpath}.indicators[id={indicator.id}]"
@@ -243,6 +244,10 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
                 checks = [(f"{ipath}.checks[{i}]", c) for i, c in enumerate(indicator.checks)]
             else:
                 missing = [k for k in ("field", "type", "thresholds") if getattr(indicator, k) is None]
+                if missing and rs.status == "draft" and indicator.field is not None and indicator.type is not None:
+                    continue  # a draft's indicator still without values
+                if missing and rs.status == "draft" and indicator.field is None:
+                    continue  # a draft's indicator still to be written
                 if missing:
                     problem(ipath, f"missing {', '.join(missing)}", "add them (or list the checks under `checks`)")
                     continue
@@ -273,8 +278,43 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
                             "to a factor times another field", "use operator >= or <= and another numeric field")
                 if check.verdict_of is not None and check.verdict_of in (rs.id, name):
                     problem(f"{kpath}.verdict_of", "a ruleset cannot require its own verdict", "name another ruleset")
+                if rs.status == "draft" and not complete_check(check, dims, first, last):
+                    continue  # a draft may leave regions or years without values
                 check_thresholds(kpath, check, dims, first, last, problem, check_source)
     return problems
+
+
+def complete_check(check, dims, first, last) -> bool:
+    """Every region (or group) has a value for every year of the period."""
+    if not check.thresholds:
+        return False
+    for dim in dims:
+        value = check.thresholds.get(dim) or check.thresholds.get("all")
+        if value is None:
+            return False
+        years = set()
+        for entry in _entries(value):
+            span = range(first, last + 1) if entry.years is None else range(max(entry.years[0], first),
+                                                                             min(entry.years[1], last) + 1)
+            years.update(span)
+        if not set(range(first, last + 1)) <= years:
+            return False
+    return True
+
+
+def completeness(ruleset: Ruleset) -> tuple[int, int]:
+    """(indicators with a value for every region or group and year, indicators) — a final set is complete."""
+    dims = ruleset.applies_to or list(ruleset.dimension_values)
+    first, last = ruleset.period.from_, ruleset.period.to
+    done = total = 0
+    for criterion in ruleset.criteria:
+        for indicator in criterion.indicators:
+            total += 1
+            checks = indicator.checks if indicator.checks is not None else (
+                [] if indicator.thresholds is None or indicator.field is None else indicator.all_checks())
+            if checks and all(complete_check(c, dims, first, last) for c in checks):
+                done += 1
+    return done, total
 
 
 def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> None:
@@ -400,45 +440,138 @@ def known_fields() -> dict[str, str]:
 _fields_cache: dict[str, FieldSpec] | None = None
 
 
-def field_specs() -> dict[str, FieldSpec]:
-    """Every data field a shipped ruleset (or one in NTM_RULESETS_PATH) names: type, label, unit,
-    plausible range (the widest any ruleset gives, else the type's) and options."""
+def field_specs(ruleset: Ruleset | None = None) -> dict[str, FieldSpec]:
+    """Every data field an installed ruleset names (shipped or in NTM_RULESETS_PATH): type, label,
+    unit, plausible range (the widest any ruleset gives, else the type's) and options; with a
+    ruleset, also the fields it (and the sets whose verdict it requires) introduces itself."""
     global _fields_cache
     if _fields_cache is None:
-        found: dict[str, dict] = {}
-        for path in shipped_ruleset_paths():
-            try:
-                ruleset = load_ruleset(path)
-            except RulesetError:
-                continue  # an unusable file in NTM_RULESETS_PATH: `rulesets list` shows it; the others still work
-            for criterion in ruleset.criteria:
-                for indicator in criterion.indicators:
-                    for check in indicator.all_checks():
-                        names = []
-                        if check.verdict_of is None:  # a verdict is computed, never read from the document
-                            names.append((check.field, check.type, check.unit, indicator.name))
-                        if check.relative_to and check.relative_to not in DERIVED_FIELDS:
-                            names.append((check.relative_to, "number" if check.type == "pct" else check.type, None, None))
-                        for name, kind, unit, label in names:
-                            entry = found.setdefault(name, {"type": kind, "options": [], "ranges": []})
-                            info = ruleset.fields.get(name)
-                            entry.setdefault("label", info.label if info else label)
-                            if info and info.label:
-                                entry["label"] = info.label
-                            entry["unit"] = entry.get("unit") or (info.unit if info else None) or unit
-                            if info and info.range:
-                                entry["ranges"].append(info.range)
-                            if info and info.options:
-                                entry["option_labels"] = {**entry.get("option_labels", {}), **info.options}
-                            if name == check.field and check.options:
-                                entry["options"].extend(o for o in check.options if o not in entry["options"])
-        specs = {}
-        for name, entry in found.items():
-            low, high = PLAUSIBLE.get(entry["type"], (None, None))
-            if entry["ranges"]:
-                low, high = min(r[0] for r in entry["ranges"]), max(r[1] for r in entry["ranges"])
-            specs[name] = FieldSpec(name=name, type=entry["type"], label=entry.get("label"), unit=entry.get("unit"),
-                                    low=low, high=high, options=tuple(entry["options"]),
-                                    option_labels=entry.get("option_labels"))
-        _fields_cache = specs
-    return _fields_cache
+        _fields_cache = _specs_of(installed())
+    if ruleset is None:
+        return _fields_cache
+    key = (ruleset.id, ruleset.sha256)
+    own = _own_specs.get(key)
+    if own is None:
+        own = _own_specs[key] = {**_fields_cache, **_specs_of(_with_prerequisites(ruleset))}
+    return own
+
+
+_own_specs: dict[tuple, dict[str, FieldSpec]] = {}
+
+
+def _with_prerequisites(ruleset: Ruleset) -> list[Ruleset]:
+    found, queue = [], [ruleset]
+    while queue:
+        current = queue.pop(0)
+        if any(r is current or (r.id == current.id and r.sha256 == current.sha256) for r in found):
+            continue
+        found.append(current)
+        for criterion in current.criteria:
+            for indicator in criterion.indicators:
+                for check in indicator.all_checks():
+                    if check.verdict_of:
+                        try:
+                            queue.append(load_named_by(current, check.verdict_of))
+                        except RulesetError:
+                            pass
+    return found
+
+
+def _specs_of(rulesets: list[Ruleset]) -> dict[str, FieldSpec]:
+    found: dict[str, dict] = {}
+    for ruleset in rulesets:
+        for criterion in ruleset.criteria:
+            for indicator in criterion.indicators:
+                for check in indicator.all_checks():
+                    names = []
+                    if check.verdict_of is None:  # a verdict is computed, never read from the document
+                        names.append((check.field, check.type, check.unit, indicator.name))
+                    if check.relative_to and check.relative_to not in DERIVED_FIELDS:
+                        names.append((check.relative_to, "number" if check.type == "pct" else check.type, None, None))
+                    for name, kind, unit, label in names:
+                        entry = found.setdefault(name, {"type": kind, "options": [], "ranges": []})
+                        info = ruleset.fields.get(name)
+                        entry.setdefault("label", info.label if info else label)
+                        if info and info.label:
+                            entry["label"] = info.label
+                        entry["unit"] = entry.get("unit") or (info.unit if info else None) or unit
+                        if info and info.range:
+                            entry["ranges"].append(info.range)
+                        if info and info.options:
+                            entry["option_labels"] = {**entry.get("option_labels", {}), **info.options}
+                        if name == check.field and check.options:
+                            entry["options"].extend(o for o in check.options if o not in entry["options"])
+    specs = {}
+    for name, entry in found.items():
+        low, high = PLAUSIBLE.get(entry["type"], (None, None))
+        if entry["ranges"]:
+            low, high = min(r[0] for r in entry["ranges"]), max(r[1] for r in entry["ranges"])
+        specs[name] = FieldSpec(name=name, type=entry["type"], label=entry.get("label"), unit=entry.get("unit"),
+                                low=low, high=high, options=tuple(entry["options"]),
+                                option_labels=entry.get("option_labels"))
+    return specs
+
+
+# ------------------------------------------------------------------------- which set is in force
+
+def installed() -> list[Ruleset]:
+    """Every usable ruleset of the shipped folder and NTM_RULESETS_PATH (unusable files are skipped;
+    `rulesets list` shows them)."""
+    found = []
+    for path in shipped_ruleset_paths():
+        try:
+            found.append(load_ruleset(path))
+        except RulesetError:
+            continue
+    return found
+
+
+def in_force_for(years: set[int], day: date | None = None, province: str | None = None, region: str | None = None):
+    """The standard set that is the law for these assessment years (and date): the province's own
+    set when one is installed and in force for them, else the national one. Returns (ruleset,
+    reason as Say); InputError naming the period and the command that writes its template when
+    no installed set is in force."""
+    from ..errors import InputError, Say
+    from ..regions import fold
+    from .periods import period_of
+
+    def covers(rs: Ruleset) -> bool:
+        if rs.level != "standard" or rs.status != "final" or rs.in_force is None:
+            return False
+        if not all(rs.period.from_ <= y <= rs.period.to for y in years):
+            return False
+        return day is None or rs.in_force.covers(day)
+
+    candidates = [rs for rs in installed() if covers(rs)]
+    shown = ", ".join(str(y) for y in sorted(years)) + (f" ({day.isoformat()})" if day else "")
+    if province:
+        own = [rs for rs in candidates if rs.province and fold(rs.province) == fold(province)
+               and (region is None or not rs.applies_to or region in rs.applies_to)]
+        if own:
+            chosen = max(own, key=lambda rs: rs.in_force.from_)
+            return chosen, Say(f"bộ riêng của tỉnh {chosen.province}, có hiệu lực cho {shown}",
+                               f"{chosen.province}'s own set, in force for {shown}")
+    national = [rs for rs in candidates if not rs.province]
+    if national:
+        chosen = max(national, key=lambda rs: rs.in_force.from_)
+        return chosen, Say(f"bộ quốc gia có hiệu lực cho {shown}", f"the national set in force for {shown}")
+    periods = {period_of(y, day) for y in years}
+    if len(periods) > 1:
+        names = ", ".join(sorted(p.name for p in periods if p))
+        raise InputError(Say(f"các năm {shown} thuộc nhiều giai đoạn ({names}): một lượt chỉ dùng một bộ tiêu chí",
+                             f"the years {shown} fall in several periods ({names}): one batch uses one ruleset"),
+                         field="year", fix=Say("đánh giá mỗi giai đoạn một lượt, hoặc chọn bằng --ruleset",
+                                               "assess each period in its own batch, or choose with --ruleset"))
+    period = next(iter(periods))
+    if period is None:
+        raise InputError(Say(f"không có giai đoạn tiêu chí quốc gia nào cho {shown}", f"no national criteria period covers {shown}"),
+                         field="year", fix=Say("kiểm tra năm đánh giá", "check the assessment year"))
+    command = f"ntm-assess rulesets template --period {period.name} --out bang-tieu-chi-{period.name}.xlsx"
+    raise InputError(Say(f"chưa cài bộ tiêu chí nào có hiệu lực cho {shown}: giai đoạn {period.name} ({period.decision}) "
+                         "chưa được nhập vào công cụ",
+                         f"no installed ruleset is in force for {shown}: the {period.name} period ({period.decision_en}) "
+                         "has not been entered"), field="year",
+                     fix=Say(f"viết bảng tiêu chí của giai đoạn: {command}, điền theo quyết định, rồi ntm-assess rulesets "
+                             "import; hoặc chọn một bộ bằng --ruleset",
+                             f"write the period's table: {command}, fill it from the decision, then ntm-assess rulesets "
+                             "import; or choose a set with --ruleset"))

@@ -46,6 +46,20 @@ class Period(_Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class InForce(_Strict):
+    """When a set is the law: from the day it took effect to the day before the next one did
+    (`to` empty: still in force)."""
+
+    from_: date = Field(alias="from")
+    to: date | None = None
+    note: Text | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def covers(self, day: date) -> bool:
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+
 class Source(_Strict):
     """A page that restates the law (url), or the reason a value is only believed (note).
 
@@ -139,9 +153,12 @@ class Indicator(_Strict):
     _inline: list[Check] | None = PrivateAttr(default=None)
 
     def all_checks(self) -> list[Check]:
-        """The indicator's checks; an inline check is built once, so its thresholds keep their origin."""
+        """The indicator's checks; an inline check is built once, so its thresholds keep their origin.
+        (A draft's indicator without field or thresholds has none yet.)"""
         if self.checks is not None:
             return self.checks
+        if self.field is None or self.type is None or self.thresholds is None:
+            return []
         if self._inline is None:
             self._inline = [Check.model_construct(field=self.field, type=self.type, operator=self.operator or "==",
                                                   unit=self.unit, thresholds=self.thresholds,
@@ -172,8 +189,12 @@ class Ruleset(_Strict):
     applies_to: list[str] | None = None
     note: Text | None = None
     fields: dict[str, FieldInfo] = {}
-    # a province's own set: used by default for a batch whose rows are all in that province
+    # a province's own set: used by default for communes of that province when in force
     province: str | None = None
+    in_force: InForce | None = None
+    # draft: written from a decision's table but not complete (indicators without values);
+    # it validates and can be exported, diffed and completed, but never assesses a commune
+    status: Literal["final", "draft"] = "final"
 
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
