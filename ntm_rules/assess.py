@@ -31,11 +31,15 @@ def choose_ruleset(document, ruleset: str | os.PathLike | Ruleset | None) -> Rul
 
 
 def refuse_draft(ruleset: Ruleset) -> None:
+    """A draft set (values still to be filled from the decision) never assesses a commune."""
     if ruleset.status == "draft":
         done, total = completeness(ruleset)
-        raise RulesetError([f"{ruleset.id}: a draft ruleset does not assess communes ({done} of {total} indicators have "
-                            "values for every region and year); fix: fill the missing values from the decision, set "
-                            "status: final, and validate it"])
+        raise InputError(Say(f"bộ tiêu chí {ruleset.id} là bản nháp: mới có {done}/{total} chỉ tiêu có ngưỡng cho mọi vùng "
+                             "(nhóm) và mọi năm, nên không dùng để đánh giá xã",
+                             f"ruleset {ruleset.id} is a draft: {done} of {total} indicators have values for every region "
+                             "(group) and year, so it does not assess communes"), field="ruleset",
+                         fix=Say("điền các ngưỡng còn thiếu theo quyết định, ghi status = final, rồi rulesets import lại",
+                                 "fill the missing values from the decision, set status = final, and import it again"))
 
 
 def dimension_of(document, ruleset: Ruleset) -> tuple[str, str]:

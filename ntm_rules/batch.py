@@ -200,7 +200,8 @@ def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: boo
 def _choose_ruleset(scanned: list[InputFile], rows: Iterator[Row], ruleset) -> tuple[Ruleset, bool, Iterator[Row], Say]:
     """The batch's ruleset and why: the caller's (--ruleset); else the one the template recorded
     in the workbook; else the one the first readable row names; else the province's own set when
-    every row is in one province that has a shipped set covering the years; else the national one."""
+    every row is in one province that has its own set in force for the years; else the national
+    set in force for them."""
     recorded = {f.ruleset for f in scanned if f.ruleset}
     if ruleset is not None:
         chosen = load_ruleset(ruleset)
@@ -243,40 +244,28 @@ def _choose_ruleset(scanned: list[InputFile], rows: Iterator[Row], ruleset) -> t
                                                             f"the first row names {named}")
         except RulesetError:
             pass  # the row itself will be rejected naming the unknown ruleset
-    provincial = _provincial_ruleset(scanned)
-    if provincial is not None:
-        chosen, province, years = provincial
-        return chosen, False, rows, Say(
-            f"bộ riêng của tỉnh {province}: mọi dòng thuộc tỉnh này và bộ áp dụng cho năm {years}",
-            f"{province}'s own set: every row is in that province and the set covers {years}")
-    return load_ruleset(DEFAULT_RULESET), False, rows, Say(
-        "bộ quốc gia (mặc định: các dòng không cùng thuộc một tỉnh có bộ riêng cho các năm này)",
-        "the national set (the default: the rows are not all in one province with its own set for these years)")
+    return _with_rows(_in_force(scanned), rows)
 
 
-def _provincial_ruleset(scanned: list[InputFile]):
-    from .law.load import shipped_ruleset_paths
-    from .regions import fold
+def _with_rows(chosen: tuple[Ruleset, Say], rows: Iterator[Row]) -> tuple[Ruleset, bool, Iterator[Row], Say]:
+    return chosen[0], False, rows, chosen[1]
+
+
+def _in_force(scanned: list[InputFile]) -> tuple[Ruleset, Say]:
+    """The set in force for the rows' years: the province's own when every row is in one province
+    that has one installed, else the national one (none in force: InputError naming the period)."""
+    from .law.load import in_force_for
 
     provinces = set().union(*(f.provinces for f in scanned)) if scanned else set()
     years = set().union(*(f.years for f in scanned)) if scanned else set()
-    if len(provinces) != 1 or "" in provinces or not years:
-        return None
-    province = next(iter(provinces))
-    found = []
-    for path in shipped_ruleset_paths():
-        try:
-            candidate = load_ruleset(path)
-        except RulesetError:
-            continue
-        if (candidate.province and fold(candidate.province) == province and candidate.level == "standard"
-                and all(candidate.period.from_ <= y <= candidate.period.to for y in years)):
-            found.append(candidate)
-    if len(found) != 1:
-        return None
-    chosen = found[0]
-    shown = ", ".join(str(y) for y in sorted(years))
-    return chosen, chosen.province, shown
+    if not years:  # no readable year: every row will be rejected for it
+        return load_ruleset(DEFAULT_RULESET), Say("bộ quốc gia (không dòng nào ghi năm đọc được)",
+                                                  "the national set (no row gives a readable year)")
+    province = next(iter(provinces)) if len(provinces) == 1 and "" not in provinces else None
+    chosen, reason = in_force_for(years, None, province)
+    if province is None and len(provinces) > 1:
+        reason = Say(reason.vi + " (các dòng thuộc nhiều tỉnh)", reason.en + " (the rows are in several provinces)")
+    return chosen, reason
 
 
 def _output_error(out: Path, error: OSError) -> OutputError:

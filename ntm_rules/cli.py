@@ -4,8 +4,10 @@
     ntm-assess batch INPUT... --out DIR [--ruleset ID|PATH] [--registered FILE] [--overwrite]
     ntm-assess template --format csv|xlsx [--ruleset ID|PATH] [--out FILE]
     ntm-assess validate RULESET.yaml...
-    ntm-assess rulesets list | show ID [--region R] [--year Y]
-    ntm-assess schema input|result
+    ntm-assess rulesets list | show ID [--region R] [--year Y] | diff A B
+    ntm-assess rulesets export ID --out TABLE.xlsx | import TABLE.xlsx --out SET.yaml [--extends ID]
+    ntm-assess rulesets template --period 2021-2025|2026-2030 --out TABLE.xlsx
+    ntm-assess schema input|result [--ruleset ID]
 
 Exit codes: 0 attained (batch: every row assessed), 1 not attained (batch: some rows
 rejected), 2 the input, ruleset or output folder could not be used, 3 internal error,
@@ -19,6 +21,7 @@ import signal
 import sys
 import traceback
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -184,7 +187,9 @@ def _refuse_batch_input(path: str) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, metavar="RULESET.yaml...")
 def validate(paths):
-    """Load and check ruleset files; print how many thresholds each leaves unconfirmed."""
+    """Load and check ruleset files; print how many indicators rest on an unconfirmed threshold."""
+    from .law.load import completeness, unconfirmed
+
     failed = False
     for path in paths:
         try:
@@ -194,34 +199,147 @@ def validate(paths):
             for line in error.problems:
                 click.echo(line, err=True)
             continue
-        total = unconfirmed = 0
-        for criterion in ruleset.criteria:
-            for indicator in criterion.indicators:
-                for check in indicator.all_checks():
-                    for entries in check.thresholds.values():
-                        for entry in entries if isinstance(entries, list) else [entries]:
-                            total += 1
-                            unconfirmed += not entry.verified
-        click.echo(f"{path}: ok — {ruleset.id}, {len(ruleset.criteria)} criteria, "
-                   f"{sum(len(c.indicators) for c in ruleset.criteria)} indicators, "
-                   f"{unconfirmed} of {total} threshold values unconfirmed")
+        doubtful, total = unconfirmed(ruleset)
+        done, _ = completeness(ruleset)
+        state = "" if ruleset.status == "final" else f", draft ({done} of {total} indicators have values; cannot assess)"
+        click.echo(f"{path}: ok — {ruleset.id}, {len(ruleset.criteria)} criteria, {total} indicators, "
+                   f"{doubtful} resting on an unconfirmed threshold{state}")
     sys.exit(EXIT_UNUSABLE if failed else 0)
 
 
 @cli.group()
 def rulesets():
-    """List the shipped criteria sets or show the thresholds one applies."""
+    """The criteria sets: list, show, diff, and their tables (export, import, template)."""
 
 
 @rulesets.command("list")
-def rulesets_list():
-    """The shipped rulesets."""
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rulesets_list(fmt):
+    """The installed rulesets (shipped and in NTM_RULESETS_PATH): period, in force, completeness.
+
+    \b
+    Columns: id, years assessed, in force from–to, status (final, or draft with how many
+    indicators have every value), thresholds not confirmed by a cited page, where it comes from.
+    """
+    from .law.load import completeness, ruleset_dirs, unconfirmed
+
+    rows = []
     for path in shipped_ruleset_paths():
         try:
             ruleset = load_ruleset(path)
-            click.echo(f"{ruleset.id}\t{ruleset.period.from_}–{ruleset.period.to}\t{ruleset.title.vi}")
         except RulesetError as error:
-            click.echo(f"{path.stem}\tINVALID: {error.problems[0]}")
+            rows.append({"id": path.stem, "path": str(path), "usable": False, "problem": error.problems[0]})
+            continue
+        done, total = completeness(ruleset)
+        in_force = ruleset.in_force
+        rows.append({"id": ruleset.id, "path": str(path), "usable": True, "status": ruleset.status,
+                     "level": ruleset.level, "province": ruleset.province,
+                     "years": [ruleset.period.from_, ruleset.period.to],
+                     "in_force": None if in_force is None else
+                     {"from": in_force.from_.isoformat(), "to": in_force.to.isoformat() if in_force.to else None},
+                     "indicators_with_values": done, "indicators": total,
+                     "unconfirmed_indicators": unconfirmed(ruleset)[0], "title": ruleset.title.vi})
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    folders = {str(d.resolve()): d for d in ruleset_dirs()}
+    for row in rows:
+        where = str(Path(row["path"]).resolve().parent)
+        origin = "NTM_RULESETS_PATH" if where in folders and not where.startswith(str(Path(__file__).resolve().parent.parent)) else "shipped"
+        if not row["usable"]:
+            click.echo(f"{row['id']}\tUNUSABLE: {printable(row['problem'])}")
+            continue
+        force = row["in_force"]
+        force_text = "in force: not declared" if force is None else f"in force {force['from']} – {force['to'] or 'now'}"
+        status = "final" if row["status"] == "final" else \
+            f"draft: {row['indicators_with_values']} of {row['indicators']} indicators have values"
+        click.echo(f"{row['id']}\t{row['years'][0]}–{row['years'][1]}\t{force_text}\t{status}\t"
+                   f"{row['unconfirmed_indicators']} of {row['indicators']} indicators unconfirmed\t{row['level']}"
+                   f"{' ' + row['province'] if row['province'] else ''}\t{origin}\t{row['title']}")
+
+
+@rulesets.command("export")
+@click.argument("ruleset_id", metavar="ID|PATH")
+@click.option("--out", "out_path", required=True, metavar="FILE.xlsx", help="The workbook to write.")
+def rulesets_export(ruleset_id, out_path):
+    """Write a ruleset as the decisions print it: a workbook to read, correct or fill.
+
+    One row per indicator with a value column per region or commune group (and per span of
+    years where values change), each with its source, confirmed flag, bound and note; sheets
+    of sources, departments, groups and fields, and a guide. `rulesets import` reads it back.
+    """
+    from .law.tables import export
+
+    with exit_on_error():
+        click.echo(str(export(load_ruleset(ruleset_id), out_path)))
+
+
+@rulesets.command("import")
+@click.argument("table", metavar="TABLE.xlsx")
+@click.option("--out", "out_path", metavar="ID.yaml|DIR", help="Where to write the ruleset (default: ./ID.yaml; "
+              "a ruleset is found by its file name, so the file is named after the table's id).")
+@click.option("--extends", "extends", metavar="ID", help="Write only what differs from this set (a province's own set).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG",
+              help="Language of the errors (default from $NTM_LANG, else vi).")
+def rulesets_import(table, out_path, extends, lang):
+    """Turn a filled workbook into a validated YAML ruleset.
+
+    Nothing is written unless the set validates; each error names the sheet, the cell (or
+    row) and the fix. A set whose status is draft is written and listed, but never assesses.
+    To use it, put SET.yaml in a folder named in NTM_RULESETS_PATH.
+    """
+    from .law.load import completeness, unconfirmed
+    from .law.tables import import_workbook
+
+    with exit_on_error(lang):
+        ruleset = import_workbook(table, out_path, extends)
+    out_path = ruleset.path
+    done, total = completeness(ruleset)
+    doubtful, _ = unconfirmed(ruleset)
+    if lang == "vi":
+        state = "hoàn chỉnh" if ruleset.status == "final" else f"bản nháp: {done}/{total} chỉ tiêu có ngưỡng, chưa dùng để đánh giá được"
+        click.echo(f"{out_path}: {ruleset.id}, {state}, {doubtful}/{total} chỉ tiêu có ngưỡng chưa xác nhận")
+    else:
+        state = "complete" if ruleset.status == "final" else f"draft: {done} of {total} indicators have values, cannot assess yet"
+        click.echo(f"{out_path}: {ruleset.id}, {state}, {doubtful} of {total} indicators rest on an unconfirmed threshold")
+
+
+@rulesets.command("diff")
+@click.argument("first", metavar="A")
+@click.argument("second", metavar="B")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG")
+def rulesets_diff(first, second, fmt, lang):
+    """What differs in law between two rulesets (ids or paths): indicators added and removed,
+    thresholds per region or group and year (loosening marked), confirmation, sources and
+    departments. Exit 0 when they say the same law, 1 when they differ, 2 when one cannot be read.
+    """
+    from .law.diff import diff, text
+
+    with exit_on_error(lang):
+        result = diff(load_ruleset(first), load_ruleset(second))
+    if fmt == "json":
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(printable(text(result, lang)), nl=False)
+    sys.exit(0 if result.same else EXIT_NOT_ATTAINED)
+
+
+@rulesets.command("template")
+@click.option("--period", required=True, type=click.Choice(["2021-2025", "2026-2030"]),
+              help="The period whose table to write.")
+@click.option("--out", "out_path", required=True, metavar="FILE.xlsx", help="The workbook to write.")
+def rulesets_template(period, out_path):
+    """Write the workbook of a period the tool does not hold, pre-filled with what is known.
+
+    2021–2025: the 19 criteria and the 7 region columns; 2026–2030: the 10 criteria of
+    Decision 51/2025/QĐ-TTg and the 3 commune-group columns. Fill every indicator from the
+    decision, then `rulesets import`. Nothing of these periods is shipped as law.
+    """
+    from .law.tables import draft, export
+
+    with exit_on_error():
+        click.echo(str(export(draft(period), out_path)))
 
 
 @rulesets.command("show")
@@ -244,14 +362,13 @@ def rulesets_show(ruleset_id, region, year, lang):
 
 @cli.command()
 @click.argument("which", type=click.Choice(["input", "result"]))
-def schema(which):
+@click.option("--ruleset", "-r", metavar="ID|PATH", help="For input: with the fields this ruleset adds.")
+def schema(which, ruleset):
     """Print the JSON Schema of the commune document or of the assessment result."""
-    try:
-        data = input_json_schema() if which == "input" else Assessment.model_json_schema()
-    except NtmError as error:
-        fail(str(error))
+    with exit_on_error():
+        data = input_json_schema(load_ruleset(ruleset) if ruleset else None) if which == "input" \
+            else Assessment.model_json_schema()
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
 
 
 @cli.command(epilog=LIMITS_HELP)

@@ -173,7 +173,7 @@ def _entries(value) -> list[Threshold]:
 def check_ruleset(rs: Ruleset, name: str) -> list[str]:
     """The format's rules that a schema alone cannot say; one line per problem."""
     problems: list[str] = []
-    dims = rs.dimension_values
+    dims = list(rs.applies_to) if rs.applies_to else list(rs.dimension_values)  # a set for some regions only needs theirs
     first, last = rs.period.from_, rs.period.to
 
     def problem(path: str, message: str, fix: str) -> None:
@@ -214,6 +214,10 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
         bad = field_name_problem(fname)
         if bad:
             problem(f"fields.{printable(fname)[:60]}", bad, "write the field's name as the indicators use it")
+    written = sum(len(c.indicators) for c in rs.criteria)
+    if rs.indicator_count is not None and rs.status == "final" and written != rs.indicator_count:
+        problem("indicator_count", f"the decision lists {rs.indicator_count} indicators and the set has {written}",
+                "write every indicator of the decision's table (or correct indicator_count)")
     field_types: dict[str, str] = {}
     criterion_ids: set[str] = set()
     indicator_ids: set[str] = set()
@@ -280,7 +284,7 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
                     problem(f"{kpath}.verdict_of", "a ruleset cannot require its own verdict", "name another ruleset")
                 if rs.status == "draft" and not complete_check(check, dims, first, last):
                     continue  # a draft may leave regions or years without values
-                check_thresholds(kpath, check, dims, first, last, problem, check_source)
+                check_thresholds(kpath, check, dims, first, last, problem, check_source, rs.dimension_values)
     return problems
 
 
@@ -314,10 +318,27 @@ def completeness(ruleset: Ruleset) -> tuple[int, int]:
                 [] if indicator.thresholds is None or indicator.field is None else indicator.all_checks())
             if checks and all(complete_check(c, dims, first, last) for c in checks):
                 done += 1
-    return done, total
+    return done, max(total, ruleset.indicator_count or 0)
 
 
-def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> None:
+def unconfirmed(ruleset: Ruleset) -> tuple[int, int]:
+    """(indicators resting on at least one threshold value no cited page confirms, indicators) —
+    the same however the values are written (`all`, per region, per span of years)."""
+    dims = ruleset.applies_to or list(ruleset.dimension_values)
+    count = total = 0
+    for criterion in ruleset.criteria:
+        for indicator in criterion.indicators:
+            total += 1
+            values = []
+            for check in indicator.all_checks() if indicator.field is not None or indicator.checks else []:
+                for key, entries in (check.thresholds or {}).items():
+                    if key == "all" or key in dims:
+                        values += entries if isinstance(entries, list) else [entries]
+            count += any(not entry.verified for entry in values)
+    return count, total
+
+
+def check_thresholds(kpath, check, dims, first, last, problem, check_source, allowed=None) -> None:
     keys = set(check.thresholds)
     if "all" in keys:
         if len(keys) > 1:
@@ -325,8 +346,8 @@ def check_thresholds(kpath, check, dims, first, last, problem, check_source) -> 
                     "use `all` alone, or name every region")
         covered = {d: check.thresholds["all"] for d in dims}
     else:
-        for key in sorted(keys - set(dims)):
-            problem(f"{kpath}.thresholds.{key}", "unknown region or group", f"use one of {', '.join(dims)}")
+        for key in sorted(keys - set(allowed or dims)):
+            problem(f"{kpath}.thresholds.{key}", "unknown region or group", f"use one of {', '.join(allowed or dims)}")
         for key in [d for d in dims if d not in keys]:
             problem(f"{kpath}.thresholds", f"missing region {key}", "add a threshold for it (or use `all`)")
         covered = {d: check.thresholds[d] for d in dims if d in keys}

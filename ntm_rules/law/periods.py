@@ -17,6 +17,8 @@ class NationalPeriod:
     in_force_from: date
     in_force_to: date | None
     source: str
+    indicators: int | None = None  # how many indicators the decision's commune set lists
+    indicators_source: str | None = None
 
     def covers(self, year: int, day: date | None) -> bool:
         if not self.years[0] <= year <= self.years[1]:
@@ -30,10 +32,12 @@ PERIODS = (
                    "http://tintuc.thuvienphapluat.com/thong-bao-van-ban-moi/email/14746/bo-tieu-chi-xa-nong-thon-moi-giai-doan-2016-2020"),
     NationalPeriod("2021-2025", (2021, 2025), "Quyết định 318/QĐ-TTg", "Decision 318/QĐ-TTg",
                    date(2022, 3, 8), date(2026, 2, 14),
-                   "http://tintuc.thuvienphapluat.com/thong-bao-van-ban-moi/email/39774/ban-hanh-bo-tieu-chi-xa-nong-thon-moi-giai-doan-2021-2025"),
+                   "http://tintuc.thuvienphapluat.com/thong-bao-van-ban-moi/email/39774/ban-hanh-bo-tieu-chi-xa-nong-thon-moi-giai-doan-2021-2025",
+                   57, "https://doanhnghiepkinhtexanh.vn/chuong-trinh-chuyen-doi-so-trong-xay-dung-nong-thon-moi-a14500.html"),
     NationalPeriod("2026-2030", (2026, 2030), "Quyết định 51/2025/QĐ-TTg", "Decision 51/2025/QĐ-TTg",
                    date(2026, 2, 15), None,
-                   "https://xaydungchinhsach.chinhphu.vn/toan-van-quyet-dinh-51-2025-qd-ttg-ban-hanh-bo-tieu-chi-quoc-gia-ve-nong-thon-moi-giai-doan-2026-2030-119251230104614909.htm"),
+                   "https://xaydungchinhsach.chinhphu.vn/toan-van-quyet-dinh-51-2025-qd-ttg-ban-hanh-bo-tieu-chi-quoc-gia-ve-nong-thon-moi-giai-doan-2026-2030-119251230104614909.htm",
+                   47, "https://xaydungchinhsach.chinhphu.vn/toan-van-quyet-dinh-51-2025-qd-ttg-ban-hanh-bo-tieu-chi-quoc-gia-ve-nong-thon-moi-giai-doan-2026-2030-119251230104614909.htm"),
 )
 
 

@@ -195,6 +195,9 @@ class Ruleset(_Strict):
     # draft: written from a decision's table but not complete (indicators without values);
     # it validates and can be exported, diffed and completed, but never assesses a commune
     status: Literal["final", "draft"] = "final"
+    # how many indicators the decision lists (when known): a final set must have that many, and a
+    # draft's completeness counts against it
+    indicator_count: int | None = Field(default=None, ge=1, le=1000)
 
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
