@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> None:
 
 @cli.command("assess", epilog=LIMITS_HELP)
 @click.argument("commune", metavar="COMMUNE.json")
-@click.option("--ruleset", "-r", metavar="ID|PATH", help=f"Criteria set (default: the document's, else {DEFAULT_RULESET}).")
+@click.option("--ruleset", "-r", metavar="ID|PATH", help="Criteria set (default: the one the document names, else the set in force for its assessment_date "
+                   "or year: its province's own when one is installed, else the national one).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
               help="html: a printable, self-contained page.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG",
@@ -200,8 +201,8 @@ def validate(paths):
                 click.echo(line, err=True)
             continue
         doubtful, total = unconfirmed(ruleset)
-        done, _ = completeness(ruleset)
-        state = "" if ruleset.status == "final" else f", draft ({done} of {total} indicators have values; cannot assess)"
+        done, needed = completeness(ruleset)
+        state = "" if ruleset.status == "final" else f", draft ({done} of {needed} indicators have values; cannot assess)"
         click.echo(f"{path}: ok — {ruleset.id}, {len(ruleset.criteria)} criteria, {total} indicators, "
                    f"{doubtful} resting on an unconfirmed threshold{state}")
     sys.exit(EXIT_UNUSABLE if failed else 0)
@@ -221,18 +222,20 @@ def rulesets_list(fmt):
     Columns: id, years assessed, in force from–to, status (final, or draft with how many
     indicators have every value), thresholds not confirmed by a cited page, where it comes from.
     """
-    from .law.load import completeness, ruleset_dirs, unconfirmed
+    from .law.load import completeness, is_shipped, unconfirmed
 
     rows = []
     for path in shipped_ruleset_paths():
         try:
             ruleset = load_ruleset(path)
         except RulesetError as error:
-            rows.append({"id": path.stem, "path": str(path), "usable": False, "problem": error.problems[0]})
+            rows.append({"id": path.stem, "path": str(path), "origin": "shipped" if is_shipped(path) else "NTM_RULESETS_PATH",
+                         "usable": False, "problem": error.problems[0]})
             continue
         done, total = completeness(ruleset)
         in_force = ruleset.in_force
-        rows.append({"id": ruleset.id, "path": str(path), "usable": True, "status": ruleset.status,
+        rows.append({"id": ruleset.id, "path": str(path), "origin": "shipped" if is_shipped(path) else "NTM_RULESETS_PATH",
+                     "usable": True, "status": ruleset.status,
                      "level": ruleset.level, "province": ruleset.province,
                      "years": [ruleset.period.from_, ruleset.period.to],
                      "in_force": None if in_force is None else
@@ -242,10 +245,8 @@ def rulesets_list(fmt):
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    folders = {str(d.resolve()): d for d in ruleset_dirs()}
     for row in rows:
-        where = str(Path(row["path"]).resolve().parent)
-        origin = "NTM_RULESETS_PATH" if where in folders and not where.startswith(str(Path(__file__).resolve().parent.parent)) else "shipped"
+        origin = row["origin"]
         if not row["usable"]:
             click.echo(f"{row['id']}\tUNUSABLE: {printable(row['problem'])}")
             continue
@@ -375,7 +376,8 @@ def schema(which, ruleset):
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", "out_dir", required=True, metavar="DIR", help="Folder for assessments.jsonl, rejected.jsonl and rejected.xlsx, summary.json, summary.html.")
 @click.option("--overwrite", is_flag=True, help="Replace the outputs of an earlier run in DIR (refused without it).")
-@click.option("--ruleset", "-r", metavar="ID|PATH", help=f"Criteria set (default: the first row's, else {DEFAULT_RULESET}).")
+@click.option("--ruleset", "-r", metavar="ID|PATH", help="Criteria set (default: the one the workbook or first row names, else the set in force for the rows' years: "
+                   "their province's own when all are in one province that has one installed, else the national one).")
 @click.option("--registered", metavar="FILE", help="Communes registered to attain this year (.txt, .csv or .json).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG",
               help="Language of the summary, the rejected rows and the errors (default from $NTM_LANG, else vi).")

@@ -24,9 +24,7 @@ LABELS = {
         "communes": "Số xã trong danh sách", "assessed": "Đã đánh giá", "rejected": "Không đánh giá được (xem rejected.xlsx)",
         "attained": "Đạt chuẩn", "not_attained": "Chưa đạt", "missing_data": "Chưa đạt chỉ vì thiếu số liệu",
         "average": "Bình quân số tiêu chí đạt/xã", "brackets": "Số xã theo số tiêu chí đạt",
-        "bracket_19": "19 tiêu chí", "bracket_15-18": "15–18 tiêu chí", "bracket_10-14": "10–14 tiêu chí",
-        "bracket_5-9": "5–9 tiêu chí", "bracket_0-4": "dưới 5 tiêu chí",
-        "under_10": "Xã đạt dưới 10 tiêu chí", "by_criterion": "Số xã không đạt theo tiêu chí",
+        "bracket": "{band} tiêu chí", "under_low_mark": "Xã đạt dưới {mark} tiêu chí", "by_criterion": "Số xã không đạt theo tiêu chí",
         "criterion": "Tiêu chí", "not_met": "Không đạt", "missing": "Thiếu số liệu",
         "departments": "Sở, ngành chủ trì", "department": "Sở, ngành chủ trì", "failing_criteria": "Tiêu chí không đạt",
         "communes_failing": "Số xã", "registered": "Xã đăng ký đạt chuẩn trong năm",
@@ -51,9 +49,7 @@ LABELS = {
         "communes": "Communes listed", "assessed": "Assessed", "rejected": "Could not be assessed (see rejected.xlsx)",
         "attained": "Attained", "not_attained": "Not attained", "missing_data": "Not attained only for missing data",
         "average": "Average criteria met per commune", "brackets": "Communes by criteria met",
-        "bracket_19": "19 criteria", "bracket_15-18": "15–18 criteria", "bracket_10-14": "10–14 criteria",
-        "bracket_5-9": "5–9 criteria", "bracket_0-4": "under 5 criteria",
-        "under_10": "Communes under 10 criteria", "by_criterion": "Communes failing each criterion",
+        "bracket": "{band} criteria", "under_low_mark": "Communes under {mark} criteria", "by_criterion": "Communes failing each criterion",
         "criterion": "Criterion", "not_met": "Not met", "missing": "Missing data",
         "departments": "Lead departments", "department": "Lead department", "failing_criteria": "Failing criteria",
         "communes_failing": "Communes", "registered": "Communes registered to attain this year",
@@ -124,7 +120,8 @@ def report_date(lang: str) -> str:
 
 def summary_html(summary: ProvincialSummary, lang: str = "vi") -> str:
     L = LABELS[lang]
-    brackets = bar_chart([(L[f"bracket_{key}"], count) for key, count in summary.brackets.items()])
+    brackets = bar_chart([(L["bracket"].format(band=render.bracket_label(key, lang)), count)
+                          for key, count in summary.brackets.items()])
     criteria = bar_chart([(f"{c.id}. {c.name_en if lang == 'en' else c.name}", c.not_met) for c in summary.criteria],
                          label_width=260, row=18)
     return _environment().get_template("summary.html").render(

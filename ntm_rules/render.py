@@ -246,7 +246,7 @@ SUMMARY_LABELS = {
            "attained": "đạt chuẩn", "not_attained": "chưa đạt", "missing_data": "chưa đạt chỉ vì thiếu số liệu",
            "of_which_certain": "chắc chắn", "average": "bình quân tiêu chí đạt/xã",
            "brackets": "Số xã theo số tiêu chí đạt",
-           "under_10": "Xã dưới 10 tiêu chí", "by_criterion": "Theo tiêu chí",
+           "under_low_mark": "Xã dưới {mark} tiêu chí", "by_criterion": "Theo tiêu chí",
            "departments": "Sở, ngành chủ trì", "registered": "Xã đăng ký đạt chuẩn", "not_found": "không có trong kết quả",
            "districts": "Theo huyện", "none": "không có", "criteria": "tiêu chí", "date": "Ngày lập",
            "rejected_row": "dòng {row} không đánh giá được: {error}",
@@ -256,12 +256,12 @@ SUMMARY_LABELS = {
            "registered_suggest": "không có trong kết quả; có phải {suggestion}?",
            "rejected_rows": "Dòng không đánh giá được", "row": "dòng", "see_rejected": "xem đủ trong rejected.xlsx",
            "columns_ignored": "Cột không đọc", "sheets_skipped": "Trang không đọc (không có dòng tiêu đề)",
-           "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "dưới 5"}},
+           "under": "dưới {n}"},
     "en": {"title": "Summary", "communes": "communes", "assessed": "assessed", "rejected": "could not be assessed",
            "attained": "attained", "not_attained": "not attained", "missing_data": "not attained only for missing data",
            "of_which_certain": "certain", "average": "average criteria met per commune",
            "brackets": "Communes by criteria met",
-           "under_10": "Communes under 10 criteria", "by_criterion": "By criterion",
+           "under_low_mark": "Communes under {mark} criteria", "by_criterion": "By criterion",
            "departments": "Lead departments", "registered": "Registered communes", "not_found": "not among the results",
            "districts": "By district", "none": "none", "criteria": "criteria", "date": "Date",
            "rejected_row": "row {row} could not be assessed: {error}",
@@ -271,8 +271,18 @@ SUMMARY_LABELS = {
            "registered_suggest": "not among the results; did you mean {suggestion}?",
            "rejected_rows": "Rows that could not be assessed", "row": "row", "see_rejected": "see all in rejected.xlsx",
            "columns_ignored": "Columns not read", "sheets_skipped": "Sheets not read (no header row)",
-           "bracket": {"19": "19", "15-18": "15–18", "10-14": "10–14", "5-9": "5–9", "0-4": "under 5"}},
+           "under": "under {n}"},
 }
+
+
+def bracket_label(key: str, lang: str) -> str:
+    """A band of criteria met as people write it: "15–18", and the lowest "dưới 5" / "under 5"."""
+    low, _, high = key.partition("-")
+    if not high:
+        return key
+    if low == "0":
+        return SUMMARY_LABELS[lang]["under"].format(n=int(high) + 1)
+    return f"{low}–{high}"
 
 
 def registered_line(r, lang: str) -> str:
@@ -326,8 +336,8 @@ def summary_text(s, lang: str = "vi") -> str:
         f"{L['not_attained']}: {s.not_attained} ({L['of_which_certain']} {s.not_attained_certain}); "
         f"{L['missing_data']}: {s.missing_data}",
         f"  {L['average']}: {avg}",
-        f"{L['brackets']}: " + "; ".join(f"{L['bracket'][k]}: {v}" for k, v in s.brackets.items()),
-        f"{L['under_10']} ({len(s.under_10)}): {', '.join(s.under_10) or L['none']}",
+        f"{L['brackets']}: " + "; ".join(f"{bracket_label(k, lang)}: {v}" for k, v in s.brackets.items()),
+        f"{L['under_low_mark'].format(mark=s.low_mark)} ({len(s.under_low_mark)}): {', '.join(s.under_low_mark) or L['none']}",
         f"{L['by_criterion']}:" + ("" if any(c.not_met or c.missing for c in s.criteria) else f" {L['none']}"),
     ]
     for c in s.criteria:

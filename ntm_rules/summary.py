@@ -24,8 +24,26 @@ from .regions import fold
 from .result import Assessment
 from .law.schema import Ruleset
 
-BRACKETS = (("19", 19, 99), ("15-18", 15, 18), ("10-14", 10, 14), ("5-9", 5, 9), ("0-4", 0, 4))
-UNDER = 10
+def brackets_for(criteria: int) -> tuple[tuple[str, int, int], ...]:
+    """Communes counted by criteria met, in the provinces' usual bands for 19 criteria (19, 15–18,
+    10–14, 5–9, 0–4), scaled to a set of another size (10 criteria: 10, 8–9, 5–7, 3–4, 0–2)."""
+    cuts = [criteria] + [round(criteria * k / 19) for k in (15, 10, 5)] + [0]
+    bands, high = [], criteria
+    for low in cuts:
+        if low > high or (bands and low == bands[-1][1]):
+            continue
+        key = str(low) if low == high else f"{low}-{high}"
+        bands.append((key, low, 10_000 if low == criteria else high))
+        high = low - 1
+        if high < 0:
+            break
+    return tuple(bands)
+
+
+def low_mark(criteria: int) -> int:
+    """Communes meeting fewer criteria than this are listed by name: 10 of 19 (the provinces'
+    "xã dưới 10 tiêu chí"), scaled to a set of another size."""
+    return max(1, round(criteria * 10 / 19))
 
 
 def summary_record(a: Assessment, row=None) -> dict:
@@ -139,7 +157,7 @@ class DistrictLine(_Model):
     not_attained: int
     missing_data: int
     average_criteria_met: float
-    under_10: list[str]
+    under_low_mark: list[str]
 
 
 class InputRef(_Model):
@@ -177,8 +195,11 @@ class ProvincialSummary(_Model):
     attained_certain: int = 0
     not_attained_certain: int = 0
     average_criteria_met: Optional[float]
+    # communes by criteria met (bands scaled to the set's number of criteria)
     brackets: dict[str, int]
-    under_10: list[str]
+    # communes meeting fewer than `low_mark` criteria (10 for a set of 19), by name
+    low_mark: int = 10
+    under_low_mark: list[str]
     failures_by_criterion: dict[str, int]
     missing_by_criterion: dict[str, int]
     criteria: list[CriterionLine]
@@ -195,13 +216,14 @@ def average(total: int, count: int) -> Optional[float]:
 
 
 class _Tally:
-    __slots__ = ("assessed", "attained", "not_attained", "missing_data", "criteria_met", "under_10",
-                 "attained_certain", "not_attained_certain")
+    __slots__ = ("assessed", "attained", "not_attained", "missing_data", "criteria_met", "under_low_mark",
+                 "attained_certain", "not_attained_certain", "mark")
 
-    def __init__(self):
+    def __init__(self, mark: int):
+        self.mark = mark
         self.assessed = self.attained = self.not_attained = self.missing_data = self.criteria_met = 0
         self.attained_certain = self.not_attained_certain = 0
-        self.under_10: list[str] = []
+        self.under_low_mark: list[str] = []
 
     def add(self, record: dict) -> None:
         self.assessed += 1
@@ -214,8 +236,8 @@ class _Tally:
             self.not_attained_certain += record["certain"]
         else:
             self.missing_data += 1
-        if record["criteria_met"] < UNDER:
-            self.under_10.append(record["name"])
+        if record["criteria_met"] < self.mark:
+            self.under_low_mark.append(record["name"])
 
 
 def exact(text: str | None) -> str:
@@ -259,7 +281,9 @@ class SummaryBuilder:
     """Add one record per assessed commune and count rejected rows; `result()` gives the summary."""
 
     def __init__(self, ruleset: Ruleset, registered: list[dict] | None = None):
-        self.total = _Tally()
+        self.bands = brackets_for(len(ruleset.criteria))
+        self.mark = low_mark(len(ruleset.criteria))
+        self.total = _Tally(self.mark)
         self.districts: dict[str, _Tally] = {}
         self.rejected = 0
         self.ruleset = SummaryRuleset(id=ruleset.id, sha256=ruleset.sha256, title=ruleset.title.vi,
@@ -304,12 +328,12 @@ class SummaryBuilder:
         district = record["district"] or ""
         tally = self.districts.get(district)
         if tally is None:
-            tally = self.districts[district] = _Tally()
+            tally = self.districts[district] = _Tally(self.mark)
         tally.add(record)
         self.years.add(record["year"])
         self.unconfirmed = max(self.unconfirmed, record["unconfirmed"])
         met = record["criteria_met"]
-        for key, low, high in BRACKETS:
+        for key, low, high in self.bands:
             if low <= met <= high:
                 self.brackets[key] += 1
                 break
@@ -393,8 +417,9 @@ class SummaryBuilder:
             attained_certain=self.total.attained_certain,
             not_attained_certain=self.total.not_attained_certain,
             average_criteria_met=average(self.total.criteria_met, self.total.assessed),
-            brackets={key: self.brackets.get(key, 0) for key, _, _ in BRACKETS},
-            under_10=self.total.under_10,
+            brackets={key: self.brackets.get(key, 0) for key, _, _ in self.bands},
+            low_mark=self.mark,
+            under_low_mark=self.total.under_low_mark,
             failures_by_criterion={cid: self.not_met[cid] for cid in criteria_ids if self.not_met[cid]},
             missing_by_criterion={cid: self.missing[cid] for cid in criteria_ids if self.missing[cid]},
             criteria=[CriterionLine(id=cid, name=self.criteria.get(cid, (cid, cid))[0],
@@ -409,7 +434,7 @@ class SummaryBuilder:
             districts=[DistrictLine(district=name, assessed=t.assessed, attained=t.attained,
                                     not_attained=t.not_attained, missing_data=t.missing_data,
                                     average_criteria_met=average(t.criteria_met, t.assessed),
-                                    under_10=t.under_10)
+                                    under_low_mark=t.under_low_mark)
                        for name, t in sorted(self.districts.items(), key=lambda kv: fold(kv[0]))],
         )
 

@@ -40,7 +40,7 @@ EXPECTED = {
     "attained": 3, "not_attained": 6, "missing_data": 1,
     "average_criteria_met": 14.1,  # (19+19+18+16+18+13+19+9+7+3) / 10
     "brackets": {"19": 3, "15-18": 3, "10-14": 1, "5-9": 2, "0-4": 1},
-    "under_10": ["Xã Phú Thượng", "Xã Cúc Đường", "Xã Thần Sa"],
+    "under_low_mark": ["Xã Phú Thượng", "Xã Cúc Đường", "Xã Thần Sa"],
     "failures_by_criterion": {"1": 2, "2": 4, "3": 3, "5": 4, "6": 3, "7": 1, "8": 2, "9": 4, "10": 6, "11": 5,
                               "13": 4, "14": 3, "15": 1, "16": 1, "17": 4, "18": 1},
     "missing_by_criterion": {"15": 1},
@@ -114,7 +114,7 @@ def test_districts(fixture_batch):
     assert (districts["Thành phố Thái Nguyên"].assessed, districts["Thành phố Thái Nguyên"].attained) == (3, 2)
     assert districts["Thành phố Thái Nguyên"].average_criteria_met == 18.7  # 56 / 3
     assert districts["Huyện Đồng Hỷ"].missing_data == 1
-    assert districts["Huyện Võ Nhai"].under_10 == ["Xã Phú Thượng", "Xã Cúc Đường", "Xã Thần Sa"]
+    assert districts["Huyện Võ Nhai"].under_low_mark == ["Xã Phú Thượng", "Xã Cúc Đường", "Xã Thần Sa"]
     assert districts["Huyện Võ Nhai"].assessed == 3  # the two rejected rows are not counted
 
 

@@ -409,7 +409,7 @@ def test_a_bad_ruleset_in_the_path_does_not_stop_the_others(tmp_path):
                           text=True, cwd=ROOT, env=env, timeout=30)
     assert done.returncode == 0, done.stderr
     listed = subprocess.run([*EXE, "rulesets", "list"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=30)
-    assert "broken\tINVALID" in listed.stdout and "pipe\tINVALID" in listed.stdout
+    assert "broken\tUNUSABLE" in listed.stdout and "pipe\tUNUSABLE" in listed.stdout
 
 
 def test_html_pages_carry_no_control_characters(tmp_path):

@@ -109,7 +109,7 @@ def test_clerk_workbook_hand_counted(clerk_batch):
     assert (s.rows_read, s.assessed, s.rejected) == (7, 4, 3)
     assert (s.attained, s.not_attained, s.missing_data) == (1, 2, 1)  # A; B and D; E (employment: "-")
     assert s.average_criteria_met == 16.0  # (19 + 18 + 9 + 18) / 4
-    assert s.under_10 == ["Xã D"]
+    assert s.under_low_mark == ["Xã D"]
     assert s.ruleset.id == "thai-nguyen-2017-2020"  # every row is in Thái Nguyên: the province's own set
     assert "Thái Nguyên" in s.ruleset_reason
     assert any("Hướng dẫn" in sheet for sheet in s.sheets_skipped)

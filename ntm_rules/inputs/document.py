@@ -453,12 +453,13 @@ def json_object(text: str, source: str = "") -> dict:
     return obj
 
 
-def read_document(path: str | Path, text: str | None = None):
-    """Read one commune document from a file (or `-` with its text given); a BOM is fine."""
+def read_document(path: str | Path, text: str | None = None) -> dict:
+    """Read one commune document from a file (or `-` with its text given; a BOM is fine) as a JSON
+    object; `assess` validates it against the ruleset it is assessed under (whose fields it may add)."""
     source = str(path)
     if text is None:
         text = read_utf8(path, MAX_ROW_BYTES, "commune document")
-    return parse_document(json_object(text, source), source)
+    return json_object(text, source)
 
 
 def input_json_schema(ruleset=None) -> dict:

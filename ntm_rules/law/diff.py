@@ -98,9 +98,8 @@ def diff(a: Ruleset, b: Ruleset) -> Diff:
                     raw.setdefault(("field", iid, dim), []).append((years, len(x.checks), len(y.checks), False))
                     continue
                 for cx, cy in zip(x.checks, y.checks):
-                    if (cx.field, cx.operator, cx.type, cx.relative_to) != (cy.field, cy.operator, cy.type, cy.relative_to):
-                        raw.setdefault(("field", iid, dim), []).append(
-                            (years, f"{cx.field} {cx.operator}", f"{cy.field} {cy.operator}", False))
+                    if _rule(cx, x) != _rule(cy, y):
+                        raw.setdefault(("field", iid, dim), []).append((years, _rule(cx, x), _rule(cy, y), False))
                         continue
                     if cx.threshold != cy.threshold or (type(cx.threshold) is bool) != (type(cy.threshold) is bool):
                         raw.setdefault(("threshold", iid, dim), []).append(
@@ -115,6 +114,25 @@ def diff(a: Ruleset, b: Ruleset) -> Diff:
         for years, old, new, loosened in _runs(items):
             result.changes.append(Change(kind, iid, dim, years, _plain(old), _plain(new), loosened))
     return result
+
+
+def _rule(check, indicator) -> str:
+    """What an indicator compares, apart from its value: field, type, comparison, what the value
+    multiplies, whose verdict it is, its choices, what an absent value means, its level."""
+    parts = [check.field, check.type, check.operator]
+    if check.relative_to:
+        parts.append(f"× {check.relative_to}")
+    if check.verdict_of:
+        parts.append(f"verdict_of {check.verdict_of}")
+    if check.options:
+        parts.append("options " + ",".join(check.options))
+    if check.absent != "missing":
+        parts.append(f"absent {check.absent}")
+    if check.declared:
+        parts.append("declared")
+    if indicator.prerequisite:
+        parts.append(f"prerequisite {indicator.prerequisite}")
+    return " ".join(parts)
 
 
 def _runs(items: list[tuple]) -> list[tuple]:

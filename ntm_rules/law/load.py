@@ -29,6 +29,12 @@ def ruleset_dirs() -> list[Path]:
     return [d for d in dirs if d.is_dir()]
 
 
+def is_shipped(path: Path) -> bool:
+    """Whether a ruleset file comes with the package (not from a folder of NTM_RULESETS_PATH)."""
+    shipped = {(_PACKAGE_DIR.parent / "rulesets").resolve(), (_PACKAGE_DIR / "_rulesets").resolve()}
+    return Path(path).resolve().parent in shipped
+
+
 def shipped_ruleset_paths() -> list[Path]:
     seen, paths = set(), []
     for directory in ruleset_dirs():
@@ -584,6 +590,19 @@ def in_force_for(years: set[int], day: date | None = None, province: str | None 
                          field="year", fix=Say("đánh giá mỗi giai đoạn một lượt, hoặc chọn bằng --ruleset",
                                                "assess each period in its own batch, or choose with --ruleset"))
     period = next(iter(periods))
+    year_periods = {period_of(y) for y in years}
+    if day is not None and period is not None and year_periods != {period}:
+        of_year = ", ".join(sorted(p.name for p in year_periods if p)) or "?"
+        raise InputError(Say(f"năm đánh giá {shown.split(' (')[0]} thuộc giai đoạn {of_year}, nhưng ngày đánh giá "
+                             f"{day.isoformat()} thuộc giai đoạn {period.name} ({period.decision}, hiệu lực từ "
+                             f"{period.in_force_from.isoformat()}): không bộ tiêu chí nào đã cài vừa có hiệu lực ngày đó "
+                             "vừa đánh giá năm đó",
+                             f"the assessment year {shown.split(' (')[0]} belongs to the {of_year} period, but the assessment "
+                             f"date {day.isoformat()} falls in the {period.name} period ({period.decision_en}, in force from "
+                             f"{period.in_force_from.isoformat()}): no installed set is both in force that day and assesses "
+                             "that year"), field="assessment_date",
+                         fix=Say("kiểm tra year và assessment_date; hoặc chọn bộ tiêu chí bằng --ruleset",
+                                 "check year and assessment_date; or choose the set with --ruleset"))
     if period is None:
         raise InputError(Say(f"không có giai đoạn tiêu chí quốc gia nào cho {shown}", f"no national criteria period covers {shown}"),
                          field="year", fix=Say("kiểm tra năm đánh giá", "check the assessment year"))

@@ -453,7 +453,7 @@ def _criteria(rows: list[list], data: dict, problems: _Problems, rows_of: dict[s
             problems.add(f"{sheet}!2", f"thiếu cột {key}", f"the column {key} is missing",
                          "chép lại dòng 2 từ bảng do công cụ viết ra", "copy row 2 back from a table the tool wrote")
             return []
-    value_columns = [(i, k.split("|")) for i, k in enumerate(keys) if k.count("|") == 2]
+    value_columns = _value_columns(keys, data, problems)
     criteria: list[dict] = []
     by_id: dict[str, dict] = {}
     indicators: dict[tuple, dict] = {}
@@ -484,7 +484,7 @@ def _criteria(rows: list[list], data: dict, problems: _Problems, rows_of: dict[s
             criterion = by_id[cid] = {"id": cid, "name": _pair(get("criterion_vi"), get("criterion_en")),
                                       "group": _text(get("group")), "department": department, "indicators": []}
             criteria.append(criterion)
-            rows_of[f"criteria[id={cid}]"] = f"{sheet}!{number}"
+            rows_of[f"criteria[id={cid}]"] = rows_of[f"criteria.{cid}"] = f"{sheet}!{number}"
         iid = _text(get("indicator"))
         if iid is None:
             continue  # a criterion whose indicators are still to be written (a draft)
@@ -494,6 +494,7 @@ def _criteria(rows: list[list], data: dict, problems: _Problems, rows_of: dict[s
         if indicator is None:
             indicator = indicators[key] = {"id": iid, "name": _pair(get("content_vi"), get("content_en"))}
             rows_of[f"criteria[id={cid}].indicators[id={iid}]"] = f"{sheet}!{number}"
+            rows_of[f"criteria.{cid}.indicators.{iid}"] = rows_of[f"criteria.{cid}.add_indicators.{iid}"] = f"{sheet}!{number}"
             if _text(get("department")):
                 assignment = {"id": _text(get("department")), "source": _text(get("department_source")),
                               "verified": _yes(get("department_confirmed")) or False}
@@ -516,6 +517,44 @@ def _criteria(rows: list[list], data: dict, problems: _Problems, rows_of: dict[s
                 continue
             indicator["checks"].append(check)
     return criteria
+
+
+def _value_columns(keys: list[str], data: dict, problems: _Problems) -> list[tuple[int, tuple[str, str, tuple[int, int]]]]:
+    """The value columns named in row 2 ("value|REGION_OR_GROUP|2016-2019"; no years = the whole
+    period), each as (index, (part, region or group, (first year, last year)))."""
+    sheet = SHEETS["rows"]
+    period = data.get("period") or {}
+    whole = (period.get("from"), period.get("to"))
+    dims = set(REGION_IDS) if data.get("varies_by", "region") == "region" else {str(g) for g in COMMUNE_GROUPS}
+    parts = {key for key, _ in VALUE_PARTS}
+    found = []
+    for index, key in enumerate(keys):
+        if key.count("|") != 2:
+            continue
+        part, dim, span = (bit.strip() for bit in key.split("|"))
+        where = _cell_name(sheet, 2, index + 1)
+        if part not in parts:
+            problems.add(where, f"không hiểu mã cột \"{key}\"", f"the column key \"{key}\" is not understood",
+                         f"phần đầu là một trong: {', '.join(sorted(parts))}", f"its first part is one of: {', '.join(sorted(parts))}")
+            continue
+        if dim not in dims and dim != "all":
+            problems.add(where, f"\"{dim}\" không phải là vùng hay nhóm xã của bảng này",
+                         f"\"{dim}\" is not a region or commune group of this table",
+                         f"dùng một trong: {', '.join(sorted(dims))}, hoặc all", f"use one of: {', '.join(sorted(dims))}, or all")
+            continue
+        bits = [b.strip() for b in span.split("-")] if span else []
+        if not bits:
+            years = whole
+        elif len(bits) <= 2 and all(b.isdigit() and len(b) == 4 for b in bits):
+            years = (int(bits[0]), int(bits[-1]))
+        else:
+            problems.add(where, f"không hiểu khoảng năm \"{span}\"", f"the span of years \"{span}\" is not understood",
+                         "ghi 2021-2025, hoặc để trống cho cả giai đoạn", "write 2021-2025, or leave it empty for the whole period")
+            continue
+        if None in years:
+            continue  # the period itself is missing: said on the sheet of the set
+        found.append((index, (part, dim, years)))
+    return found
 
 
 def _check(row, position, value_columns, data, problems: _Problems, number: int) -> dict:
@@ -541,8 +580,8 @@ def _check(row, position, value_columns, data, problems: _Problems, number: int)
         if raw is None or _text(raw) is None:
             if data.get("status") != "draft" and value_index is not None:
                 where = "vùng" if data.get("varies_by", "region") == "region" else "nhóm"
-                problems.add(_cell_name(sheet, number, value_index + 1), f"thiếu ngưỡng cho {where} {dim}, năm {span}",
-                             f"no threshold for {dim}, {span}", "ghi ngưỡng theo quyết định, hoặc ghi status: draft ở "
+                problems.add(_cell_name(sheet, number, value_index + 1), f"thiếu ngưỡng cho {where} {dim}, năm {_span(span)}",
+                             f"no threshold for {dim}, {_span(span)}", "ghi ngưỡng theo quyết định, hoặc ghi status: draft ở "
                              f"trang \"{SHEETS['meta']}\" khi bảng chưa điền xong",
                              f"write the decision's value, or status: draft on the sheet \"{SHEETS['meta']}\" "
                              "while the table is being filled")
@@ -574,8 +613,7 @@ def _check(row, position, value_columns, data, problems: _Problems, number: int)
         note = _pair(parts.get("note_vi", (0, None))[1], parts.get("note_en", (0, None))[1])
         if note:
             entry["note"] = note
-        first, _, last = span.partition("-")
-        entry["years"] = [int(first), int(last or first)]
+        entry["years"] = list(span)
         thresholds.setdefault(dim, []).append(entry)
     check["thresholds"] = {dim: _merged(entries, data) for dim, entries in thresholds.items()} if thresholds else None
     if check["thresholds"] is None:
@@ -641,6 +679,7 @@ def delta(full: dict, parent: Ruleset) -> dict:
                 ichange["name"] = indicator["name"]
             if indicator.get("department") != pi.get("department") and indicator.get("department") is not None:
                 ichange["department"] = indicator["department"]
+            _unchanged_rule(indicator, pi, criterion["id"], ichange)
             if "checks" in indicator:
                 parts = []
                 for mine, theirs in zip(indicator["checks"], pi.get("checks") or []):
@@ -661,6 +700,38 @@ def delta(full: dict, parent: Ruleset) -> dict:
     if added:
         child["add_criteria"] = added
     return child
+
+
+RULE_KEYS = ("field", "type", "operator", "relative_to", "verdict_of", "options", "absent", "declared", "unit")
+
+
+def _unchanged_rule(indicator: dict, parent: dict, criterion_id: str, change: dict) -> None:
+    """An extension may change an indicator's values, name, department and (for a prerequisite)
+    whose verdict it is; what it compares must stay the parent's. `verdict_of` goes into `change`;
+    any other difference is an InputError naming the indicator."""
+    mine = indicator.get("checks") or [indicator]
+    theirs = parent.get("checks") or [parent]
+    def said(check: dict, key: str):
+        value = check.get(key)
+        return None if value in (None, False, [], "missing") else value
+
+    differs = [key for a, b in zip(mine, theirs) for key in RULE_KEYS if key != "verdict_of" and said(a, key) != said(b, key)]
+    if len(mine) != len(theirs):
+        differs.append("checks")
+    if indicator.get("prerequisite") != parent.get("prerequisite"):
+        differs.append("prerequisite")
+    if differs:
+        iid = indicator["id"]
+        raise InputError(Say(f"tiêu chí {criterion_id}, chỉ tiêu {iid}: {', '.join(sorted(set(differs)))} khác bộ gốc; một bộ "
+                             "kế thừa (--extends) chỉ được đổi ngưỡng, tên, Sở, ngành và bộ tiêu chí làm điều kiện",
+                             f"criterion {criterion_id}, indicator {iid}: {', '.join(sorted(set(differs)))} differ from the "
+                             "parent set; an extension (--extends) may change only values, names, departments and the set "
+                             "a prerequisite refers to"), field="extends",
+                         fix=Say("nhập không có --extends (một bộ đầy đủ), hoặc để chỉ tiêu như bộ gốc và thêm chỉ tiêu mới",
+                                 "import without --extends (a whole set), or keep the indicator as the parent has it and "
+                                 "add a new one"))
+    if len(mine) == 1 and mine[0].get("verdict_of") != theirs[0].get("verdict_of"):
+        change["verdict_of"] = mine[0].get("verdict_of")
 
 
 def _unsuffixed(full: dict, parent: Ruleset) -> dict:
@@ -826,7 +897,11 @@ def import_workbook(path: str | Path, out: str | Path | None = None, extends: st
 def _placed(line: str, rows_of: dict[str, str]) -> str:
     """A loader problem ("table.xlsx: criteria[id=5].indicators[id=5.1].thresholds: ...") with the
     row of the table it comes from."""
-    found = [key for key in rows_of if key in line]
+    def within(key: str) -> bool:  # "criteria.2.indicators.2.1" is not within "...indicators.2.10"
+        at = line.find(key)
+        return at >= 0 and line[at + len(key):at + len(key) + 1] in ("", ".", ":", "[", " ", ")")
+
+    found = [key for key in rows_of if within(key)]
     if not found:
         return line
     key = max(found, key=len)
