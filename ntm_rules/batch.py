@@ -476,3 +476,14 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
     except OSError as error:
         raise _output_error(out, error) from None
     return BatchResult(summary=summary, out_dir=out, files=dict(outputs.final))
+
+
+def read_assessments(out_dir: str | os.PathLike) -> Iterator[dict]:
+    """The assessments of a finished batch (DIR/assessments.jsonl), each as one self-contained
+    dict in the shape of `ntm-assess --format json`, in the order they were written. Read the
+    batch's results through this function only: it is the one place that knows the file's shape."""
+    path = Path(out_dir) / "assessments.jsonl"
+    with open(path, "rb") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
