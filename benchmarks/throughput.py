@@ -6,9 +6,10 @@
    fields each) from the national ruleset's own thresholds;
 2. the floor: a bare durable_rules ruleset of the same shape (one "not met" and one "missing"
    rule per check, a catch-all, actions that append to a list), one fact per commune;
-3. ntm_rules.assess_many over the same documents, producing full Assessment objects, consumed
-   one at a time as a batch job consumes them (holding 10 000 Assessments of ~70 objects each
-   in a list costs about half the throughput again in allocation and garbage collection);
+3. ntm_rules.assess_many over the same documents, twice: kept in a list (as most callers do)
+   and streamed (each Assessment read for its verdict, then dropped, as a batch job does). An
+   Assessment holds what varies per commune; names, citations and departments are joined in
+   from the resolved set when a report reads them (not timed here);
 4. the plain-Python reference evaluator from the tests, for scale.
 It checks that assess_many found every finding the reference finds.
 """
@@ -69,12 +70,22 @@ def bare_floor(documents, raw) -> float:
     return len(facts) / (time.perf_counter() - start)
 
 
-def library(documents, ruleset):
-    """Stream the Assessments as a batch job does, keeping each one's indicator statuses."""
+def kept(documents, ruleset):
+    """list(assess_many(...)): every Assessment kept."""
     start = time.perf_counter()
-    results = [{i.id: i.status for c in a.criteria for i in c.indicators}
-               for a in ntm_rules.assess_many(documents, ruleset=ruleset)]
+    results = list(ntm_rules.assess_many(documents, ruleset=ruleset))
     return len(documents) / (time.perf_counter() - start), results
+
+
+def streamed(documents, ruleset):
+    """Each Assessment read for its verdict and dropped."""
+    start = time.perf_counter()
+    attained = sum(a.attained for a in ntm_rules.assess_many(documents, ruleset=ruleset))
+    return len(documents) / (time.perf_counter() - start), attained
+
+
+def statuses(assessment) -> dict:
+    return {i["id"]: i["status"] for c in assessment.outline() for i in c["indicators"]}
 
 
 def plain_python(documents, raw) -> tuple[float, list]:
@@ -95,21 +106,26 @@ def main() -> None:
     list(ntm_rules.assess_many(documents[:50], ruleset=ruleset))  # compile every region once
 
     floor = bare_floor(documents, raw)
-    ours, results = library(documents, ruleset)
+    ours_kept, results = kept(documents, ruleset)
+    ours_streamed, attained = streamed(documents, ruleset)
     floor_again = bare_floor(documents, raw)  # the machine is noisy: take the floor twice
     plain, expected = plain_python(documents, raw)
 
-    findings = sum(1 for a in results for s in a.values() if s != "met")
+    found = [statuses(a) for a in results]
+    findings = sum(1 for a in found for s in a.values() if s != "met")
     expected_findings = sum(1 for e in expected for s in e["indicators"].values() if s != "met")
-    lost = sum(1 for a, e in zip(results, expected) if a != e["indicators"])
+    lost = sum(1 for a, e in zip(found, expected) if a != e["indicators"])
+    lost += sum(1 for a, e in zip(results, expected) if a.attained != e["attained"])
+    full_checked = sum(1 for a, e in zip(results[:500], expected) if
+                       {i.id: i.status for c in a.criteria for i in c.indicators} != e["indicators"])
     best_floor = max(floor, floor_again)
     print(f"communes: {args.communes}, findings per commune: {findings / len(documents):.2f} "
-          f"(not met or missing), communes disagreeing with the reference: {lost}")
-    print(f"bare durable_rules floor:  {floor:8.0f} / {floor_again:8.0f} communes/s")
-    print(f"ntm_rules.assess_many:     {ours:8.0f} communes/s (full Assessment objects)")
-    print(f"plain-Python reference:    {plain:8.0f} communes/s (statuses only, for scale)")
-    print(f"ratio assess_many / floor: {ours / best_floor:.2f} (target >= 0.50)")
-    if lost or findings != expected_findings:
+          f"(not met or missing), communes disagreeing with the reference: {lost + full_checked}")
+    print(f"bare durable_rules floor:      {floor:8.0f} / {floor_again:8.0f} communes/s")
+    print(f"assess_many, kept in a list:   {ours_kept:8.0f} communes/s   ratio {ours_kept / best_floor:.2f} (target >= 0.60)")
+    print(f"assess_many, streamed:         {ours_streamed:8.0f} communes/s   ratio {ours_streamed / best_floor:.2f} (target >= 0.80)")
+    print(f"plain-Python reference:        {plain:8.0f} communes/s (statuses only, for scale)")
+    if lost or full_checked or findings != expected_findings or attained != sum(e["attained"] for e in expected):
         sys.exit("findings differ from the reference evaluator")
 
 

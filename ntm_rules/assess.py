@@ -137,6 +137,9 @@ class _Plan:
                 plans.append(_IndicatorPlan(position, indicator, static, checks))
                 position += 1
             self.criteria.append((criterion, cstatic, plans))
+        # per criterion, per indicator, its checks as (index, check, confirmed): what `_verdict` reads
+        self.verdict_plan = [[[(i, c.field, *_certainty_rule(c), len(c.options or ())) for i, c in ip.checks]
+                              for ip in plans] for _, _, plans in self.criteria]
 
 
 _plans: dict[str, _Plan] = {}
@@ -338,14 +341,226 @@ def _failing_certain(items) -> bool:
     return any(item.certain for item in items if item.status != "met")
 
 
+class _Outcome:
+    """What one commune's assessment holds until its full result is read: the plan (the resolved
+    set, shared by every commune of its region or group and year), the status of each check and
+    the values compared. `parts()` builds the full criteria, departments and levels; `outline()`
+    the varying part alone (the batch's compact line)."""
+
+    __slots__ = ("plan", "status", "values", "lines")
+
+    def __init__(self, plan: _Plan, status: list[str], values: dict):
+        self.plan, self.status, self.values = plan, status, values
+        self.lines = None  # the outline, once computed
+
+    def parts(self) -> dict:
+        return _parts(self.plan, self.status, self.values, None)
+
+    def outline(self) -> list:
+        if self.lines is not None:
+            return self.lines
+        plan, status, values = self.plan, self.status, self.values
+        out = []
+        for (criterion, _, indicator_plans), verdict_plan in zip(plan.criteria, plan.verdict_plan):
+            indicators = []
+            c_status, c_all, c_fail = "met", True, False
+            for ip, checks in zip(indicator_plans, verdict_plan):
+                if len(checks) == 1:
+                    s, certain = _check_state(checks[0], status, values)
+                    check = ip.first[1]
+                    value = values.get(check.field)
+                    line = {"id": ip.indicator.id, "value": value, "status": s,
+                            "gap": _gap(check.operator, check.threshold, value) if s == "not_met" else None,
+                            "certain": certain}
+                    if check.relative_to:
+                        base = values.get(check.relative_to)
+                        line["threshold"] = None if base is None else round(check.threshold * base, 6)
+                        if s == "not_met" and line["threshold"] is not None:
+                            line["gap"] = _gap(check.operator, line["threshold"], value)
+                else:  # several numbers: the full result of the indicator carries its checks
+                    full = _indicator_result(plan, ip, status, values, None)
+                    line = {"id": ip.indicator.id, **{k: full.__dict__[k] for k in MULTI_VARYING}}
+                    line["checks"] = [c.__dict__ for c in full.checks]
+                    s, certain = line["status"], line["certain"]
+                indicators.append(line)
+                if s == "met":
+                    c_all = c_all and certain
+                    continue
+                if s == "not_met":
+                    c_status = "not_met"
+                elif c_status == "met":
+                    c_status = "missing"
+                c_fail = c_fail or certain
+            out.append({"id": criterion.id, "status": c_status, "certain": c_all if c_status == "met" else c_fail,
+                        "indicators": indicators})
+        self.lines = out
+        return out
+
+    def failing(self) -> list[tuple[str, IndicatorResult]]:
+        """(criterion id, full result) of each indicator not met or lacking data, built alone."""
+        plan, status, values = self.plan, self.status, self.values
+        found = []
+        for criterion, _, indicator_plans in plan.criteria:
+            for ip in indicator_plans:
+                if all(status[i] == "met" for i, _ in ip.checks):
+                    continue
+                found.append((criterion.id, _indicator_result(plan, ip, status, values, None)))
+        return found
+
+    def departments(self) -> list[dict]:
+        """The accountable departments, as `_parts` lists them, from the statuses alone."""
+        plan, status = self.plan, self.status
+        found: dict[str, dict] = {}
+        for criterion, _, indicator_plans in plan.criteria:
+            for ip in indicator_plans:
+                if len(ip.checks) == 1:
+                    s = status[ip.first[0]]
+                else:
+                    s = _combined([(status[i], True) for i, _ in ip.checks])[0]
+                if s == "met":
+                    continue
+                static = ip.static
+                dept = found.get(static["department"])
+                if dept is None:
+                    dept = found[static["department"]] = {
+                        "id": static["department"], "name": static["department_name"],
+                        "name_en": static["department_name_en"], "criteria": [], "not_met": [], "missing": [],
+                        "verified": True, "level": None}
+                if criterion.id not in dept["criteria"]:
+                    dept["criteria"].append(criterion.id)
+                dept[s].append(ip.indicator.id)
+                dept["verified"] = dept["verified"] and static["department_verified"]
+        return list(found.values())
+
+
+# what varies per commune in an indicator with several numbers (the decisive number's field too)
+MULTI_VARYING = ("field", "operator", "threshold", "value", "status", "gap", "certain")
+
+
+def _combined(states: list[tuple[str, bool]]) -> tuple[str, bool]:
+    """A criterion's (or verdict's) status and certainty from its parts' (status, certain)."""
+    statuses = [s for s, _ in states]
+    if "not_met" in statuses:
+        status = "not_met"
+    elif "missing" in statuses:
+        status = "missing"
+    else:
+        return "met", all(c for _, c in states)
+    return status, any(c for s, c in states if s != "met")
+
+
+def _certainty_rule(check) -> tuple:
+    """`check_certain` for one check, decided once: (how a met status is certain, whether a not-met
+    status is certain). The first is True or False, or a code for the strictest value test
+    (1 "Đạt", 2 ≥ 100 %, 3 ≤ 0, 4 every option)."""
+    if check.verified:
+        return True, True
+    if check.declared:
+        return False, False
+    easier = None
+    if check.bound is not None and check.operator in (">=", "<="):
+        easier = (check.operator == ">=") == (check.bound == "at_most")
+    if easier:
+        met = True
+    elif check.relative_to:
+        met = False
+    elif isinstance(check.threshold, bool):
+        met = 1
+    elif check.options:
+        met = 4
+    elif check.operator == ">=":
+        met = 2 if check.type == "pct" else False
+    elif check.operator == "<=":
+        met = 3
+    else:
+        met = False
+    return met, easier is False
+
+
+def _verdict(plan: _Plan, status: list[str], values: dict) -> tuple[int, bool, bool]:
+    """(criteria met, attained, certain) without building a result object: the same rules as the
+    full result (`check_certain`, then `_combined` over checks, indicators and criteria), written
+    for speed (a test holds them equal)."""
+    met = 0
+    all_certain = True  # every criterion certain (what an attained verdict needs)
+    failing_certain = False  # one failing criterion certain (what a verdict of not attained needs)
+    for indicators in plan.verdict_plan:
+        c_status = "met"
+        c_all = True
+        c_fail = False
+        for checks in indicators:
+            if len(checks) == 1:
+                s, certain = _check_state(checks[0], status, values)
+            else:
+                s, certain = _combined([_check_state(c, status, values) for c in checks])
+            if s == "met":
+                c_all = c_all and certain
+                continue
+            if s == "not_met":
+                c_status = "not_met"
+            elif c_status == "met":
+                c_status = "missing"
+            c_fail = c_fail or certain
+        if c_status == "met":
+            met += 1
+            all_certain = all_certain and c_all
+        else:
+            failing_certain = failing_certain or c_fail
+    attained = met == len(plan.verdict_plan)
+    return met, attained, all_certain if attained else failing_certain
+
+
+def _check_state(entry: tuple, status: list[str], values: dict) -> tuple[str, bool]:
+    index, field, met_rule, not_met_certain, options = entry
+    s = status[index]
+    if s == "met":
+        if met_rule is True or met_rule is False:
+            return s, met_rule
+        value = values.get(field)
+        if met_rule == 1:
+            return s, value is True
+        if met_rule == 2:
+            return s, value >= 100
+        if met_rule == 3:
+            return s, value <= 0
+        return s, len(set(value)) >= options
+    if s == "missing":
+        return s, True
+    return s, not_met_certain
+
+
 def build_assessment(plan: _Plan, document, values: dict, findings: list[int], dimension_source: str,
                      lower: dict[str, Assessment] | None = None) -> Assessment:
     resolved = plan.resolved
-    rs = resolved.ruleset
     status = ["met"] * len(resolved.checks)
     for code in findings:
         if code >= 0:
             status[code >> 1] = "missing" if code & 1 else "not_met"
+    info = document.commune
+    by_region = plan.resolved.ruleset.varies_by == "region"
+    head = {
+        "ruleset": plan.ruleset_ref,
+        "commune": CommuneRef.trusted({"name": info.name, "district": info.district, "province": info.province,
+                                       "code": info.code}),
+        "region": resolved.dimension if by_region else None,
+        "region_source": dimension_source if by_region else "none",
+        "commune_group": None if by_region else int(resolved.dimension),
+        "year": resolved.year,
+    }
+    if lower is None:  # compact until read
+        met, attained, certain = _verdict(plan, status, values)
+        return Assessment.compact({**head, "attained": attained, "criteria_met": met,
+                                   "criteria_total": len(plan.criteria), "notes": [], "certain": certain},
+                                  _Outcome(plan, status, values))
+    parts = _parts(plan, status, values, lower)
+    return Assessment.trusted({
+        **head, "attained": parts["attained"], "criteria_met": parts["criteria_met"],
+        "criteria_total": len(parts["criteria"]), "criteria": parts["criteria"], "departments": parts["departments"],
+        "notes": [], "levels": parts["levels"], "certain": parts["certain"]})
+
+
+def _parts(plan: _Plan, status: list[str], values: dict, lower: dict[str, Assessment] | None) -> dict:
+    """The full criteria (names, citations, departments joined in), departments and levels."""
     criteria_out = []
     departments: dict[tuple, dict] = {}
     criteria_met = 0
@@ -377,24 +592,11 @@ def build_assessment(plan: _Plan, document, values: dict, findings: list[int], d
                                                      "indicators": indicators_out, "certain": certain}))
     attained = criteria_met == len(criteria_out)
     certain = all(c.certain for c in criteria_out) if attained else _failing_certain(criteria_out)
-    info = document.commune
-    by_region = rs.varies_by == "region"
-    return Assessment.trusted({
-        "ruleset": plan.ruleset_ref,
-        "commune": CommuneRef.trusted({"name": info.name, "district": info.district, "province": info.province,
-                                       "code": info.code}),
-        "region": resolved.dimension if by_region else None,
-        "region_source": dimension_source if by_region else "none",
-        "commune_group": None if by_region else int(resolved.dimension),
-        "year": resolved.year,
-        "attained": attained,
-        "criteria_met": criteria_met, "criteria_total": len(criteria_out),
-        "criteria": criteria_out,
+    return {
+        "criteria": criteria_out, "criteria_met": criteria_met, "attained": attained, "certain": certain,
         "departments": [d if isinstance(d, DepartmentResult) else DepartmentResult.trusted(d) for d in departments.values()],
-        "notes": [],
         "levels": None if lower is None else _levels(plan, criteria_out, attained, certain, lower),
-        "certain": certain,
-    })
+    }
 
 
 def _add_department(departments: dict, criterion_id: str, indicator_id: str, result: IndicatorResult,

@@ -29,13 +29,15 @@ from .assess import DEFAULT_RULESET, assess
 from .inputs.sources import InputFile, Row, document_of, expand, flat_values, read_rows, scan
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
 from .law.load import is_ruleset_id, load_ruleset, load_ruleset_id
+from .law.resolve import resolve
+from .lines import compact_line, join, static_part
 from .result import dump_json
 from .law.schema import Ruleset
 from .summary import ProvincialSummary, SummaryBuilder, exact, summary_record
 
 CHUNK = 250
-PARALLEL_FROM = 2_000  # rows; below this, starting workers costs more than it saves
-OUTPUT_FILES = ("assessments.jsonl", "rejected.jsonl", "rejected.xlsx", "summary.json", "summary.html")
+PARALLEL_FROM = 500  # rows (two chunks): measured crossover, benchmarks/batch.py and the note of issue 18
+OUTPUT_FILES = ("assessments.jsonl", "ruleset.json", "rejected.jsonl", "rejected.xlsx", "summary.json", "summary.html")
 # While a batch runs, every chunk of rows becomes one whole file in DIR/partial/ (written under a
 # temporary name, then renamed); the outputs appear under their names only when complete.
 PARTIAL_DIR = "partial"
@@ -61,11 +63,14 @@ class BatchInterrupted(KeyboardInterrupt):
                          f"(run again with --overwrite)")
 
 
-def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool, lang: str = "vi") -> list[tuple]:
+def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool, lang: str = "vi",
+                  full: bool = False) -> list[tuple]:
     """Assess rows (Row fields as tuples, cheap to send to a worker).
 
     Returns per row, in order, ("ok", summary record, JSON line) or ("rejected" | INTERNAL,
-    rejected record, None). Nothing a row holds stops the chunk.
+    rejected record, None). The line is compact (see `ntm_rules.lines`) unless `full`; the
+    summary record says which resolved set it needs ("resolved": (region or group, year)).
+    Nothing a row holds stops the chunk.
     """
     ruleset = load_ruleset(ruleset_path)
     out = []
@@ -84,7 +89,14 @@ def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool, lang
                                 f"fix: assess these rows in their own batch with --ruleset {named}")
                 else:
                     assessment = assess(document, ruleset=ruleset if caller_chose or named in (None, ruleset.id) else None)
-                    out.append(("ok", summary_record(assessment, row), dump_json(assessment)))
+                    record = summary_record(assessment, row)
+                    dimension = assessment.region or str(assessment.commune_group)
+                    record["resolved"] = (dimension, assessment.year)
+                    if full:
+                        line = dump_json(assessment)
+                    else:
+                        line = dump_json(compact_line(assessment, resolve(ruleset, dimension, assessment.year).key))
+                    out.append(("ok", record, line))
                     continue
         except InputError as problem:
             error = Say(problem.line("vi"), problem.line("en"))
@@ -176,10 +188,10 @@ def _worker_start() -> None:
 
 
 def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: bool, jobs: int,
-             lang: str) -> Iterator[list]:
+             lang: str, full: bool = False) -> Iterator[list]:
     if jobs <= 1:
         for chunk in chunks:
-            yield _assess_chunk(chunk, ruleset_path, caller_chose, lang)
+            yield _assess_chunk(chunk, ruleset_path, caller_chose, lang, full)
         return
     # fork: workers start at once with the ruleset already loaded; the host they inherit is
     # idle (ours runs no background threads), and each then owns its copy.
@@ -188,7 +200,7 @@ def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: boo
     try:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append(pool.submit(_assess_chunk, chunk, ruleset_path, caller_chose, lang))
+            pending.append(pool.submit(_assess_chunk, chunk, ruleset_path, caller_chose, lang, full))
             if len(pending) >= jobs * 3:  # bounded: never read far ahead of what is written
                 yield pending.popleft().result()
         while pending:
@@ -373,7 +385,7 @@ class _Outputs:
         if rejected:  # flushed as they are found: a killed run keeps every rejected row so far
             self._segment("rejected", b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected))
 
-    def finish(self, summary_html: str, summary_json: str) -> None:
+    def finish(self, summary_html: str, summary_json: str, ruleset_json: bytes) -> None:
         partial = {name: self.out / (name + PARTIAL) for name in OUTPUT_FILES}
         for kind in ("assessments", "rejected"):
             with open(partial[f"{kind}.jsonl"], "wb") as target:
@@ -383,12 +395,14 @@ class _Outputs:
         from .rejected import write_rejected_workbook
 
         write_rejected_workbook(self.written["rejected"], partial["rejected.xlsx"], self.lang)
-        for name, text in (("summary.html", summary_html), ("summary.json", summary_json)):
-            with open(partial[name], "w", encoding="utf-8") as handle:
+        for name, text in (("ruleset.json", ruleset_json), ("summary.html", summary_html.encode()),
+                           ("summary.json", summary_json.encode())):
+            with open(partial[name], "wb") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for name in ("assessments.jsonl", "rejected.jsonl", "rejected.xlsx", "summary.html", "summary.json"):
+        for name in ("assessments.jsonl", "ruleset.json", "rejected.jsonl", "rejected.xlsx", "summary.html",
+                     "summary.json"):
             os.replace(partial[name], self.final[name])
         for segment in self.written["assessments"] + self.written["rejected"]:
             segment.unlink()
@@ -397,7 +411,7 @@ class _Outputs:
 
 def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *,
               ruleset: str | os.PathLike | Ruleset | None = None, registered: list[dict] | None = None,
-              jobs: int | None = None, lang: str = "vi", overwrite: bool = False,
+              jobs: int | None = None, lang: str = "vi", overwrite: bool = False, full: bool = False,
               on_total: Callable[[int | None], None] | None = None,
               on_progress: Callable[[int], None] | None = None) -> BatchResult:
     """Assess every row of the inputs and write the batch output files into out_dir.
@@ -428,12 +442,27 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
         jobs = max(1, min(jobs, -(-total // CHUNK)))  # never more workers than chunks
     out, lock = prepare_output(out_dir, overwrite)
     try:
-        return _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason)
+        return _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason, full)
     finally:
         _release(lock)
 
 
-def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason) -> BatchResult:
+def _warm_up() -> None:
+    """Import what `finish` needs (the workbook writer, the page templates) while the workers assess."""
+    try:
+        import openpyxl  # noqa: F401
+
+        from . import html_report  # noqa: F401
+    except Exception:
+        pass
+
+
+def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason,
+         full=False) -> BatchResult:
+    if jobs > 1:
+        import threading
+
+        threading.Thread(target=_warm_up, name="ntm-warm-up", daemon=True).start()
     builder = SummaryBuilder(chosen, registered)
     internal = 0
     try:
@@ -443,12 +472,14 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
     counted = _Counted(rows)
     seen = _Seen(lang)
     try:
-        for results in _results(counted.chunks(), str(chosen.path), caller_chose, jobs, lang):
+        used: set[tuple[str, int]] = set()
+        for results in _results(counted.chunks(), str(chosen.path), caller_chose, jobs, lang, full):
             rejected, lines = [], []
             for status, item, line in results:
                 if status == "ok":
                     duplicate = seen.duplicate(item)
                     if duplicate is None:
+                        used.add(tuple(item.pop("resolved")))
                         builder.add(item)
                         lines.append(line)
                         continue
@@ -470,7 +501,8 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
                                 f"rejected; the outputs in {out} are incomplete")
         from .html_report import summary_html
 
-        outputs.finish(summary_html(summary, lang=lang), summary.model_dump_json(indent=2) + "\n")
+        outputs.finish(summary_html(summary, lang=lang), summary.model_dump_json(indent=2) + "\n",
+                       ruleset_file(chosen, used))
     except KeyboardInterrupt:
         raise BatchInterrupted(builder.rows_read, total, out) from None
     except OSError as error:
@@ -478,12 +510,33 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
     return BatchResult(summary=summary, out_dir=out, files=dict(outputs.final))
 
 
+def ruleset_file(ruleset: Ruleset, used: set[tuple[str, int]]) -> bytes:
+    """ruleset.json: the set's id and hash, and the static part of each resolved set (region or
+    commune group, year) the batch's compact lines name (see `ntm_rules.lines`)."""
+    from .assess import _plan
+
+    resolved = {}
+    for dimension, year in sorted(used):
+        plan = _plan(resolve(ruleset, dimension, year))
+        resolved[plan.resolved.key] = static_part(plan)
+    return dump_json({"id": ruleset.id, "sha256": ruleset.sha256, "path": str(ruleset.path), "resolved": resolved})
+
+
 def read_assessments(out_dir: str | os.PathLike) -> Iterator[dict]:
     """The assessments of a finished batch (DIR/assessments.jsonl), each as one self-contained
-    dict in the shape of `ntm-assess --format json`, in the order they were written. Read the
-    batch's results through this function only: it is the one place that knows the file's shape."""
-    path = Path(out_dir) / "assessments.jsonl"
-    with open(path, "rb") as handle:
+    dict in the shape of `ntm-assess --format json`, in the order they were written: compact
+    lines are joined with the static part kept once in DIR/ruleset.json. Read a batch's results
+    through this function: it is the one place that knows the file's shape."""
+    out = Path(out_dir)
+    static = None
+    with open(out / "assessments.jsonl", "rb") as handle:
         for line in handle:
-            if line.strip():
-                yield json.loads(line)
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            if "resolved" not in record:  # written with --full
+                yield record
+                continue
+            if static is None:
+                static = json.loads((out / "ruleset.json").read_bytes())["resolved"]
+            yield join(record, static[record["resolved"]])

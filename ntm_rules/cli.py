@@ -362,13 +362,19 @@ def rulesets_show(ruleset_id, region, year, lang):
 
 
 @cli.command()
-@click.argument("which", type=click.Choice(["input", "result"]))
+@click.argument("which", type=click.Choice(["input", "result", "line"]))
 @click.option("--ruleset", "-r", metavar="ID|PATH", help="For input: with the fields this ruleset adds.")
 def schema(which, ruleset):
-    """Print the JSON Schema of the commune document or of the assessment result."""
+    """Print the JSON Schema of the commune document, of the assessment result (`--format json`,
+    batch --full lines), or of a batch's compact line (assessments.jsonl, joined with ruleset.json)."""
     with exit_on_error():
-        data = input_json_schema(load_ruleset(ruleset) if ruleset else None) if which == "input" \
-            else Assessment.model_json_schema()
+        if which == "input":
+            data = input_json_schema(load_ruleset(ruleset) if ruleset else None)
+        elif which == "line":
+            from .lines import line_models
+            data = line_models().model_json_schema()
+        else:
+            data = Assessment.model_json_schema()
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -384,13 +390,17 @@ def schema(which, ruleset):
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores for large batches).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="What to print on standard output: the summary as text or as JSON.")
-def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt):
+@click.option("--full", is_flag=True, help="Write self-contained lines in assessments.jsonl (each as `--format json` "
+                                           "prints one commune) instead of compact ones joined with ruleset.json.")
+def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full):
     """Assess many communes and write the provincial summary.
 
     INPUT is a folder of commune .json files, a .jsonl, .csv or .xlsx file (one commune per
     row; see `ntm-assess template`). Bad rows go to DIR/rejected.xlsx (to correct and send back)
     and DIR/rejected.jsonl, with file, row and fix;
-    the rest are assessed. Outputs are written as NAME.partial and renamed when complete;
+    the rest are assessed. DIR/assessments.jsonl holds one compact line per commune (what varies:
+    statuses, values, gaps; `ntm-assess schema line`), DIR/ruleset.json once what is the same for
+    every commune (names, citations, departments); `--full` writes self-contained lines instead. Outputs are written as NAME.partial and renamed when complete;
     summary.json ("complete": true) is written last.
 
     \b
@@ -409,7 +419,7 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt):
         try:
             wanted = read_registered(registered) if registered else None
             result = run_batch(inputs, out_dir, ruleset=ruleset, registered=wanted, jobs=jobs, lang=lang,
-                               overwrite=overwrite, on_total=lambda total: setattr(bar, "total", total),
+                               overwrite=overwrite, full=full, on_total=lambda total: setattr(bar, "total", total),
                                on_progress=bar.update)
         finally:
             bar.close()

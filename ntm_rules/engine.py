@@ -95,6 +95,29 @@ class _ExactRuleset(durable.engine.Ruleset):
     def assert_fact(self, fact):
         return self._handle_result(durable_rules_engine.assert_fact(self._handle, _fact_json(fact)), fact)
 
+    def do_actions(self, state_handle, complete):
+        """Run the actions of the rules that fired, in the asserting thread.
+
+        durable's own loop builds a Closure per action: it decodes the session state and the
+        message from JSON, then encodes the state again and writes it back (about 45 µs an
+        action, most of the engine's time). Our actions only record which rule fired and never
+        touch the state, so this loop reads the rule's name from the message and nothing else;
+        the state is never written back (it is deleted after each commune anyway). The tests
+        compare every finding with a plain-Python reference over tens of thousands of communes."""
+        try:
+            result = durable_rules_engine.start_action_for_state(self._handle, state_handle)
+            message = result[1] if result else None
+            while message:
+                # '{"c12_not_met":{...}}': our rule names hold no quote, so the name ends at the next one
+                self._run_action(message[2:message.index('"', 2)])
+                message = durable_rules_engine.complete_and_start_action(self._handle, state_handle)
+            complete(None, None)
+        except BaseException as error:
+            complete(error, None)
+
+    def _run_action(self, name: str) -> None:
+        self._actions[name]._func(None)
+
 
 class _SynchronousHost(durable.engine.Host):
     """A durable_rules Host without its background dispatch threads, registering `_ExactRuleset`s."""

@@ -12,7 +12,7 @@ Value = Optional[Union[bool, int, float, list[str]]]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     @classmethod
     def trusted(cls, values: dict):
@@ -175,6 +175,93 @@ class Assessment(_Model):
     # lacking data. Otherwise the verdict depends on thresholds that are not confirmed.
     certain: bool = True
 
+    # --- Compact until read. An Assessment built by `assess` for a set without prerequisites holds
+    # only what varies per commune (statuses, values) and a reference to its resolved set; its
+    # `criteria`, `departments` and `levels` (names, citations, URLs, departments joined in) are
+    # built the first time they are read or the result is serialised, compared or copied. Kept in a
+    # list, 10 000 results cost what their verdicts cost, not 700 000 objects.
+
+    @classmethod
+    def compact(cls, values: dict, outcome) -> "Assessment":
+        """`values`: every field but criteria, departments and levels; `outcome`: an object whose
+        `parts()` returns those three and `outline()` the per-indicator varying part."""
+        instance = cls.trusted(values)
+        _set(instance, "__pydantic_private__", {"outcome": outcome})
+        return instance
+
+    def _outcome(self):
+        private = object.__getattribute__(self, "__pydantic_private__")
+        return private.get("outcome") if private else None
+
+    def _materialize(self) -> "Assessment":
+        outcome = self._outcome()
+        if outcome is not None:
+            parts = outcome.parts()
+            current = object.__getattribute__(self, "__dict__")
+            _set(self, "__dict__", {name: parts[name] if name in parts else current[name] for name in _ASSESSMENT_FIELDS})
+            _set(self, "__pydantic_private__", None)
+        return self
+
+    def __getattr__(self, name: str):
+        if name in _LAZY_FIELDS and self._outcome() is not None:
+            return self._materialize().__dict__[name]
+        return super().__getattr__(name)
+
+    def outline(self) -> dict:
+        """Per criterion and indicator, what varies per commune (see `ntm_rules.lines`)."""
+        outcome = self._outcome()
+        if outcome is not None:
+            return outcome.outline()
+        from .lines import outline_of
+        return outline_of(self)
+
+    def failing_indicators(self) -> list[tuple[str, "IndicatorResult"]]:
+        """(criterion id, result) of every indicator not met or lacking data, in order (only
+        these are built when the rest has not been read)."""
+        outcome = self._outcome()
+        if outcome is not None:
+            return outcome.failing()
+        return [(c.id, i) for c in self.criteria for i in c.indicators if i.status != "met"]
+
+    def departments_outline(self) -> list[dict]:
+        """The accountable departments as plain dicts (without building the full result)."""
+        outcome = self._outcome()
+        if outcome is not None:
+            return outcome.departments()
+        return [d.__dict__ for d in self.departments]
+
+    def model_dump(self, *args, **kwargs):
+        return super(Assessment, self._materialize()).model_dump(*args, **kwargs)
+
+    def model_dump_json(self, *args, **kwargs):
+        return super(Assessment, self._materialize()).model_dump_json(*args, **kwargs)
+
+    def model_copy(self, *args, **kwargs):
+        return super(Assessment, self._materialize()).model_copy(*args, **kwargs)
+
+    def __eq__(self, other):
+        if isinstance(other, Assessment):
+            other._materialize()
+        return super(Assessment, self._materialize()).__eq__(other)
+
+    def __hash__(self):
+        return super(Assessment, self._materialize()).__hash__()
+
+    def __getstate__(self):
+        return super(Assessment, self._materialize()).__getstate__()
+
+    def __copy__(self):
+        return super(Assessment, self._materialize()).__copy__()
+
+    def __deepcopy__(self, memo=None):
+        return super(Assessment, self._materialize()).__deepcopy__(memo)
+
+    def __repr_args__(self):
+        return super(Assessment, self._materialize()).__repr_args__()
+
+    def __iter__(self):
+        return super(Assessment, self._materialize()).__iter__()
+
     def indicators(self):
         for criterion in self.criteria:
             yield from criterion.indicators
@@ -186,12 +273,17 @@ class Assessment(_Model):
         return [i for i in self.indicators() if i.status == "missing"]
 
 
+_LAZY_FIELDS = frozenset({"criteria", "departments", "levels"})
+_ASSESSMENT_FIELDS = tuple(Assessment.model_fields)
+
 for _model in (CheckResult, IndicatorResult, CriterionResult, DepartmentResult, RulesetRef, CommuneRef, LevelResult,
                Assessment):
     _model._all_fields = set(_model.model_fields)
 
 
 def _fields_of(obj):
+    if isinstance(obj, Assessment):
+        return obj._materialize().__dict__
     if isinstance(obj, _Model):
         return obj.__dict__
     raise TypeError(f"cannot serialise {type(obj).__name__}")

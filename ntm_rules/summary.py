@@ -50,26 +50,23 @@ def summary_record(a: Assessment, row=None) -> dict:
     """What the summary needs of one assessment: small, plain and picklable. `row` (an input Row)
     says where it came from."""
     failing = []
-    for criterion in a.criteria:
-        if criterion.status == "met":
-            continue
-        for i in criterion.indicators:
-            if i.status != "met":
-                failing.append({
-                    "criterion": criterion.id, "id": i.id, "name": i.name, "name_en": i.name_en,
-                    "status": i.status, "value": i.value, "operator": i.operator, "threshold": i.threshold,
-                    "unit": i.unit, "unit_en": i.unit_en, "gap": i.gap, "verified": i.verified,
-                    "certain": i.certain, "bound": i.bound, "source": i.source, "source_en": i.source_en,
-                    "department": i.department, "department_name": i.department_name,
-                    "department_name_en": i.department_name_en, "department_verified": i.department_verified})
+    outline = a.outline()
+    for criterion_id, i in a.failing_indicators():
+        failing.append({
+            "criterion": criterion_id, "id": i.id, "name": i.name, "name_en": i.name_en,
+            "status": i.status, "value": i.value, "operator": i.operator, "threshold": i.threshold,
+            "unit": i.unit, "unit_en": i.unit_en, "gap": i.gap, "verified": i.verified,
+            "certain": i.certain, "bound": i.bound, "source": i.source, "source_en": i.source_en,
+            "department": i.department, "department_name": i.department_name,
+            "department_name_en": i.department_name_en, "department_verified": i.department_verified})
     return {
         "name": a.commune.name, "district": a.commune.district, "province": a.commune.province, "code": a.commune.code,
         "source": getattr(row, "source", None), "row": getattr(row, "row", None), "sheet": getattr(row, "sheet", None),
         "where": row.where if row is not None else None,
         "year": a.year, "attained": a.attained, "certain": a.certain, "criteria_met": a.criteria_met,
         "criteria_total": a.criteria_total,
-        "not_met": [c.id for c in a.criteria if c.status == "not_met"],
-        "missing": [c.id for c in a.criteria if c.status == "missing"],
+        "not_met": [c["id"] for c in outline if c["status"] == "not_met"],
+        "missing": [c["id"] for c in outline if c["status"] == "missing"],
         "failing": failing,
         "unconfirmed": a.ruleset.unconfirmed_thresholds,
     }

@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 import reference
 from conftest import FIXTURES, ROOT, attaining_document, random_document
 from ntm_rules import InputError, load_ruleset
-from ntm_rules.batch import run_batch
+from ntm_rules.batch import run_batch, read_assessments
 from ntm_rules.inputs.columns import convert as _convert
 from ntm_rules.inputs.sources import read_rows
 from ntm_rules.inputs.template import template_columns
@@ -120,7 +120,7 @@ def test_districts(fixture_batch):
 
 def test_every_row_is_assessed_or_rejected(fixture_batch):
     out = fixture_batch.out_dir
-    assessed = [json.loads(line) for line in (out / "assessments.jsonl").read_text("utf-8").splitlines()]
+    assessed = list(read_assessments(out))
     rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text("utf-8").splitlines()]
     assert [a["commune"]["name"] for a in assessed] == list(DESIGN)  # input order
     # the header is row 1 and a blank row follows row 8: the broken rows are rows 13 and 14
@@ -154,7 +154,7 @@ def test_xlsx_gives_the_same_summary(tmp_path, fixture_batch):
     mine = figures(result.summary.model_dump())
     theirs = figures(fixture_batch.summary.model_dump())
     assert mine == theirs
-    first = json.loads((tmp_path / "out" / "assessments.jsonl").read_text("utf-8").splitlines()[0])
+    first = next(read_assessments(tmp_path / "out"))
     insurance = [i for c in first["criteria"] for i in c["indicators"] if i["field"] == "health_insurance_coverage_pct"]
     assert insurance[0]["value"] == pytest.approx(92.4)  # 92.4 % stored as 0.924
 
@@ -195,7 +195,7 @@ def test_parallel_equals_serial_and_loses_nothing(tmp_path):
             handle.write(json.dumps(doc, ensure_ascii=False) + "\n")
     serial = run_batch([path], tmp_path / "serial", jobs=1)
     parallel = run_batch([path], tmp_path / "parallel", jobs=2)
-    for name in ("assessments.jsonl", "rejected.jsonl", "summary.json"):
+    for name in ("assessments.jsonl", "ruleset.json", "rejected.jsonl", "summary.json"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes(), name
     assert serial.summary.assessed + serial.summary.rejected == 3_000
     assert serial.summary.rejected == len([n for n in range(3_000) if n % 401 == 7])

@@ -20,6 +20,7 @@ from conftest import ROOT, random_document
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 import generate  # noqa: E402
 from ntm_rules.inputs.sources import read_rows  # noqa: E402
+from ntm_rules.batch import read_assessments  # noqa: E402
 
 HOSTILE = ROOT / "tests" / "hostile"
 CASES = yaml.safe_load((HOSTILE / "cases.yaml").read_text("utf-8"))
@@ -241,7 +242,7 @@ def _rerun_matches(path: Path, out: Path, complete: Path) -> None:
     again = subprocess.run([*EXE, "batch", str(path), "--out", str(out), "--overwrite"], capture_output=True,
                            text=True, cwd=ROOT)
     assert again.returncode == 1
-    for name in ("assessments.jsonl", "rejected.jsonl", "summary.json", "summary.html"):
+    for name in ("assessments.jsonl", "ruleset.json", "rejected.jsonl", "summary.json", "summary.html"):
         assert (out / name).read_bytes() == (complete / name).read_bytes(), name
     assert not list(out.glob("*.partial"))
 
@@ -331,7 +332,7 @@ def test_a_percentage_cell_at_the_threshold_is_read_exactly(generated, tmp_path)
     done = subprocess.run([*EXE, "batch", str(generated / "percent-at-the-threshold.xlsx"), "--out", str(tmp_path)],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assessment = json.loads((tmp_path / "assessments.jsonl").read_text("utf-8").splitlines()[0])
+    assessment = next(read_assessments(tmp_path))
     stunting = next(i for c in assessment["criteria"] for i in c["indicators"] if i["id"] == "15.3")
     assert (stunting["value"], stunting["status"]) == (26.7, "met")
 

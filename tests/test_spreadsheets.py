@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 import ntm_rules
 import reference
 from conftest import FIXTURES, ROOT, attaining_document
-from ntm_rules.batch import run_batch
+from ntm_rules.batch import run_batch, read_assessments
 from ntm_rules.inputs.columns import label_of
 from ntm_rules.inputs.template import template_columns, write_template
 from ntm_rules.law.load import shipped_ruleset_paths
@@ -272,7 +272,7 @@ def test_a_filled_template_gives_the_documents_assessment(ruleset_id, tmp_path):
     result = run_batch([tmp_path / "filled.xlsx"], tmp_path / "out", jobs=1, ruleset=ruleset_id)
     assert (result.summary.assessed, result.summary.rejected) == (1, 0), \
         (tmp_path / "out" / "rejected.jsonl").read_text("utf-8")
-    from_template = json.loads((tmp_path / "out" / "assessments.jsonl").read_text("utf-8"))
+    [from_template] = read_assessments(tmp_path / "out")
     from_json = json.loads(ntm_rules.assess(document, ruleset=ruleset_id).model_dump_json())
     assert from_template == from_json
 

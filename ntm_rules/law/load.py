@@ -12,12 +12,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import inherit
+from . import disk_cache, inherit
 from ..errors import NtmError, RulesetError, internal_error, printable
 from ..files import is_regular_file
 from ..limits import MAX_TEXT, PERIOD_YEARS, PLAUSIBLE, THRESHOLD_COUNT_MAX, THRESHOLD_NUMBER_MAX
 from .schema import DERIVED_FIELDS, Ruleset, Text, Threshold
-from .yamlfile import _display, file_sha256, read_yaml, validation_problems
+from .yamlfile import _display, file_sha256, read_ruleset_bytes, read_yaml, validation_problems
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # ntm_rules/
 
@@ -140,8 +140,16 @@ def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
     if str(path) in chain:
         through = " → ".join(_display(Path(p)) for p in chain)
         raise RulesetError([f"{name}: extends: the ruleset extends itself through {through}; fix: break the cycle"])
-    data, raw = read_yaml(path)
+    raw = read_ruleset_bytes(path)
+    cached = disk_cache.get(path, raw)
+    if cached is not None:
+        ruleset, parent_path, parent_sha = cached
+        if parent_path is None or _load_path(Path(parent_path), chain + (str(path),)).sha256 == parent_sha:
+            _load_verdict_targets(ruleset, name)
+            return ruleset
+    data, raw = read_yaml(path, raw)
     parent, overridden = None, None
+    parent_path = None
     if isinstance(data.get("extends"), str):
         try:
             parent_path = find_ruleset_id(data["extends"], beside=path.parent).resolve()
@@ -163,13 +171,18 @@ def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
         problems += inherit.check_against_parent(ruleset, parent, name)
     if problems:
         raise RulesetError(problems)
+    _load_verdict_targets(ruleset, name)
+    disk_cache.put(path, raw, ruleset, parent_path, parent.sha256 if parent else None)
+    return ruleset
+
+
+def _load_verdict_targets(ruleset: Ruleset, name: str) -> None:
     for target in sorted({c.verdict_of for cr in ruleset.criteria for i in cr.indicators for c in i.all_checks()
                           if c.verdict_of}):
         try:
             load_named_by(ruleset, target)
         except RulesetError as error:
             raise RulesetError([f"{name}: verdict_of {target}: {p}" for p in error.problems]) from None
-    return ruleset
 
 
 def _entries(value) -> list[Threshold]:

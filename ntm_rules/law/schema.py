@@ -20,7 +20,8 @@ Operator = Literal[">=", "<=", "=="]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # built on first validation: a run that finds its sets in the disk cache never validates one
+    model_config = ConfigDict(extra="forbid", frozen=False, defer_build=True)
 
 
 class Text(_Strict):
@@ -43,7 +44,7 @@ class Period(_Strict):
     from_: int = Field(alias="from")
     to: int
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class InForce(_Strict):
@@ -54,7 +55,7 @@ class InForce(_Strict):
     to: date | None = None
     note: Text | None = None
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     def covers(self, day: date) -> bool:
         return self.from_ <= day and (self.to is None or day <= self.to)

@@ -80,12 +80,19 @@ class _RulesetYamlLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def read_yaml(path: Path) -> tuple[dict, bytes]:
+def read_ruleset_bytes(path: Path) -> bytes:
+    """The bytes of a ruleset file (a regular file of at most 1 MB), else RulesetError."""
+    name = _display(path)
+    return read_limited(path, MAX_RULESET_BYTES, lambda message, fix: RulesetError([f"{name}: {message}; fix: {fix}"]),
+                        "ruleset file")
+
+
+def read_yaml(path: Path, raw: bytes | None = None) -> tuple[dict, bytes]:
     """Safe-load one ruleset file (a regular file of at most 1 MB); duplicate keys, anchors,
     aliases and YAML syntax errors are RulesetErrors."""
     name = _display(path)
-    raw = read_limited(path, MAX_RULESET_BYTES, lambda message, fix: RulesetError([f"{name}: {message}; fix: {fix}"]),
-                       "ruleset file")
+    if raw is None:
+        raw = read_ruleset_bytes(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
