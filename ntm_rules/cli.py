@@ -8,6 +8,8 @@
     ntm-assess rulesets export ID --out TABLE.xlsx | import TABLE.xlsx --out SET.yaml [--extends ID]
     ntm-assess rulesets template --period 2021-2025|2026-2030 --out TABLE.xlsx
     ntm-assess schema input|result [--ruleset ID]
+    ntm-assess history COMMUNE | --province P [--db PATH] [--format text|csv|json]
+    ntm-assess serve [--host 127.0.0.1] [--port 8000] [--db PATH] [--token-file FILE]
 
 Exit codes: 0 attained (batch: every row assessed), 1 not attained (batch: some rows
 rejected), 2 the input, ruleset or output folder could not be used, 3 internal error,
@@ -392,7 +394,10 @@ def schema(which, ruleset):
               help="What to print on standard output: the summary as text or as JSON.")
 @click.option("--full", is_flag=True, help="Write self-contained lines in assessments.jsonl (each as `--format json` "
                                            "prints one commune) instead of compact ones joined with ruleset.json.")
-def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full):
+@click.option("--db", "db", is_flag=False, flag_value="", default=None, metavar="[PATH]",
+              help="Store the batch in the history database (one transaction: all or nothing); "
+                   "--db alone: $NTM_DB, else history.sqlite3 in the user's data folder.")
+def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full, db):
     """Assess many communes and write the provincial summary.
 
     INPUT is a folder of commune .json files, a .jsonl, .csv or .xlsx file (one commune per
@@ -400,8 +405,9 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full
     and DIR/rejected.jsonl, with file, row and fix;
     the rest are assessed. DIR/assessments.jsonl holds one compact line per commune (what varies:
     statuses, values, gaps; `ntm-assess schema line`), DIR/ruleset.json once what is the same for
-    every commune (names, citations, departments); `--full` writes self-contained lines instead. Outputs are written as NAME.partial and renamed when complete;
-    summary.json ("complete": true) is written last.
+    every commune (names, citations, departments); `--full` writes self-contained lines instead.
+    Outputs are written as NAME.partial and renamed when complete; summary.json ("complete":
+    true) is written last.
 
     \b
     Exit codes: 0 every row assessed, 1 some rows rejected, 2 the inputs, the ruleset or
@@ -423,6 +429,11 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full
                                on_progress=bar.update)
         finally:
             bar.close()
+        if db is not None:
+            from . import history
+            from .batch import read_assessments
+
+            history.store_batch(history.connect(db or None), read_assessments(result.out_dir), summary=result.summary)
     if fmt == "json":
         click.echo(result.summary.model_dump_json(indent=2))
     else:
@@ -455,3 +466,89 @@ def template(fmt, ruleset, out_path, lang):
         chosen = load_ruleset(ruleset)
         path = write_template(chosen, out_path or f"communes-{chosen.id}.{fmt}", fmt, lang)
     click.echo(str(path))
+
+
+@cli.command()
+@click.argument("commune", required=False, metavar="COMMUNE")
+@click.option("--province", metavar="P", help="Every commune of a province, by department and against the registered list.")
+@click.option("--db", "db", metavar="PATH", help="The history database (default: $NTM_DB, else history.sqlite3 in the "
+              "user's data folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True,
+              help="csv: one row per stored assessment (UTF-8 for Excel).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG")
+def history(commune, province, db, fmt, lang):
+    """What the stored batches say over time.
+
+    \b
+    ntm-assess history COMMUNE (a code or a name): criteria met at each assessment and what
+    changed since the previous one.
+    ntm-assess history --province P: the same for every commune, the average criteria met per
+    batch, each department's failing criteria over time, the registered communes against
+    their target year.
+    Exit codes: 0 printed, 2 no such commune or province in the history (or no history).
+    """
+    import dataclasses
+
+    from . import history as h
+
+    with exit_on_error(lang):
+        if bool(commune) == bool(province):
+            raise InputError(Say("ghi một xã (mã hoặc tên) hoặc --province", "give one commune (code or name) or --province"),
+                             field="COMMUNE", fix=Say("ví dụ: ntm-assess history 05617, hoặc ntm-assess history --province "
+                                                      "'Thái Nguyên'", "e.g. ntm-assess history 05617, or ntm-assess "
+                                                      "history --province 'Thái Nguyên'"))
+        conn = h.connect(db, create=False)
+        if province:
+            found = h.province_history(conn, province)
+            if found is None:
+                known = ", ".join(name for name, _ in h.provinces(conn)) or "—"
+                raise InputError(Say(f"lịch sử không có xã nào của tỉnh {province!r}", f"the history holds no commune of "
+                                     f"province {province!r}"), field="--province",
+                                 fix=Say(f"dùng một tỉnh có trong lịch sử: {known}", f"use a province in the history: {known}"))
+            communes = found.communes
+        else:
+            keys = h.find_communes(conn, commune)
+            if not keys:
+                raise InputError(Say(f"lịch sử không có xã {commune!r}", f"the history holds no commune {commune!r}"),
+                                 field="COMMUNE", fix=Say("ghi mã xã, hoặc tên xã đúng như trong dữ liệu (có dấu)",
+                                                          "give the commune code, or its name as in the data (with accents)"))
+            communes = [h.commune_history(conn, k) for k in keys]
+            if len(communes) > 1 and fmt == "text":
+                names = "; ".join(h.place(c, lang) for c in communes)
+                raise InputError(Say(f"nhiều xã cùng tên {commune!r}: {names}", f"several communes are named {commune!r}: "
+                                     f"{names}"), field="COMMUNE", fix=Say("ghi mã xã", "give the commune code"))
+    if fmt == "csv":
+        click.echo(h.history_csv(communes), nl=False)
+    elif fmt == "json":
+        data = dataclasses.asdict(found) if province else [dataclasses.asdict(c) for c in communes]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(printable(h.province_text(found, lang) if province else h.commune_text(communes[0], lang)), nl=False)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (other than loopback: "
+              "only with --token-file).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--db", "db", metavar="PATH", help="The history database (default: $NTM_DB, else history.sqlite3 in the "
+              "user's data folder); batch outputs are kept in a folder beside it.")
+@click.option("--token-file", metavar="FILE", help="A file holding the bearer token other systems must send "
+              "(Authorization: Bearer ...); the web pages ask for it once.")
+@click.option("--max-upload-mb", type=click.IntRange(1, 2048), default=50, show_default=True,
+              help="Largest batch upload.")
+@click.option("--timeout", "timeout", type=click.IntRange(1, 86400), default=600, show_default=True,
+              help="Seconds a request may take (a batch is stopped past it, nothing stored).")
+def serve(host, port, db, token_file, max_upload_mb, timeout):
+    """Serve the HTTP API (/v1/..., /docs) and the office's web pages (FastAPI on uvicorn).
+
+    \b
+    POST /v1/assess?ruleset=ID   one commune document → the same JSON as --format json
+    POST /v1/batch               a workbook, CSV or JSON Lines file (+ registered list) → summary
+    GET  /v1/rulesets, /v1/rulesets/{id}, /v1/schema/input?ruleset=ID, /openapi.json, /docs
+    GET  /                       the web page: upload, summary, communes, plans, progress
+    """
+    from .service.run import serve as run_server
+
+    with exit_on_error():
+        run_server(host=host, port=port, db=db, token_file=token_file, max_upload=max_upload_mb << 20,
+                   timeout=timeout)

@@ -1,0 +1,72 @@
+"""One uploaded batch, run in its own process: `python -m ntm_rules.service.job REQUEST.json`.
+
+The service runs each batch in a child process, in the request's private folder (the current
+directory), so that a batch past the request's time limit can be stopped outright, and the rows'
+sources read as the names the server gave the uploads (`upload.csv, dòng 12`), never a server path.
+The process ends with the server, even one killed outright (Linux: PR_SET_PDEATHSIG).
+
+REQUEST.json: {"inputs": [NAME], "registered": NAME|null, "ruleset": ID|null, "lang": "vi"|"en",
+"jobs": N}. It writes result.json: {"ok": true, "summary": {...}} or {"ok": false, "kind":
+"input"|"ruleset"|"output", "error": {"vi", "en"}, "field", "fix": {"vi", "en"}}.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:
+        os._exit(1)
+
+
+def run(request: dict) -> dict:
+    from ..batch import run_batch
+    from ..errors import InputError, OutputError, RulesetError
+    from ..law.load import load_ruleset_id
+    from ..summary import read_registered
+
+    try:
+        ruleset = load_ruleset_id(request["ruleset"]) if request.get("ruleset") else None
+    except RulesetError as error:
+        return {"ok": False, "kind": "ruleset", "error": {"vi": error.problems[0], "en": error.problems[0]},
+                "field": "ruleset", "fix": {"vi": "", "en": ""}}
+    try:
+        wanted = read_registered(request["registered"]) if request.get("registered") else None
+        result = run_batch(request["inputs"], "out", ruleset=ruleset, registered=wanted, lang=request.get("lang", "vi"),
+                           jobs=request.get("jobs") or 1)
+    except InputError as error:
+        where = f"{error.source}: " if error.source else ""
+        return {"ok": False, "kind": "input", "field": error.field,
+                "error": {"vi": where + error.says.vi, "en": where + error.says.en},
+                "fix": {"vi": error.fixes.vi, "en": error.fixes.en}}
+    except OutputError as error:
+        return {"ok": False, "kind": "output", "field": "", "error": {"vi": error.line("vi"), "en": error.line("en")},
+                "fix": {"vi": "", "en": ""}}
+    except RulesetError as error:
+        return {"ok": False, "kind": "ruleset", "field": "ruleset",
+                "error": {"vi": error.problems[0], "en": error.problems[0]}, "fix": {"vi": "", "en": ""}}
+    return {"ok": True, "summary": json.loads(result.summary.model_dump_json())}
+
+
+def main() -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        request = json.load(handle)
+    outcome = run(request)
+    with open("result.json.tmp", "w", encoding="utf-8") as handle:
+        json.dump(outcome, handle, ensure_ascii=False)
+    os.replace("result.json.tmp", "result.json")
+
+
+if __name__ == "__main__":
+    main()
