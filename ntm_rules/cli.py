@@ -275,6 +275,8 @@ def rulesets_export(ruleset_id, out_path):
 
     with exit_on_error():
         click.echo(str(export(load_ruleset(ruleset_id), out_path)))
+    click.echo(f"Tiếp theo / next: sửa hoặc điền bảng, rồi / correct or fill it, then: ntm-assess rulesets import "
+               f"{out_path} --out THU_MUC/", err=True)
 
 
 @rulesets.command("import")
@@ -301,10 +303,14 @@ def rulesets_import(table, out_path, extends, lang):
     doubtful, _ = unconfirmed(ruleset)
     if lang == "vi":
         state = "hoàn chỉnh" if ruleset.status == "final" else f"bản nháp: {done}/{total} chỉ tiêu có ngưỡng, chưa dùng để đánh giá được"
-        click.echo(f"{out_path}: {ruleset.id}, {state}, {doubtful}/{total} chỉ tiêu có ngưỡng chưa xác nhận")
+        click.echo(f"{out_path}: {ruleset.id}, {state}; {doubtful} chỉ tiêu dựa trên ngưỡng chưa xác nhận")
+        click.echo(f"Tiếp theo: ntm-assess validate {out_path}; để dùng, đặt thư mục {Path(out_path).parent} vào NTM_RULESETS_PATH",
+                   err=True)
     else:
         state = "complete" if ruleset.status == "final" else f"draft: {done} of {total} indicators have values, cannot assess yet"
-        click.echo(f"{out_path}: {ruleset.id}, {state}, {doubtful} of {total} indicators rest on an unconfirmed threshold")
+        click.echo(f"{out_path}: {ruleset.id}, {state}; {doubtful} indicators rest on an unconfirmed threshold")
+        click.echo(f"Next: ntm-assess validate {out_path}; to use it, put the folder {Path(out_path).parent} in "
+                   "NTM_RULESETS_PATH", err=True)
 
 
 @rulesets.command("diff")
@@ -343,6 +349,8 @@ def rulesets_template(period, out_path):
 
     with exit_on_error():
         click.echo(str(export(draft(period), out_path)))
+    click.echo(f"Tiếp theo / next: điền bảng theo quyết định, rồi / fill it from the decision, then: ntm-assess rulesets "
+               f"import {out_path} --out THU_MUC/ (docs/guide-vi.md, docs/guide-en.md)", err=True)
 
 
 @rulesets.command("show")

@@ -70,11 +70,11 @@ def known_columns() -> dict[str, str]:
     return names
 
 
-def label_of(column: str, lang: str = "vi") -> str:
-    """The name the template prints over a column."""
+def label_of(column: str, lang: str = "vi", specs: dict | None = None) -> str:
+    """The name the template prints over a column (`specs`: a ruleset's `field_specs(ruleset)`)."""
     if column in BASE_COLUMNS:
         return BASE_COLUMNS[column][0](lang)
-    spec = field_specs().get(column)
+    spec = (specs if specs is not None else field_specs()).get(column)
     if spec is not None and spec.label is not None:
         return spec.label(lang)
     return column

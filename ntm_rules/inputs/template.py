@@ -67,6 +67,7 @@ def _rulesets(ruleset: Ruleset) -> list[Ruleset]:
 def template_columns(ruleset: Ruleset) -> list[tuple[str, str, Say, str]]:
     """(column, criterion, indicator, type) for the base columns and every input field: the
     ruleset's and its prerequisites', the bases of relative thresholds, never a computed verdict."""
+    specs = field_specs(ruleset)  # its own labels and ranges first, also for a set given by path
     columns: list[tuple[str, str, Say, str]] = [(name, "", BASE_NOTES[name], "") for name in BASE]
     if ruleset.varies_by == "commune_group":
         columns.append(("commune_group", "", BASE_NOTES["commune_group"], ""))
@@ -84,13 +85,14 @@ def template_columns(ruleset: Ruleset) -> list[tuple[str, str, Say, str]]:
                         seen.add(name)
                         columns.append((name, f"{criterion.id}. {criterion.name.vi}",
                                         Say(f"{indicator.id} {indicator.name.vi}", f"{indicator.id} {indicator.name.en}"),
-                                        field_specs()[name].type if name in field_specs() else kind))
+                                        specs[name].type if name in specs else kind))
     return columns
 
 
 def write_template(ruleset: Ruleset, path: str | Path, fmt: str, lang: str = "vi") -> Path:
     columns = template_columns(ruleset)
-    labels = [label_of(c[0], lang) for c in columns]
+    specs = field_specs(ruleset)
+    labels = [label_of(c[0], lang, specs) for c in columns]
     ids = [c[0] for c in columns]
 
     def write(target: Path) -> None:
@@ -137,7 +139,7 @@ def _write_xlsx(ruleset: Ruleset, target: Path, columns, labels, ids, lang: str)
                              error="Tỷ lệ phần trăm từ 0 đến 100", errorTitle="Tỷ lệ %")
     for validation in (yes_no, percent):
         sheet.add_data_validation(validation)
-    specs = field_specs()
+    specs = field_specs(ruleset)
     for index, (name, _, _, kind) in enumerate(columns, start=1):
         letter = get_column_letter(index)
         area = f"{letter}3:{letter}{last}"

@@ -619,6 +619,25 @@ def in_force_for(years: set[int], day: date | None = None, province: str | None 
     if period is None:
         raise InputError(Say(f"không có giai đoạn tiêu chí quốc gia nào cho {shown}", f"no national criteria period covers {shown}"),
                          field="year", fix=Say("kiểm tra năm đánh giá", "check the assessment year"))
+    near = [rs for rs in installed() if rs.level == "standard" and all(rs.period.from_ <= y <= rs.period.to for y in years)
+            and (not province or not rs.province or fold(rs.province) == fold(province))]
+    drafts = [rs for rs in near if rs.status == "draft"]
+    undated = [rs for rs in near if rs.status == "final" and rs.in_force is None]
+    if drafts or undated:
+        rs = (drafts or undated)[0]
+        if drafts:
+            done, total = completeness(rs)
+            why = Say(f"bộ {rs.id} đã cài cho các năm này nhưng là bản nháp ({done}/{total} chỉ tiêu có ngưỡng)",
+                      f"the set {rs.id} is installed for these years but is a draft ({done} of {total} indicators have values)")
+            fix = Say("điền các ngưỡng còn thiếu, ghi status = final, rồi rulesets import lại",
+                      "fill the missing values, set status = final, and import it again")
+        else:
+            why = Say(f"bộ {rs.id} đã cài cho các năm này nhưng không ghi ngày có hiệu lực (in_force_from)",
+                      f"the set {rs.id} is installed for these years but declares no in-force date (in_force_from)")
+            fix = Say("ghi in_force_from (và in_force_to) ở trang \"Bộ tiêu chí\", rồi rulesets import lại; hoặc chọn bằng --ruleset",
+                      "write in_force_from (and in_force_to) on the sheet \"Bộ tiêu chí\" and import it again; or choose it with --ruleset")
+        raise InputError(Say(f"chưa có bộ tiêu chí nào có hiệu lực cho {shown}: " + why.vi,
+                             f"no ruleset is in force for {shown}: " + why.en), field="year", fix=fix)
     command = f"ntm-assess rulesets template --period {period.name} --out bang-tieu-chi-{period.name}.xlsx"
     raise InputError(Say(f"chưa cài bộ tiêu chí nào có hiệu lực cho {shown}: giai đoạn {period.name} ({period.decision}) "
                          "chưa được nhập vào công cụ",

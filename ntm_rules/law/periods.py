@@ -19,6 +19,7 @@ class NationalPeriod:
     source: str
     indicators: int | None = None  # how many indicators the decision's commune set lists
     indicators_source: str | None = None
+    signed: date | None = None  # the decision's date, when it differs from the day it took effect
 
     def covers(self, year: int, day: date | None) -> bool:
         if not self.years[0] <= year <= self.years[1]:
@@ -37,7 +38,8 @@ PERIODS = (
     NationalPeriod("2026-2030", (2026, 2030), "Quyết định 51/2025/QĐ-TTg", "Decision 51/2025/QĐ-TTg",
                    date(2026, 2, 15), None,
                    "https://xaydungchinhsach.chinhphu.vn/toan-van-quyet-dinh-51-2025-qd-ttg-ban-hanh-bo-tieu-chi-quoc-gia-ve-nong-thon-moi-giai-doan-2026-2030-119251230104614909.htm",
-                   47, "https://xaydungchinhsach.chinhphu.vn/toan-van-quyet-dinh-51-2025-qd-ttg-ban-hanh-bo-tieu-chi-quoc-gia-ve-nong-thon-moi-giai-doan-2026-2030-119251230104614909.htm"),
+                   47, "https://xaydungchinhsach.chinhphu.vn/toan-van-quyet-dinh-51-2025-qd-ttg-ban-hanh-bo-tieu-chi-quoc-gia-ve-nong-thon-moi-giai-doan-2026-2030-119251230104614909.htm",
+                   date(2025, 12, 29)),
 )
 
 

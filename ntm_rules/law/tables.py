@@ -824,7 +824,7 @@ def draft(period_name: str) -> Ruleset:
         "title": {"vi": f"Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn {period_name.replace('-', '–')} (bản nháp)",
                   "en": f"National criteria for new rural communes, {period_name.replace('-', '–')} (draft)"},
         "legal_source": {"document": period.decision, "document_en": period.decision_en,
-                         "date": period.in_force_from.isoformat(), "url": period.source},
+                         "date": (period.signed or period.in_force_from).isoformat(), "url": period.source},
         "period": {"from": period.years[0], "to": period.years[1]},
         "in_force": {"from": period.in_force_from.isoformat(),
                      **({"to": period.in_force_to.isoformat()} if period.in_force_to else {})},
@@ -863,6 +863,12 @@ def import_workbook(path: str | Path, out: str | Path | None = None, extends: st
     if extends:
         data = delta(data, load_ruleset(extends))
     target = Path(out) if out is not None else Path(f"{data['id']}.yaml")
+    if out is not None and (str(out).endswith(("/", os.sep)) or not target.suffix) and not target.exists():
+        try:  # a folder to put the set in (as `--out FOLDER/` says): made when missing
+            target.mkdir(parents=True)
+        except OSError as problem:
+            raise InputError(Say(f"không tạo được thư mục ({problem.strerror})", f"cannot make the folder ({problem.strerror})"),
+                             source=str(target), fix=Say("kiểm tra đường dẫn", "check the path")) from None
     if target.is_dir():
         target = target / f"{data['id']}.yaml"
     if target.suffix not in (".yaml", ".yml") or target.stem != data["id"]:
