@@ -62,7 +62,12 @@ def exit_on_error(lang: str | None = None):
         for line in error.problems:
             say(line)
         sys.exit(EXIT_UNUSABLE)
-    except (InputError, OutputError) as error:
+    except InputError as error:
+        shown = error.lines(lang or os.environ.get("NTM_LANG", "vi"))
+        for line in shown[:-1]:
+            say(line)
+        fail(shown[-1])
+    except OutputError as error:
         fail(error.line(lang or os.environ.get("NTM_LANG", "vi")))
     except (EngineError, InternalError) as error:
         if _debug:

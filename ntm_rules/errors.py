@@ -62,7 +62,12 @@ class InputError(NtmError):
         self.source, self.field = printable(source), printable(field)
         self.says, self.fixes = _pair(message), _pair(fix)
         self.index = index
+        self.also: list[InputError] = []  # further problems of the same input (a table's other cells)
         super().__init__(self.line("en"))
+
+    def lines(self, lang: str = "en") -> list[str]:
+        """This problem's line, then those of the further problems found with it."""
+        return [self.line(lang)] + [other.line(lang) for other in self.also]
 
     @property
     def message(self) -> str:

@@ -305,10 +305,25 @@ def test_import_errors_name_sheet_cell_and_fix(tmp_path):
     assert not list(tmp_path.glob("*.yaml")), "nothing is written when the table is refused"
 
 
-def test_confirmed_without_an_address_is_refused_at_its_row(tmp_path):
+def test_confirmed_without_an_address_is_refused_at_its_cells(tmp_path):
     workbook = write_workbook(tmp_path / "d.xlsx", new_field=NEW_FIELD, confirmed="Có")
     made = cli("rulesets", "import", str(workbook), "--out", str(tmp_path))
-    assert made.returncode == 2 and "Chỉ tiêu, dòng 3" in made.stderr, made.stderr
+    lines = made.stderr.strip().splitlines()
+    assert made.returncode == 2 and len(lines) == 7, made.stderr  # one per region's "confirmed" cell, all at once
+    assert all("Chỉ tiêu!" in line and line.split("Chỉ tiêu!")[1].split(":")[0].endswith("3") for line in lines)
+    assert "Đã xác nhận = Có" in lines[0] and "cách sửa" in lines[0]
+
+
+def test_a_percentage_out_of_range_and_a_short_final_table_are_placed(tmp_path):
+    over = write_workbook(tmp_path / "e.xlsx", new_field=NEW_FIELD, value=170)
+    made = cli("rulesets", "import", str(over), "--out", str(tmp_path))
+    assert made.returncode == 2 and "0–100" in made.stderr and "Chỉ tiêu!" in made.stderr
+    short = write_workbook(tmp_path / "f.xlsx", new_field=NEW_FIELD)
+    book = load_workbook(short)
+    book[tables.SHEETS["meta"]].append(["indicator_count", 57])
+    book.save(short)
+    made = cli("rulesets", "import", str(short), "--out", str(tmp_path))
+    assert made.returncode == 2 and "Bộ tiêu chí!indicator_count" in made.stderr and "57" in made.stderr
 
 
 # --------------------------------------------------------------------------------------- drafts

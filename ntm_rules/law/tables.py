@@ -52,6 +52,7 @@ META_KEYS = ["id", "status", "level", "title_vi", "title_en", "document", "docum
              "period_from", "period_to", "in_force_from", "in_force_to", "in_force_note_vi", "in_force_note_en",
              "varies_by", "province", "applies_to", "indicator_count", "note_vi", "note_en"]
 YES, NO = "Có", "Không"
+TYPES = ("bool", "pct", "count", "number", "year", "options")
 
 
 # --------------------------------------------------------------------------------------- export
@@ -281,13 +282,16 @@ class _Problems:
     def add(self, where: str, vi: str, en: str, fix_vi: str, fix_en: str) -> None:
         self.items.append(InputError(Say(vi, en), source=self.source, field=where, fix=Say(fix_vi, fix_en)))
 
+    SHOWN = 50  # problems listed at once (a table with more has a systematic fault: fix the first ones)
+
     def raise_first(self) -> None:
+        """Every problem found (up to SHOWN), the first raised carrying the others."""
         if self.items:
             first = self.items[0]
-            if len(self.items) > 1:
-                more = len(self.items) - 1
-                first = InputError(Say(f"{first.says.vi} (và {more} lỗi khác)", f"{first.says.en} (and {more} more)"),
-                                   source=first.source, field=first.field, fix=first.fixes)
+            first.also = self.items[1:self.SHOWN]
+            if len(self.items) > self.SHOWN:
+                more = len(self.items) - self.SHOWN
+                first.also.append(InputError(Say(f"và {more} lỗi khác", f"and {more} more"), source=self.source))
             raise first
 
 
@@ -390,6 +394,13 @@ def read_workbook(path: str | Path, rows_of: dict[str, str] | None = None) -> di
     note = _pair(meta.get("note_vi"), meta.get("note_en"))
     if note:
         data["note"] = note
+    if data["status"] not in ("final", "draft"):
+        problems.add(f"{SHEETS['meta']}!status", f"status \"{data['status']}\" không có", f"the status \"{data['status']}\" does not exist",
+                     "ghi final (hoàn chỉnh) hoặc draft (bản nháp)", "write final or draft")
+    if data["varies_by"] not in ("region", "commune_group"):
+        problems.add(f"{SHEETS['meta']}!varies_by", f"varies_by \"{data['varies_by']}\" không có",
+                     f"varies_by \"{data['varies_by']}\" does not exist", "ghi region (theo vùng) hoặc commune_group (theo nhóm xã)",
+                     "write region or commune_group")
     for required in ("id", "title"):
         if not data.get(required):
             problems.add(f"{SHEETS['meta']}!{required}", f"thiếu {required}", f"{required} is missing",
@@ -424,6 +435,14 @@ def read_workbook(path: str | Path, rows_of: dict[str, str] | None = None) -> di
     if fields:
         data["fields"] = fields
     data["criteria"] = _criteria(sheets["rows"], data, problems, rows_of if rows_of is not None else {})
+    written = sum(len(c["indicators"]) for c in data["criteria"])
+    if data["status"] == "final" and data.get("indicator_count") and written != data["indicator_count"]:
+        problems.add(f"{SHEETS['meta']}!indicator_count",
+                     f"quyết định có {data['indicator_count']} chỉ tiêu mà bảng mới ghi {written}",
+                     f"the decision lists {data['indicator_count']} indicators and the table has {written}",
+                     "ghi đủ mọi chỉ tiêu của bảng trong quyết định (hoặc sửa indicator_count; hoặc ghi status = draft "
+                     "khi bảng chưa điền xong)", "write every indicator of the decision's table (or correct "
+                     "indicator_count; or status = draft while the table is being filled)")
     problems.raise_first()
     return data
 
@@ -553,7 +572,20 @@ def _value_columns(keys: list[str], data: dict, problems: _Problems) -> list[tup
             continue
         if None in years:
             continue  # the period itself is missing: said on the sheet of the set
+        if any(other == (part, dim, years) for _, other in found):
+            problems.add(where, f"cột \"{key}\" có hai lần", f"the column \"{key}\" appears twice",
+                         "chép lại dòng 2 từ bảng do công cụ viết ra", "copy row 2 back from a table the tool wrote")
+            continue
         found.append((index, (part, dim, years)))
+    named = {dim for _, (part, dim, _) in found if part == "value"}
+    wanted = set(data.get("applies_to") or dims)
+    if found and "all" not in named:
+        word = ("vùng", "region") if data.get("varies_by", "region") == "region" else ("nhóm xã", "commune group")
+        for dim in sorted(wanted - named):
+            problems.add(f"{sheet}!2", f"không có cột ngưỡng nào cho {word[0]} {dim} (mã cột value|{dim}|...)",
+                         f"no value column for {word[1]} {dim} (column key value|{dim}|...)",
+                         "chép lại dòng 2 từ bảng do công cụ viết ra (đừng sửa dòng mã cột)",
+                         "copy row 2 back from a table the tool wrote (row 2 is not to be edited)")
     return found
 
 
@@ -564,6 +596,13 @@ def _check(row, position, value_columns, data, problems: _Problems, number: int)
     for key in ("field", "type", "operator", "relative_to", "verdict_of", "absent"):
         if _text(get(key)):
             check[key] = _text(get(key))
+    if check.get("type") is not None and check["type"] not in TYPES:
+        problems.add(_cell_name(sheet, number, position["type"] + 1), f"kiểu \"{check['type']}\" không có",
+                     f"the type \"{check['type']}\" does not exist", f"ghi một trong: {', '.join(TYPES)}",
+                     f"write one of: {', '.join(TYPES)}")
+    if check.get("operator") is not None and check["operator"] not in (">=", "<=", "=="):
+        problems.add(_cell_name(sheet, number, position["operator"] + 1), f"phép so sánh \"{check['operator']}\" không có",
+                     f"the comparison \"{check['operator']}\" does not exist", "ghi >=, <= hoặc ==", "write >=, <= or ==")
     unit = _pair(get("unit_vi"), get("unit_en"))
     if unit:
         check["unit"] = unit
@@ -603,6 +642,31 @@ def _check(row, position, value_columns, data, problems: _Problems, number: int)
                          f"\"{SHEETS['sources']}\"", f"the source \"{entry['source']}\" is not on the sheet "
                          f"\"{SHEETS['sources']}\"", "thêm một dòng cho nguồn đó (mã, địa chỉ trang, văn bản), hoặc "
                          "ghi mã của một nguồn đã có", "add a row for it (key, address, document), or write a listed key")
+        value_cell = _cell_name(sheet, number, value_index + 1)
+        kind = check.get("type")
+        if kind == "pct" and isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value <= 100:
+            problems.add(value_cell, f"ngưỡng {value} nằm ngoài 0–100 của một tỷ lệ phần trăm",
+                         f"the threshold {value} is outside 0–100 for a percentage", "ghi số phần trăm từ 0 đến 100 (72,5)",
+                         "write a percentage from 0 to 100 (72.5)")
+        elif kind == "count" and isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            problems.add(value_cell, f"ngưỡng {value} âm cho một số đếm", f"the threshold {value} is negative for a count",
+                         "ghi số đếm từ 0", "write a count from 0")
+        known = data.get("sources", {}).get(entry["source"]) if entry["source"] else None
+        if known is not None and entry["verified"] and not known.get("url"):
+            problems.add(_cell_name(sheet, number, parts["confirmed"][0] + 1) if "confirmed" in parts else value_cell,
+                         f"ghi \"Đã xác nhận = Có\" nhưng nguồn \"{entry['source']}\" không có địa chỉ trang (url)",
+                         f"marked confirmed but the source \"{entry['source']}\" has no page address (url)",
+                         f"ghi địa chỉ trang nêu ngưỡng này ở trang \"{SHEETS['sources']}\", hoặc ghi Không",
+                         f"write the address of the page that states this value on the sheet \"{SHEETS['sources']}\", "
+                         "or write Không")
+        note_given = _pair(parts.get("note_vi", (0, None))[1], parts.get("note_en", (0, None))[1])
+        if known is not None and not entry["verified"] and not known.get("note") and not note_given:
+            problems.add(_cell_name(sheet, number, parts["note_vi"][0] + 1) if "note_vi" in parts else value_cell,
+                         "ngưỡng chưa xác nhận mà không ghi vì sao",
+                         "an unconfirmed value without a note saying why",
+                         f"ghi lý do ở cột Ghi chú, hoặc một ghi chú cho nguồn \"{entry['source']}\" ở trang "
+                         f"\"{SHEETS['sources']}\"", f"write why in the note column, or a note for the source "
+                         f"\"{entry['source']}\" on the sheet \"{SHEETS['sources']}\"")
         if entry["source"] is None:
             problems.add(_cell_name(sheet, number, parts["source"][0] + 1) if "source" in parts else sheet,
                          "ngưỡng không ghi nguồn", "the threshold names no source",
