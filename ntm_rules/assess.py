@@ -363,7 +363,7 @@ class _Outcome:
         out = []
         for (criterion, _, indicator_plans), verdict_plan in zip(plan.criteria, plan.verdict_plan):
             indicators = []
-            c_status, c_all, c_fail = "met", True, False
+            states = []
             for ip, checks in zip(indicator_plans, verdict_plan):
                 if len(checks) == 1:
                     s, certain = _check_state(checks[0], status, values)
@@ -383,16 +383,9 @@ class _Outcome:
                     line["checks"] = [c.__dict__ for c in full.checks]
                     s, certain = line["status"], line["certain"]
                 indicators.append(line)
-                if s == "met":
-                    c_all = c_all and certain
-                    continue
-                if s == "not_met":
-                    c_status = "not_met"
-                elif c_status == "met":
-                    c_status = "missing"
-                c_fail = c_fail or certain
-            out.append({"id": criterion.id, "status": c_status, "certain": c_all if c_status == "met" else c_fail,
-                        "indicators": indicators})
+                states.append((s, certain))
+            c_status, c_certain = _combined(states)
+            out.append({"id": criterion.id, "status": c_status, "certain": c_certain, "indicators": indicators})
         self.lines = out
         return out
 
@@ -481,33 +474,13 @@ def _verdict(plan: _Plan, status: list[str], values: dict) -> tuple[int, bool, b
     """(criteria met, attained, certain) without building a result object: the same rules as the
     full result (`check_certain`, then `_combined` over checks, indicators and criteria), written
     for speed (a test holds them equal)."""
-    met = 0
-    all_certain = True  # every criterion certain (what an attained verdict needs)
-    failing_certain = False  # one failing criterion certain (what a verdict of not attained needs)
-    for indicators in plan.verdict_plan:
-        c_status = "met"
-        c_all = True
-        c_fail = False
-        for checks in indicators:
-            if len(checks) == 1:
-                s, certain = _check_state(checks[0], status, values)
-            else:
-                s, certain = _combined([_check_state(c, status, values) for c in checks])
-            if s == "met":
-                c_all = c_all and certain
-                continue
-            if s == "not_met":
-                c_status = "not_met"
-            elif c_status == "met":
-                c_status = "missing"
-            c_fail = c_fail or certain
-        if c_status == "met":
-            met += 1
-            all_certain = all_certain and c_all
-        else:
-            failing_certain = failing_certain or c_fail
-    attained = met == len(plan.verdict_plan)
-    return met, attained, all_certain if attained else failing_certain
+    criteria = [_combined([_check_state(checks[0], status, values) if len(checks) == 1
+                           else _combined([_check_state(c, status, values) for c in checks])
+                           for checks in indicators])
+                for indicators in plan.verdict_plan]
+    met = sum(1 for s, _ in criteria if s == "met")
+    attained = met == len(criteria)
+    return met, attained, _combined(criteria)[1]
 
 
 def _check_state(entry: tuple, status: list[str], values: dict) -> tuple[str, bool]:
