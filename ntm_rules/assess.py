@@ -430,16 +430,21 @@ class _Outcome:
 MULTI_VARYING = ("field", "operator", "threshold", "value", "status", "gap", "certain")
 
 
-def _combined(states: list[tuple[str, bool]]) -> tuple[str, bool]:
-    """A criterion's (or verdict's) status and certainty from its parts' (status, certain)."""
-    statuses = [s for s, _ in states]
-    if "not_met" in statuses:
-        status = "not_met"
-    elif "missing" in statuses:
-        status = "missing"
-    else:
-        return "met", all(c for _, c in states)
-    return status, any(c for s, c in states if s != "met")
+def _combined(states) -> tuple[str, bool]:
+    """A criterion's (or verdict's) status and certainty from its parts' (status, certain): not met
+    if one part is not met, else missing if one lacks data, else met; a met is certain when every
+    part is, a failure when one failing part is."""
+    status, every, failing = "met", True, False
+    for s, certain in states:
+        if s == "met":
+            every = every and certain
+            continue
+        if s == "not_met":
+            status = "not_met"
+        elif status == "met":
+            status = "missing"
+        failing = failing or certain
+    return status, every if status == "met" else failing
 
 
 def _certainty_rule(check) -> tuple:
