@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, V
 from ..errors import InputError, Say, printable
 from ..files import read_limited, read_stream_limited
 from ..limits import MAX_DEPTH, MAX_INT_DIGITS, MAX_ROW_BYTES, MAX_TEXT
-from ..law.load import RULESET_ID_PATTERN, field_specs, known_fields
+from ..law.load import RULESET_ID_PATTERN, field_specs, known_fields, verdict_fields
 from ..regions import REGION_IDS, region_of_province
 from ..words import number
 
@@ -208,6 +208,19 @@ def _error_to_input_error(error: ValidationError, source: str) -> InputError:
         key = loc[-1]
         parent = loc[-2] if len(loc) > 1 else ""
         choices = {"data": known_fields(), "commune": CommuneInfo.model_fields}.get(parent, TOP_KEYS)
+        if parent == "data" and key in verdict_fields():
+            return InputError(Say(f"{shown(key)} là kết luận của bộ {verdict_fields()[key]}, do công cụ tự tính, tài liệu "
+                                  "không ghi", f"{shown(key)} is the verdict of {verdict_fields()[key]}, computed by the "
+                                  "tool, never given by the document"), source=source, field=path,
+                              fix=Say("bỏ trường này; ghi các số liệu của bộ đó", "remove it; give that set's data instead"))
+        if parent == "data":
+            closest = _closest(key, choices)
+            return InputError(Say(f"trường số liệu {shown(key)} không có trong bộ tiêu chí đang dùng, cũng không có trong "
+                                  "bộ nào đã cài", f"the data field {shown(key)} is in neither the ruleset used nor any "
+                                  "installed one"), source=source, field=path,
+                              fix=Say(closest.vi.replace("bỏ khóa này", "bỏ trường này") + "; các trường của một bộ: "
+                                      "ntm-assess schema input --ruleset ID",
+                                      closest.en + "; a set's fields: ntm-assess schema input --ruleset ID"))
         return InputError(Say(f"khóa không có trong mẫu: {shown(key)}", f"unknown key {shown(key)}"),
                           source=source, field=path, fix=_closest(key, choices))
     if kind == "literal_error" and loc and loc[-1] == "region":

@@ -478,6 +478,16 @@ def known_fields() -> dict[str, str]:
 
 
 _fields_cache: dict[str, FieldSpec] | None = None
+_verdicts_cache: dict[str, str] | None = None
+
+
+def verdict_fields() -> dict[str, str]:
+    """Fields that carry another ruleset's verdict (computed, never read from a document): field → ruleset id."""
+    global _verdicts_cache
+    if _verdicts_cache is None:
+        _verdicts_cache = {c.field: c.verdict_of for rs in installed() for cr in rs.criteria for i in cr.indicators
+                           for c in i.all_checks() if c.verdict_of}
+    return _verdicts_cache
 
 
 def field_specs(ruleset: Ruleset | None = None) -> dict[str, FieldSpec]:
