@@ -194,7 +194,9 @@ def _refuse_batch_input(path: str) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, metavar="RULESET.yaml...")
-def validate(paths):
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG",
+              help="Language of the summary lines (problems are written in English, with the key path and the fix).")
+def validate(paths, lang):
     """Load and check ruleset files; print how many indicators rest on an unconfirmed threshold."""
     from .law.load import completeness, unconfirmed
 
@@ -209,9 +211,15 @@ def validate(paths):
             continue
         doubtful, total = unconfirmed(ruleset)
         done, needed = completeness(ruleset)
-        state = "" if ruleset.status == "final" else f", draft ({done} of {needed} indicators have values; cannot assess)"
-        click.echo(f"{path}: ok — {ruleset.id}, {len(ruleset.criteria)} criteria, {total} indicators, "
-                   f"{doubtful} resting on an unconfirmed threshold{state}")
+        if lang == "vi":
+            state = "" if ruleset.status == "final" else \
+                f", bản nháp ({done}/{needed} chỉ tiêu có ngưỡng; chưa dùng để đánh giá được)"
+            click.echo(f"{path}: hợp lệ — {ruleset.id}, {len(ruleset.criteria)} tiêu chí, {total} chỉ tiêu, "
+                       f"{doubtful} chỉ tiêu dựa trên ngưỡng chưa xác nhận{state}")
+        else:
+            state = "" if ruleset.status == "final" else f", draft ({done} of {needed} indicators have values; cannot assess)"
+            click.echo(f"{path}: ok — {ruleset.id}, {len(ruleset.criteria)} criteria, {total} indicators, "
+                       f"{doubtful} resting on an unconfirmed threshold{state}")
     sys.exit(EXIT_UNUSABLE if failed else 0)
 
 
@@ -222,7 +230,8 @@ def rulesets():
 
 @rulesets.command("list")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rulesets_list(fmt):
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar="NTM_LANG")
+def rulesets_list(fmt, lang):
     """The installed rulesets (shipped and in NTM_RULESETS_PATH): period, in force, completeness.
 
     \b
@@ -252,17 +261,27 @@ def rulesets_list(fmt):
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    vi = lang == "vi"
+    click.echo("\t".join(["mã", "năm đánh giá", "hiệu lực", "trạng thái", "ngưỡng chưa xác nhận", "cấp, tỉnh", "nguồn cài",
+                          "tên"] if vi else ["id", "years", "in force", "status", "unconfirmed", "level, province",
+                                             "installed from", "title"]))
     for row in rows:
-        origin = row["origin"]
+        origin = row["origin"] if not vi else ("có sẵn" if row["origin"] == "shipped" else "NTM_RULESETS_PATH")
         if not row["usable"]:
-            click.echo(f"{row['id']}\tUNUSABLE: {printable(row['problem'])}")
+            click.echo(f"{row['id']}\t{'KHÔNG DÙNG ĐƯỢC' if vi else 'UNUSABLE'}: {printable(row['problem'])}")
             continue
         force = row["in_force"]
-        force_text = "in force: not declared" if force is None else f"in force {force['from']} – {force['to'] or 'now'}"
-        status = "final" if row["status"] == "final" else \
-            f"draft: {row['indicators_with_values']} of {row['indicators']} indicators have values"
-        click.echo(f"{row['id']}\t{row['years'][0]}–{row['years'][1]}\t{force_text}\t{status}\t"
-                   f"{row['unconfirmed_indicators']} of {row['indicators']} indicators unconfirmed\t{row['level']}"
+        if vi:
+            force_text = "chưa ghi ngày hiệu lực" if force is None else f"từ {force['from']} đến {force['to'] or 'nay'}"
+            status = "hoàn chỉnh" if row["status"] == "final" else \
+                f"bản nháp: {row['indicators_with_values']}/{row['indicators']} chỉ tiêu có ngưỡng"
+            doubt = f"{row['unconfirmed_indicators']} chỉ tiêu"
+        else:
+            force_text = "in force: not declared" if force is None else f"in force {force['from']} – {force['to'] or 'now'}"
+            status = "final" if row["status"] == "final" else \
+                f"draft: {row['indicators_with_values']} of {row['indicators']} indicators have values"
+            doubt = f"{row['unconfirmed_indicators']} of {row['indicators']} indicators"
+        click.echo(f"{row['id']}\t{row['years'][0]}–{row['years'][1]}\t{force_text}\t{status}\t{doubt}\t{row['level']}"
                    f"{' ' + row['province'] if row['province'] else ''}\t{origin}\t{row['title']}")
 
 

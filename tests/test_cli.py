@@ -87,6 +87,8 @@ def test_schema_commands_print_json_schemas():
 
 def test_validate_and_rulesets_show():
     out = run("validate", *[str(p) for p in sorted((ROOT / "rulesets").glob("*.yaml"))])
+    assert out.returncode == 0 and "chưa xác nhận" in out.stdout
+    out = run("validate", "--lang", "en", *[str(p) for p in sorted((ROOT / "rulesets").glob("*.yaml"))])
     assert out.returncode == 0 and "unconfirmed" in out.stdout
     out = run("rulesets", "show", "vn-2016-2020")
     assert out.returncode == 0
