@@ -1,6 +1,7 @@
 """`assess` and `assess_many`: commune document → resolved ruleset → engine findings → Assessment."""
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
@@ -22,12 +23,16 @@ def choose_ruleset(document, ruleset: str | os.PathLike | Ruleset | None) -> Rul
     """The caller's ruleset (an id, a path or a loaded set), else the one the document names
     (by id only: a document never names a file), else the set in force for its year and
     assessment date: the province's own when one is installed, else the national one."""
+    return chosen_ruleset(document, ruleset)[0]
+
+
+def chosen_ruleset(document, ruleset: str | os.PathLike | Ruleset | None) -> tuple[Ruleset, Say | None]:
+    """`choose_ruleset`, and why when the set was not named (by the caller or the document)."""
     if ruleset is not None:
-        return load_ruleset(ruleset)
+        return load_ruleset(ruleset), None
     if document.ruleset:
-        return load_ruleset_id(document.ruleset)
-    chosen, _ = in_force_for({document.year}, document.assessment_date, document.commune.province, document.region)
-    return chosen
+        return load_ruleset_id(document.ruleset), None
+    return in_force_for({document.year}, document.assessment_date, document.commune.province, document.region)
 
 
 def refuse_draft(ruleset: Ruleset) -> None:
@@ -103,6 +108,7 @@ class _Plan:
                                       note=rs.note.vi if rs.note else None, note_en=rs.note.en if rs.note else None)
         # Met indicators with the same value are the same (frozen) result: share them.
         self.met_cache: dict = {}
+        self.variants: dict = {}  # this plan with a reason for the set's choice (see `_because`)
         self.criteria = []
         index = position = 0
         for criterion in resolved.criteria:
@@ -142,6 +148,20 @@ class _Plan:
                               for ip in plans] for _, _, plans in self.criteria]
 
 
+def _because(self: _Plan, reason: Say) -> _Plan:
+    """This plan with its ruleset reference saying why the set was chosen (cached per reason)."""
+    key = (reason.vi, reason.en)
+    found = self.variants.get(key)
+    if found is None:
+        found = copy.copy(self)
+        found.ruleset_ref = RulesetRef.trusted({**self.ruleset_ref.__dict__, "chosen_because": reason.vi,
+                                                "chosen_because_en": reason.en})
+        found.met_cache = {}  # results are shared only within one reference
+        self.variants[key] = found
+    return found
+
+
+_Plan.because = _because
 _plans: dict[str, _Plan] = {}
 
 
@@ -207,10 +227,13 @@ def _gap(operator: str, threshold, value) -> float | None:
     return float(round(gap, 6))
 
 
-def evaluate_document(document, ruleset: Ruleset) -> Assessment:
+def evaluate_document(document, ruleset: Ruleset, reason: Say | None = None) -> Assessment:
+    """`reason`: why the set was chosen (the set in force), shown in the result's ruleset."""
     dimension, dimension_source = dimension_of(document, ruleset)
     resolved = resolve(ruleset, dimension, document.year)
     plan = _plan(resolved)
+    if reason is not None:
+        plan = plan.because(reason)
     data = document.data.__dict__
     if plan.plain:
         values = {name: data[name] for name in plan.fields if data.get(name) is not None}
@@ -602,7 +625,7 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
         caller = load_ruleset(ruleset) if ruleset is not None else None
         document = parse_document(commune, source, caller)
         try:
-            chosen = choose_ruleset(document, caller)
+            chosen, reason = chosen_ruleset(document, caller)
         except RulesetError:
             if ruleset is not None or not document.ruleset:
                 raise
@@ -611,7 +634,7 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
                              field="ruleset", fix=Say(f"dùng một trong {known}, hoặc một bộ trong thư mục của NTM_RULESETS_PATH",
                                                       f"use one of {known}, or one in a folder of NTM_RULESETS_PATH")) from None
         refuse_draft(chosen)
-        return evaluate_document(document, chosen)
+        return evaluate_document(document, chosen, reason)
     except InputError as error:
         raise error.at(source) if source and not error.source else error
     except NtmError:
@@ -642,19 +665,20 @@ def assess_many(communes: Iterable[Any], ruleset: str | os.PathLike | Ruleset | 
     fixed = load_ruleset(ruleset) if ruleset is not None else None
     if fixed is not None:
         refuse_draft(fixed)
-    chosen: dict[tuple, Ruleset] = {}
+    chosen: dict[tuple, tuple[Ruleset, Say | None]] = {}
     for index, commune in enumerate(communes):
         try:
             document = parse_document(commune, ruleset=fixed)
-            use = fixed
+            use, reason = fixed, None
             if use is None:
                 key = (document.ruleset, document.year, document.assessment_date, document.commune.province,
                        document.region)
-                use = chosen.get(key)
-                if use is None:
-                    use = chosen[key] = choose_ruleset(document, None)
-                    refuse_draft(use)
-            result = evaluate_document(document, use)
+                found = chosen.get(key)
+                if found is None:
+                    found = chosen[key] = chosen_ruleset(document, None)
+                    refuse_draft(found[0])
+                use, reason = found
+            result = evaluate_document(document, use, reason)
         except InputError as error:
             failure = InputError(error.says, source=error.source or f"item {index}", field=error.field,
                                  fix=error.fixes, index=index)

@@ -58,7 +58,8 @@ def header_lines(a: Assessment, lang: str) -> list[str]:
         dim = f"{L['group']} {a.commune_group}"
     lines = [
         f"{place} ({dim}), {L['year']} {a.year}",
-        f"{L['ruleset']}: {pick(a.ruleset, 'title', lang)} ({a.ruleset.id}, sha256 {a.ruleset.sha256[:12]})",
+        f"{L['ruleset']}: {pick(a.ruleset, 'title', lang)} ({a.ruleset.id}, sha256 {a.ruleset.sha256[:12]})"
+        + (f" — {L['chosen_because']}: {pick(a.ruleset, 'chosen_because', lang)}" if a.ruleset.chosen_because else ""),
     ]
     note = pick(a.ruleset, "note", lang)
     if note:

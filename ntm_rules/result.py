@@ -131,6 +131,9 @@ class RulesetRef(_Model):
     # the ruleset's own note (what it is and is not), printed in every report using it
     note: Optional[str] = None
     note_en: Optional[str] = None
+    # why this set assessed the commune when the caller named none: the set in force (and whose)
+    chosen_because: Optional[str] = None
+    chosen_because_en: Optional[str] = None
 
 
 class CommuneRef(_Model):

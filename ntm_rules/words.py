@@ -9,7 +9,7 @@ from babel.numbers import format_decimal
 
 LABELS = {
     "vi": {
-        "year": "năm", "ruleset": "Bộ tiêu chí", "attained": "ĐẠT chuẩn nông thôn mới",
+        "year": "năm", "ruleset": "Bộ tiêu chí", "chosen_because": "chọn vì đây là", "attained": "ĐẠT chuẩn nông thôn mới",
         "not_attained": "CHƯA ĐẠT chuẩn nông thôn mới", "criteria": "tiêu chí",
         "result": "Kết quả", "failing": "Tiêu chí không đạt", "missing": "Chỉ tiêu thiếu số liệu",
         "met_list": "Tiêu chí đạt", "required": "yêu cầu", "short": "còn thiếu", "over": "vượt mức tối đa", "off": "chênh lệch",
@@ -47,7 +47,7 @@ LABELS = {
         "indicators_not_met": "chỉ tiêu không đạt", "indicators_missing": "chỉ tiêu thiếu số liệu",
     },
     "en": {
-        "year": "year", "ruleset": "Criteria set", "attained": "ATTAINS the new rural standard",
+        "year": "year", "ruleset": "Criteria set", "chosen_because": "chosen as", "attained": "ATTAINS the new rural standard",
         "not_attained": "DOES NOT YET ATTAIN the new rural standard", "criteria": "criteria",
         "result": "Result", "failing": "Criteria not met", "missing": "Missing data (could not be assessed)",
         "met_list": "Criteria met", "required": "required", "short": "short by", "over": "over by", "off": "off by",

@@ -502,3 +502,13 @@ def test_diff_national_against_thai_nguyen_and_a_period_against_the_next():
                   env_extra=env)
     assert english.returncode == 1 and "50" in english.stdout and "55" in english.stdout
     assert cli("rulesets", "diff", "vn-2016-2020", "no-such-set").returncode == 2
+
+
+def test_a_report_says_why_the_set_in_force_was_chosen():
+    document = dated("2022-06-01", 2022, "Thái Nguyên")
+    shown = cli("-", stdin=json.dumps(document), env_extra={"NTM_RULESETS_PATH": str(IN_FORCE)})
+    header = shown.stdout.splitlines()[1]
+    assert "test-thai-nguyen-2021-2025" in header and "chọn vì đây là: bộ riêng của tỉnh Thái Nguyên" in header
+    named = cli("-", "--ruleset", "test-national-2021-2025", "--format", "json", stdin=json.dumps(document),
+                env_extra={"NTM_RULESETS_PATH": str(IN_FORCE)})
+    assert json.loads(named.stdout)["ruleset"]["chosen_because"] is None  # named by the caller: nothing to explain
