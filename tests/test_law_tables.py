@@ -512,3 +512,26 @@ def test_a_report_says_why_the_set_in_force_was_chosen():
     named = cli("-", "--ruleset", "test-national-2021-2025", "--format", "json", stdin=json.dumps(document),
                 env_extra={"NTM_RULESETS_PATH": str(IN_FORCE)})
     assert json.loads(named.stdout)["ruleset"]["chosen_because"] is None  # named by the caller: nothing to explain
+
+
+def test_a_province_table_that_loosens_its_parent_is_refused_at_the_row(tmp_path):
+    workbook = tables.export(load_ruleset("thai-nguyen-2017-2020"), tmp_path / "tinh.xlsx")
+    book = load_workbook(workbook)
+    sheet = book[tables.SHEETS["rows"]]
+    keys = [c.value for c in sheet[2]]
+    operator, indicator = keys.index("operator"), keys.index("indicator")
+    loosened = None
+    for number, row in enumerate(sheet.iter_rows(min_row=3), start=3):
+        if row[operator].value == ">=":
+            for key, cell in zip(keys, row):
+                if key and key.startswith("value|") and isinstance(cell.value, (int, float)) and cell.value >= 1:
+                    cell.value -= 1
+                    loosened = (number, row[indicator].value)
+                    break
+        if loosened:
+            break
+    book.save(workbook)
+    made = cli("rulesets", "import", str(workbook), "--out", str(tmp_path / "out") + "/", "--extends", "vn-2016-2020")
+    assert made.returncode == 2 and f"Chỉ tiêu!{loosened[0]}" in made.stderr, made.stderr
+    assert f"chỉ tiêu {loosened[1]}" in made.stderr and "lỏng hơn" in made.stderr
+    assert not (tmp_path / "out" / "thai-nguyen-2017-2020.yaml").exists()

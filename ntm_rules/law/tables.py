@@ -925,7 +925,9 @@ def import_workbook(path: str | Path, out: str | Path | None = None, extends: st
     rows_of: dict[str, str] = {}
     data = read_workbook(path, rows_of)
     if extends:
-        data = delta(data, load_ruleset(extends))
+        parent = load_ruleset(extends)
+        _refuse_loosening(data, parent, rows_of, str(path))
+        data = delta(data, parent)
     target = Path(out) if out is not None else Path(f"{data['id']}.yaml")
     if out is not None and (str(out).endswith(("/", os.sep)) or not target.suffix) and not target.exists():
         try:  # a folder to put the set in (as `--out FOLDER/` says): made when missing
@@ -962,6 +964,38 @@ def import_workbook(path: str | Path, out: str | Path | None = None, extends: st
     replace_with(target, lambda temporary: write_yaml(data, temporary),
                  lambda message, fix: InputError(message, source=str(out), fix=fix))
     return load_ruleset(target)
+
+
+def _refuse_loosening(data: dict, parent: Ruleset, rows_of: dict[str, str], source: str) -> None:
+    """A province's table under `--extends` may tighten its parent's thresholds, never loosen them:
+    each loosened value named by its row, in both languages (the loader would say it in English,
+    and its remedy, `loosening_exception`, has no column in the table)."""
+    import hashlib
+    import json
+
+    from .diff import diff
+
+    try:
+        full = Ruleset.model_validate(_unsuffixed(data, parent))
+        full._sha256 = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+        changes = diff(parent, full).changes
+    except Exception:  # not a valid set yet: the loader names what is wrong
+        return
+    problems = _Problems(source)
+    for change in changes:
+        if change.kind != "threshold" or not change.loosened:
+            continue
+        row = next((where for key, where in rows_of.items() if key.endswith(f".indicators[id={change.indicator}]")
+                    and key.startswith("criteria[")), SHEETS["rows"])
+        problems.add(row, f"chỉ tiêu {change.indicator}, {change.dimension}, năm {change.years}: ngưỡng {change.b} "
+                          f"lỏng hơn ngưỡng {change.a} của bộ {parent.id}",
+                     f"indicator {change.indicator}, {change.dimension}, {change.years}: the value {change.b} is looser "
+                     f"than {parent.id}'s {change.a}",
+                     "giữ ngưỡng của bộ gốc hoặc đặt ngưỡng chặt hơn; một ngoại lệ được phép nới lỏng phải ghi vào tệp "
+                     "YAML (loosening_exception, kèm nguồn), bảng chưa có cột cho nó",
+                     "keep the parent's value or a stricter one; an exception allowed to loosen it goes in the YAML "
+                     "file (loosening_exception, with its source): the table has no column for it")
+    problems.raise_first()
 
 
 def _placed(line: str, rows_of: dict[str, str]) -> str:
