@@ -59,7 +59,7 @@ def exit_on_error(lang: str | None = None):
     try:
         yield
     except RulesetError as error:
-        for line in error.problems:
+        for line in error.lines(lang or os.environ.get("NTM_LANG", "vi")):
             say(line)
         sys.exit(EXIT_UNUSABLE)
     except InputError as error:

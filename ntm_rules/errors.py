@@ -42,12 +42,17 @@ class RulesetError(NtmError):
 
     SHOWN = 20  # a hostile file can hold thousands of problems: the first ones say enough
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], vi: list[str] | None = None):
         lines = [printable(p) for p in problems[:self.SHOWN]]
         if len(problems) > self.SHOWN:
             lines.append(f"… and {len(problems) - self.SHOWN} more problems")
         self.problems = lines
+        # the same problems in Vietnamese, where they are written in both languages
+        self.problems_vi = [printable(p) for p in vi[:self.SHOWN]] if vi else None
         super().__init__("\n".join(self.problems))
+
+    def lines(self, lang: str = "en") -> list[str]:
+        return self.problems_vi if lang == "vi" and self.problems_vi else self.problems
 
 
 class InputError(NtmError):

@@ -69,7 +69,9 @@ def find_ruleset_id(ruleset_id: str, beside: Path | None = None) -> Path:
                 return path
     known = ", ".join(p.stem for p in shipped_ruleset_paths())
     raise RulesetError([f"{name}: no ruleset with this id; fix: use one of {known}, or add its file to a folder "
-                        "of NTM_RULESETS_PATH"])
+                        "of NTM_RULESETS_PATH"],
+                       vi=[f"{name}: không có bộ tiêu chí mang mã này; cách sửa: dùng một trong {known}, hoặc đặt tệp "
+                           "của bộ vào một thư mục của NTM_RULESETS_PATH"])
 
 
 def find_ruleset(id_or_path: str | os.PathLike) -> Path:
