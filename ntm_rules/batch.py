@@ -528,15 +528,48 @@ def read_assessments(out_dir: str | os.PathLike) -> Iterator[dict]:
     lines are joined with the static part kept once in DIR/ruleset.json. Read a batch's results
     through this function: it is the one place that knows the file's shape."""
     out = Path(out_dir)
-    static = None
-    with open(out / "assessments.jsonl", "rb") as handle:
-        for line in handle:
+    shared = None
+
+    def damaged(what: Say, name: str = "assessments.jsonl", number: int | None = None) -> InputError:
+        return InputError(what, source=str(out / name) + (f":{number}" if number else ""),
+                          fix=Say("chạy lại lượt đánh giá (ntm-assess batch ... --overwrite)",
+                                  "run the batch again (ntm-assess batch ... --overwrite)"))
+
+    try:
+        handle = open(out / "assessments.jsonl", "rb")
+    except OSError as error:
+        raise damaged(Say(f"không đọc được kết quả ({error.strerror})", f"cannot read the results ({error.strerror})")) from None
+    with handle:
+        for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except ValueError:
+                raise damaged(Say("dòng hỏng, không phải JSON", "a damaged line, not JSON"), number=number) from None
+            if not isinstance(record, dict):
+                raise damaged(Say("dòng không phải kết quả của một xã", "the line is not a commune's result"), number=number)
             if "resolved" not in record:  # written with --full
                 yield record
                 continue
-            if static is None:
-                static = json.loads((out / "ruleset.json").read_bytes())["resolved"]
-            yield join(record, static[record["resolved"]])
+            if shared is None:
+                try:
+                    shared = json.loads((out / "ruleset.json").read_bytes())
+                    if not isinstance(shared, dict) or not isinstance(shared.get("resolved"), dict):
+                        raise ValueError
+                except OSError as error:
+                    raise damaged(Say(f"thiếu phần chung của kết quả ({error.strerror})",
+                                      f"the shared part of the results is missing ({error.strerror})"), "ruleset.json") from None
+                except ValueError:
+                    raise damaged(Say("phần chung của kết quả bị hỏng", "the shared part of the results is damaged"),
+                                  "ruleset.json") from None
+            static = shared["resolved"].get(record.get("resolved"))
+            if static is None or (record.get("ruleset") or {}).get("sha256") != shared.get("sha256"):
+                raise damaged(Say("dòng không khớp với phần chung trong ruleset.json (bộ tiêu chí khác, hoặc tệp bị sửa)",
+                                  "the line does not match the shared part in ruleset.json (another ruleset, or an "
+                                  "edited file)"), number=number)
+            try:
+                yield join(record, static)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise damaged(Say("dòng không khớp với phần chung trong ruleset.json",
+                                  "the line does not match the shared part in ruleset.json"), number=number) from None

@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Literal, Optional, Union
 
 import orjson
-from pydantic import BaseModel, ConfigDict
+import threading
+
+from pydantic import BaseModel, ConfigDict, model_serializer
 
 _set = object.__setattr__
 Status = Literal["met", "not_met", "missing"]
@@ -197,18 +199,30 @@ class Assessment(_Model):
         return private.get("outcome") if private else None
 
     def _materialize(self) -> "Assessment":
-        outcome = self._outcome()
-        if outcome is not None:
-            parts = outcome.parts()
-            current = object.__getattribute__(self, "__dict__")
-            _set(self, "__dict__", {name: parts[name] if name in parts else current[name] for name in _ASSESSMENT_FIELDS})
-            _set(self, "__pydantic_private__", None)
+        if self._outcome() is not None:
+            with _MATERIALIZING:  # one thread builds it; the others then find it built
+                outcome = self._outcome()
+                if outcome is not None:
+                    parts = outcome.parts()
+                    current = object.__getattribute__(self, "__dict__")
+                    _set(self, "__dict__", {name: parts[name] if name in parts else current[name]
+                                            for name in _ASSESSMENT_FIELDS})
+                    _set(self, "__pydantic_private__", None)
         return self
 
     def __getattr__(self, name: str):
-        if name in _LAZY_FIELDS and self._outcome() is not None:
-            return self._materialize().__dict__[name]
+        if name in _LAZY_FIELDS:
+            # built now, or by another thread since the normal lookup missed it
+            built = self._materialize().__dict__
+            if name in built:
+                return built[name]
         return super().__getattr__(name)
+
+    @model_serializer(mode="wrap")
+    def _serialize_full(self, handler):
+        """Every serialisation (also inside another model, a TypeAdapter or a web framework's
+        response model, which read the fields directly) sees the full result."""
+        return handler(self._materialize())
 
     def outline(self) -> dict:
         """Per criterion and indicator, what varies per commune (see `ntm_rules.lines`)."""
@@ -277,6 +291,7 @@ class Assessment(_Model):
 
 
 _LAZY_FIELDS = frozenset({"criteria", "departments", "levels"})
+_MATERIALIZING = threading.RLock()
 _ASSESSMENT_FIELDS = tuple(Assessment.model_fields)
 
 for _model in (CheckResult, IndicatorResult, CriterionResult, DepartmentResult, RulesetRef, CommuneRef, LevelResult,

@@ -100,3 +100,56 @@ def test_model_rulesets_in_a_batch_join_back_exactly(tmp_path):
     out = batch(tmp_path, "out", "--ruleset", "vn-model-2018-2020")
     assert list(read_assessments(out)) == [json.loads(ntm_rules.assess(d, "vn-model-2018-2020").model_dump_json())
                                            for d in docs]
+
+
+def test_a_compact_assessment_serialises_in_full_inside_other_models_and_type_adapters():
+    from pydantic import BaseModel, TypeAdapter
+
+    class Report(BaseModel):
+        item: Assessment
+
+    document = json.loads((FIXTURES / "hoa-thuong-fails-three-2019.json").read_text("utf-8"))
+    expected = json.loads(ntm_rules.assess(document).model_dump_json())
+    assert TypeAdapter(Assessment).dump_python(ntm_rules.assess(document), mode="json") == expected
+    assert json.loads(Report(item=ntm_rules.assess(document)).model_dump_json())["item"] == expected
+
+
+def test_threads_reading_one_compact_assessment_all_see_the_same_full_result():
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    document = json.loads((FIXTURES / "phu-thuong-fails-several-2019.json").read_text("utf-8"))
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(100):
+            shared = ntm_rules.assess(document)
+            with ThreadPoolExecutor(8) as pool:
+                seen = list(pool.map(lambda _: id(shared.criteria), range(8)))
+            assert len(set(seen)) == 1
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_damaged_batch_outputs_are_an_input_error_naming_the_file(communes, tmp_path):
+    import shutil
+
+    from ntm_rules.errors import InputError
+
+    folder, _ = communes
+    out = batch(folder, "damaged")
+    for damage in ("delete", "truncate", "other-set"):
+        copy_ = tmp_path / damage
+        shutil.copytree(out, copy_)
+        shared = copy_ / "ruleset.json"
+        if damage == "delete":
+            shared.unlink()
+        elif damage == "truncate":
+            shared.write_bytes(shared.read_bytes()[:100])
+        else:
+            data = json.loads(shared.read_bytes())
+            data["sha256"] = "0" * 64
+            shared.write_text(json.dumps(data), "utf-8")
+        with pytest.raises(InputError) as caught:
+            list(read_assessments(copy_))
+        assert copy_.name in caught.value.source and "--overwrite" in caught.value.line("en")

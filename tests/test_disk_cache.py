@@ -77,3 +77,37 @@ def test_the_cache_can_be_turned_off_and_the_cli_gives_the_same_answer(tmp_path)
     assert outputs[0] == outputs[1] == outputs[2]
     assert list((tmp_path / "c").glob("*.pickle"))
     assert disk_cache.folder() is not None
+
+
+def test_a_new_parent_found_by_extends_is_never_hidden_by_the_cache(cache, tmp_path, monkeypatch):
+    national = tmp_path / "national"
+    national.mkdir()
+    (national / "tiny.yaml").write_bytes(TINY.read_bytes())
+    monkeypatch.setenv("NTM_RULESETS_PATH", str(national))
+    child_folder = tmp_path / "child"
+    child_folder.mkdir()
+    child = child_folder / "child.yaml"
+    child.write_text((Path(__file__).resolve().parent / "rulesets" / "child-ok.yaml").read_text("utf-8")
+                     .replace("extends: tiny.yaml", "extends: tiny"), "utf-8")
+    first = load.load_ruleset(child)
+    load._cache.clear()
+    beside = child_folder / "tiny.yaml"  # the same id, now beside the child: extends finds it first
+    beside.write_text(TINY.read_text("utf-8").replace("value: 90", "value: 70"), "utf-8")
+    second = load.load_ruleset(child)
+    assert second.sha256 != first.sha256 and second.criteria[1].indicators[0].thresholds["all"].value == 70
+    load._cache.clear()
+    beside.unlink()  # gone again: back to the national one, never "no such file"
+    assert load.load_ruleset(child).sha256 == first.sha256
+
+
+def test_a_folder_others_can_write_into_is_not_used(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("NTM_CACHE_DIR", str(shared))
+    load._cache.clear()
+    path = tmp_path / "tiny.yaml"
+    path.write_bytes(TINY.read_bytes())
+    load.load_ruleset(path)
+    assert not list(shared.iterdir())
+    load._cache.clear()

@@ -535,3 +535,12 @@ def test_a_province_table_that_loosens_its_parent_is_refused_at_the_row(tmp_path
     assert made.returncode == 2 and f"Chỉ tiêu!{loosened[0]}" in made.stderr, made.stderr
     assert f"chỉ tiêu {loosened[1]}" in made.stderr and "lỏng hơn" in made.stderr
     assert not (tmp_path / "out" / "thai-nguyen-2017-2020.yaml").exists()
+
+
+@pytest.mark.parametrize("day", [20200101, 1577836800, "2020-1-1", True])
+def test_an_assessment_date_is_only_a_yyyy_mm_dd_text(day):
+    document = {"commune": {"name": "Xã Thử"}, "region": "red_river_delta", "year": 2020, "assessment_date": day,
+                "data": {}}
+    with pytest.raises(InputError) as caught:
+        ntm_rules.assess(document)
+    assert caught.value.field == "assessment_date" and "YYYY-MM-DD" in caught.value.line("vi")

@@ -252,7 +252,9 @@ def _error_to_input_error(error: ValidationError, source: str) -> InputError:
     if kind == "value_error":
         english = english.removeprefix("value error, ")
     message = _MESSAGES.get(kind, Say(english, english))
-    if "input" in item and kind != "missing":
+    if item.get("input") is _NOT_A_DATE:
+        message = Say("phải là một ngày dạng YYYY-MM-DD", "must be a date written YYYY-MM-DD")
+    elif "input" in item and kind != "missing":
         got = shown(item["input"])
         message = Say(f"{message.vi} (ghi {got})", f"{english} (got {got})")
     else:
@@ -288,9 +290,13 @@ def _normalise(obj: dict) -> dict:
         if isinstance(value, dict):
             value = {k: from_program(v) for k, v in value.items()}
         out[key] = from_program(value)
-    if "assessment_date" in out and isinstance(out["assessment_date"], str) and len(out["assessment_date"]) != 10:
-        out["assessment_date"] = object()  # only YYYY-MM-DD: the validator names the field
+    day = out.get("assessment_date")
+    if day is not None and ((isinstance(day, str) and len(day) != 10) or not isinstance(day, (str, date))):
+        out["assessment_date"] = _NOT_A_DATE  # only YYYY-MM-DD (never a number read as a timestamp): the validator names it
     return out
+
+
+_NOT_A_DATE = object()  # stands for an assessment_date that is not a YYYY-MM-DD text
 
 
 def parse_document(obj: Any, source: str = "", ruleset=None):

@@ -2,13 +2,15 @@
 not read, validate and check its YAML again (about 0.1 s a set; a run may need every installed
 set to know the fields a document may carry).
 
-An entry is keyed by everything the loaded set depends on: the package version, the file's
-path and bytes, and NTM_RULESETS_PATH (which decides what `extends:` finds); the sha256 of the
-parent it was merged with is stored and compared on the way out. Any doubt is a miss: an entry
+An entry is keyed by everything the loaded set depends on: the package version and the source
+of `ntm_rules/law/` (the rules that validated it), the file's path and bytes, and the folders of
+NTM_RULESETS_PATH; on the way out, `extends:` is looked up again and must find the same parent
+file, with the same sha256, as when the entry was written. Any doubt is a miss: an entry
 that cannot be read, has another format or names another parent is ignored and rewritten. The
 folder is `$NTM_CACHE_DIR`, else `$XDG_CACHE_HOME/ntm-rules`, else `~/.cache/ntm-rules`;
 deleting it is always safe; `NTM_CACHE_DIR=` (empty) turns the cache off. Entries are pickles
-written by this user only (folder 0700, files 0600) and read back only from that folder.
+written by this user only (folder 0700) and read back only from a folder and files this user
+owns that nobody else can write; any other folder is not used.
 """
 from __future__ import annotations
 
@@ -29,40 +31,69 @@ def folder() -> Path | None:
     return Path(base) / "ntm-rules"
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
+def _private(where: Path) -> bool:
+    """The folder is a real folder of this user's that nobody else may write into (else it is not
+    used at all: a pickle another user could plant would run as this user)."""
     try:
-        return version("ntm-rules")
-    except PackageNotFoundError:
-        return "unknown"
+        info = os.lstat(where)
+    except OSError:
+        return False
+    import stat
+
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+_code_digest: str | None = None
+
+
+def _code() -> str:
+    """The package version and the source of the law package: sets validated by other rules are misses."""
+    global _code_digest
+    if _code_digest is None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        digest = hashlib.sha256()
+        try:
+            digest.update(version("ntm-rules").encode())
+        except PackageNotFoundError:
+            pass
+        for source in sorted(Path(__file__).resolve().parent.glob("*.py")):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+        _code_digest = digest.hexdigest()
+    return _code_digest
 
 
 def _key(path: Path, raw: bytes) -> str:
     digest = hashlib.sha256()
-    for part in (str(FORMAT), _version(), str(path), os.environ.get("NTM_RULESETS_PATH", "")):
+    folders = os.pathsep.join(str(Path(p).resolve()) for p in os.environ.get("NTM_RULESETS_PATH", "").split(os.pathsep) if p)
+    for part in (str(FORMAT), _code(), str(path), folders):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(raw)
     return digest.hexdigest()
 
 
 def get(path: Path, raw: bytes):
-    """(ruleset, parent path or None, parent sha256 or None) stored for this file, else None."""
+    """(ruleset, the id its `extends:` names or None, parent path or None, parent sha256 or None)
+    stored for this file, else None."""
     where = folder()
-    if where is None:
+    if where is None or not _private(where):
         return None
     key = _key(path, raw)
     try:
-        with open(where / f"{key}.pickle", "rb") as handle:
+        entry_path = where / f"{key}.pickle"
+        info = os.lstat(entry_path)
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return None
+        with open(entry_path, "rb") as handle:
             entry = pickle.load(handle)
         if not (isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key):
             return None
-        return entry["ruleset"], entry["parent_path"], entry["parent_sha256"]
+        return entry["ruleset"], entry["extends"], entry["parent_path"], entry["parent_sha256"]
     except Exception:  # missing, unreadable, truncated or from another version: a miss
         return None
 
 
-def put(path: Path, raw: bytes, ruleset, parent_path, parent_sha256) -> None:
+def put(path: Path, raw: bytes, ruleset, extends, parent_path, parent_sha256) -> None:
     """Store a ruleset that loaded cleanly (best effort: a cache that cannot be written is skipped)."""
     where = folder()
     if where is None:
@@ -70,7 +101,9 @@ def put(path: Path, raw: bytes, ruleset, parent_path, parent_sha256) -> None:
     key = _key(path, raw)
     try:
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
-        entry = {"format": FORMAT, "key": key, "ruleset": ruleset,
+        if not _private(where):
+            return
+        entry = {"format": FORMAT, "key": key, "ruleset": ruleset, "extends": extends,
                  "parent_path": str(parent_path) if parent_path is not None else None, "parent_sha256": parent_sha256}
         handle, temporary = tempfile.mkstemp(dir=where, prefix=".entry-", suffix=".tmp")
         try:

@@ -145,14 +145,23 @@ def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
     raw = read_ruleset_bytes(path)
     cached = disk_cache.get(path, raw)
     if cached is not None:
-        ruleset, parent_path, parent_sha = cached
-        if parent_path is None or _load_path(Path(parent_path), chain + (str(path),)).sha256 == parent_sha:
+        ruleset, extends, parent_path, parent_sha = cached
+        if extends is None and parent_path is None:
+            _load_verdict_targets(ruleset, name)
+            return ruleset
+        try:  # `extends:` must still find the same parent file, unchanged
+            found = find_ruleset_id(extends, beside=path.parent).resolve()
+            same = str(found) == parent_path and _load_path(found, chain + (str(path),)).sha256 == parent_sha
+        except RulesetError:
+            same = False  # a miss: the full load below says what is wrong
+        if same:
             _load_verdict_targets(ruleset, name)
             return ruleset
     data, raw = read_yaml(path, raw)
     parent, overridden = None, None
     parent_path = None
-    if isinstance(data.get("extends"), str):
+    extends_id = data.get("extends") if isinstance(data.get("extends"), str) else None
+    if extends_id is not None:
         try:
             parent_path = find_ruleset_id(data["extends"], beside=path.parent).resolve()
         except RulesetError as error:
@@ -174,7 +183,7 @@ def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
     if problems:
         raise RulesetError(problems)
     _load_verdict_targets(ruleset, name)
-    disk_cache.put(path, raw, ruleset, parent_path, parent.sha256 if parent else None)
+    disk_cache.put(path, raw, ruleset, extends_id, parent_path, parent.sha256 if parent else None)
     return ruleset
 
 
