@@ -364,10 +364,11 @@ def summary_text(s, lang: str = "vi") -> str:
         lines.append(f"{L['columns_ignored']}: " + "; ".join(s.columns_ignored))
     if s.sheets_skipped:
         lines.append(f"{L['sheets_skipped']}: " + "; ".join(s.sheets_skipped))
-    lines.append(f"{L['districts']}:")
-    for d in s.districts:
-        lines.append(f"  {d.district or '—'}: {d.assessed} {L['assessed']}, {d.attained} {L['attained']}, "
-                     f"{L['average']} {one_decimal(d.average_criteria_met, lang)}")
+    if any(d.district for d in s.districts):  # since 1 July 2025 communes have no district: no such section
+        lines.append(f"{L['districts']}:")
+        for d in s.districts:
+            lines.append(f"  {d.district or '—'}: {d.assessed} {L['assessed']}, {d.attained} {L['attained']}, "
+                         f"{L['average']} {one_decimal(d.average_criteria_met, lang)}")
     if s.unconfirmed_thresholds:
         lines.append(R["warning"])
     return "\n".join(lines) + "\n"

@@ -483,6 +483,12 @@ def test_commune_groups_through_import_assess_report_batch_and_summary(tmp_path)
     assert (summary["assessed"], summary["attained"], summary["rejected"]) == (3, 2, 1)
     rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8").splitlines()]
     assert len(rejected) == 1 and "commune_group" in json.dumps(rejected[0], ensure_ascii=False)
+    # communes have no district since 1 July 2025: no district section, and the template asks for none
+    assert "Theo huyện" not in batch.stdout and 'id="districts"' not in (tmp_path / "out" / "summary.html").read_text("utf-8")
+    made = cli("template", "--format", "csv", "--ruleset", "test-groups-2026-2030", "--out", str(tmp_path / "t.csv"),
+               env_extra=env)
+    ids = (tmp_path / "t.csv").read_text("utf-8-sig").splitlines()[1].split(",")
+    assert made.returncode == 0 and "commune_group" in ids and "commune.district" not in ids and "region" not in ids
 
 
 # ------------------------------------------------------------------------------------------ diff

@@ -68,7 +68,10 @@ def template_columns(ruleset: Ruleset) -> list[tuple[str, str, Say, str]]:
     """(column, criterion, indicator, type) for the base columns and every input field: the
     ruleset's and its prerequisites', the bases of relative thresholds, never a computed verdict."""
     specs = field_specs(ruleset)  # its own labels and ranges first, also for a set given by path
-    columns: list[tuple[str, str, Say, str]] = [(name, "", BASE_NOTES[name], "") for name in BASE]
+    base = BASE
+    if ruleset.varies_by == "commune_group":  # a set by commune group (2026–2030): communes have no district
+        base = tuple(name for name in BASE if name not in ("commune.district", "region"))  # nor a region's values
+    columns: list[tuple[str, str, Say, str]] = [(name, "", BASE_NOTES[name], "") for name in base]
     if ruleset.varies_by == "commune_group":
         columns.append(("commune_group", "", BASE_NOTES["commune_group"], ""))
     seen = set(c[0] for c in columns)
