@@ -15,6 +15,7 @@ from .law.resolve import ResolvedRuleset, resolve
 from .result import (Assessment, CheckResult, CommuneRef, CriterionResult, DepartmentResult, IndicatorResult, LevelResult,
                      RulesetRef)
 from .law.schema import Ruleset
+from .lines import indicator_line
 
 DEFAULT_RULESET = "vn-2016-2020"
 
@@ -147,25 +148,25 @@ class _Plan:
         self.verdict_plan = [[[(i, c.field, *_certainty_rule(c), len(c.options or ())) for i, c in ip.checks]
                               for ip in plans] for _, _, plans in self.criteria]
 
+    def because(self, reason: Say) -> "_Plan":
+        """This plan with its ruleset reference saying why the set was chosen (cached per reason)."""
+        key = (reason.vi, reason.en)
+        found = self.variants.get(key)
+        if found is None:
+            found = copy.copy(self)
+            found.ruleset_ref = RulesetRef.trusted({**self.ruleset_ref.__dict__, "chosen_because": reason.vi,
+                                                    "chosen_because_en": reason.en})
+            found.met_cache = {}  # results are shared only within one reference
+            self.variants[key] = found
+        return found
 
-def _because(self: _Plan, reason: Say) -> _Plan:
-    """This plan with its ruleset reference saying why the set was chosen (cached per reason)."""
-    key = (reason.vi, reason.en)
-    found = self.variants.get(key)
-    if found is None:
-        found = copy.copy(self)
-        found.ruleset_ref = RulesetRef.trusted({**self.ruleset_ref.__dict__, "chosen_because": reason.vi,
-                                                "chosen_because_en": reason.en})
-        found.met_cache = {}  # results are shared only within one reference
-        self.variants[key] = found
-    return found
 
 
-_Plan.because = _because
 _plans: dict[str, _Plan] = {}
 
 
-def _plan(resolved: ResolvedRuleset) -> _Plan:
+def plan_for(resolved: ResolvedRuleset) -> _Plan:
+    """What a resolved set needs per commune (compiled rules, static result parts), built once."""
     plan = _plans.get(resolved.key)
     if plan is None:
         plan = _plans[resolved.key] = _Plan(resolved)
@@ -189,30 +190,24 @@ def check_certain(check, status: str, value) -> bool:
     """
     if status == "missing":
         return True
-    if check.verified:
-        return True
-    if check.declared:
-        return False
-    if status == "met" and _meets_strictest(check, value):
-        return True
-    if check.bound is not None and check.operator in (">=", "<="):
-        easier = (check.operator == ">=") == (check.bound == "at_most")  # the true threshold is easier to meet
-        return (status == "met") == easier
-    return False
+    met_rule, not_met_certain = _certainty_rule(check)
+    return _met_certain(met_rule, value, len(check.options or ())) if status == "met" else not_met_certain
 
 
-def _meets_strictest(check, value) -> bool:
-    if value is None or check.relative_to:
+def _met_certain(rule, value, options: int) -> bool:
+    """A met status under `_certainty_rule`'s first part: always, never, or when the value meets the
+    strictest threshold possible."""
+    if rule is True or rule is False:
+        return rule
+    if value is None:
         return False
-    if isinstance(check.threshold, bool):
+    if rule == 1:
         return value is True
-    if check.options:
-        return len(set(value)) >= len(check.options)
-    if check.operator == ">=":
-        return check.type == "pct" and value >= 100
-    if check.operator == "<=":
+    if rule == 2:
+        return value >= 100
+    if rule == 3:
         return value <= 0
-    return False
+    return len(set(value)) >= options
 
 
 def _gap(operator: str, threshold, value) -> float | None:
@@ -231,7 +226,7 @@ def evaluate_document(document, ruleset: Ruleset, reason: Say | None = None) -> 
     """`reason`: why the set was chosen (the set in force), shown in the result's ruleset."""
     dimension, dimension_source = dimension_of(document, ruleset)
     resolved = resolve(ruleset, dimension, document.year)
-    plan = _plan(resolved)
+    plan = plan_for(resolved)
     if reason is not None:
         plan = plan.because(reason)
     data = document.data.__dict__
@@ -300,14 +295,17 @@ def _indicator_result(plan: _Plan, ip: _IndicatorPlan, status: list[str], values
         "gap": _gap(check.operator, check.threshold, value) if ind_status == "not_met" else None})
 
 
+def _relative_threshold(check, values: dict):
+    """factor × the commune's own value of the field a relative threshold multiplies (None without it)."""
+    base = values.get(check.relative_to)
+    return None if base is None else round(check.threshold * base, 6)
+
+
 def _special_result(ip: _IndicatorPlan, check, value, ind_status: str, values: dict,
                     lower: dict[str, Assessment] | None) -> IndicatorResult:
     """A relative threshold (factor × another field of the commune), a list of options, or the
     verdict of the ruleset this one requires (as certain as that verdict)."""
-    threshold = check.threshold
-    if check.relative_to:
-        base = values.get(check.relative_to)
-        threshold = None if base is None else round(check.threshold * base, 6)
+    threshold = _relative_threshold(check, values) if check.relative_to else check.threshold
     compared = len(set(value)) if check.options and value is not None else value
     gap = _gap(check.operator, threshold, compared) if ind_status == "not_met" and threshold is not None else None
     if check.verdict_of and lower and check.verdict_of in lower:
@@ -396,14 +394,11 @@ class _Outcome:
                             "gap": _gap(check.operator, check.threshold, value) if s == "not_met" else None,
                             "certain": certain}
                     if check.relative_to:
-                        base = values.get(check.relative_to)
-                        line["threshold"] = None if base is None else round(check.threshold * base, 6)
+                        line["threshold"] = _relative_threshold(check, values)
                         if s == "not_met" and line["threshold"] is not None:
                             line["gap"] = _gap(check.operator, line["threshold"], value)
                 else:  # several numbers: the full result of the indicator carries its checks
-                    full = _indicator_result(plan, ip, status, values, None)
-                    line = {"id": ip.indicator.id, **{k: full.__dict__[k] for k in MULTI_VARYING}}
-                    line["checks"] = [c.__dict__ for c in full.checks]
+                    line = indicator_line(_indicator_result(plan, ip, status, values, None))
                     s, certain = line["status"], line["certain"]
                 indicators.append(line)
                 states.append((s, certain))
@@ -426,7 +421,7 @@ class _Outcome:
     def departments(self) -> list[dict]:
         """The accountable departments, as `_parts` lists them, from the statuses alone."""
         plan, status = self.plan, self.status
-        found: dict[str, dict] = {}
+        found: dict[tuple, dict] = {}
         for criterion, _, indicator_plans in plan.criteria:
             for ip in indicator_plans:
                 if len(ip.checks) == 1:
@@ -435,22 +430,8 @@ class _Outcome:
                     s = _combined([(status[i], True) for i, _ in ip.checks])[0]
                 if s == "met":
                     continue
-                static = ip.static
-                dept = found.get(static["department"])
-                if dept is None:
-                    dept = found[static["department"]] = {
-                        "id": static["department"], "name": static["department_name"],
-                        "name_en": static["department_name_en"], "criteria": [], "not_met": [], "missing": [],
-                        "verified": True, "level": None}
-                if criterion.id not in dept["criteria"]:
-                    dept["criteria"].append(criterion.id)
-                dept[s].append(ip.indicator.id)
-                dept["verified"] = dept["verified"] and static["department_verified"]
+                _add_department(found, criterion.id, ip.indicator.id, ip.static, s)
         return list(found.values())
-
-
-# what varies per commune in an indicator with several numbers (the decisive number's field too)
-MULTI_VARYING = ("field", "operator", "threshold", "value", "status", "gap", "certain")
 
 
 def _combined(states) -> tuple[str, bool]:
@@ -471,8 +452,8 @@ def _combined(states) -> tuple[str, bool]:
 
 
 def _certainty_rule(check) -> tuple:
-    """`check_certain` for one check, decided once: (how a met status is certain, whether a not-met
-    status is certain). The first is True or False, or a code for the strictest value test
+    """The certainty rule of one check, decided once (`check_certain` applies it): (how a met status
+    is certain, whether a not-met status is certain). The first is True or False, or a code for the strictest value test
     (1 "Đạt", 2 ≥ 100 %, 3 ≤ 0, 4 every option)."""
     if check.verified:
         return True, True
@@ -500,8 +481,7 @@ def _certainty_rule(check) -> tuple:
 
 def _verdict(plan: _Plan, status: list[str], values: dict) -> tuple[int, bool, bool]:
     """(criteria met, attained, certain) without building a result object: the same rules as the
-    full result (`check_certain`, then `_combined` over checks, indicators and criteria), written
-    for speed (a test holds them equal)."""
+    full result (`_certainty_rule`, then `_combined` over checks, indicators and criteria)."""
     criteria = [_combined([_check_state(checks[0], status, values) if len(checks) == 1
                            else _combined([_check_state(c, status, values) for c in checks])
                            for checks in indicators])
@@ -517,14 +497,7 @@ def _check_state(entry: tuple, status: list[str], values: dict) -> tuple[str, bo
     if s == "met":
         if met_rule is True or met_rule is False:
             return s, met_rule
-        value = values.get(field)
-        if met_rule == 1:
-            return s, value is True
-        if met_rule == 2:
-            return s, value >= 100
-        if met_rule == 3:
-            return s, value <= 0
-        return s, len(set(value)) >= options
+        return s, _met_certain(met_rule, values.get(field), options)
     if s == "missing":
         return s, True
     return s, not_met_certain
@@ -583,7 +556,7 @@ def _parts(plan: _Plan, status: list[str], values: dict, lower: dict[str, Assess
                     for d in lower[below].departments:
                         departments.setdefault(("standard", d.id), {**d.__dict__, "level": d.level or "standard"})
                     continue
-                _add_department(departments, criterion.id, ip.indicator.id, result, ind_status)
+                _add_department(departments, criterion.id, ip.indicator.id, result.__dict__, ind_status)
         if criterion_status == "met":
             criteria_met += 1
             certain = all(i.certain for i in indicators_out)
@@ -600,18 +573,20 @@ def _parts(plan: _Plan, status: list[str], values: dict, lower: dict[str, Assess
     }
 
 
-def _add_department(departments: dict, criterion_id: str, indicator_id: str, result: IndicatorResult,
-                    status: str) -> None:
-    key = (None, result.department)
+def _add_department(departments: dict, criterion_id: str, indicator_id: str, assignment: dict, status: str) -> None:
+    """Count a failing indicator for its department. `assignment`: the indicator's fields (a result's
+    or its plan's static part) department, department_name(_en) and department_verified."""
+    key = (None, assignment["department"])
     dept = departments.get(key)
     if dept is None:
         dept = departments[key] = {
-            "id": result.department, "name": result.department_name, "name_en": result.department_name_en,
+            "id": assignment["department"], "name": assignment["department_name"],
+            "name_en": assignment["department_name_en"],
             "criteria": [], "not_met": [], "missing": [], "verified": True, "level": None}
     if criterion_id not in dept["criteria"]:
         dept["criteria"].append(criterion_id)
     dept[status].append(indicator_id)
-    dept["verified"] = dept["verified"] and result.department_verified
+    dept["verified"] = dept["verified"] and assignment["department_verified"]
 
 
 def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, source: str = "") -> Assessment:

@@ -513,11 +513,11 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
 def ruleset_file(ruleset: Ruleset, used: set[tuple[str, int]]) -> bytes:
     """ruleset.json: the set's id and hash, and the static part of each resolved set (region or
     commune group, year) the batch's compact lines name (see `ntm_rules.lines`)."""
-    from .assess import _plan
+    from .assess import plan_for
 
     resolved = {}
     for dimension, year in sorted(used):
-        plan = _plan(resolve(ruleset, dimension, year))
+        plan = plan_for(resolve(ruleset, dimension, year))
         resolved[plan.resolved.key] = static_part(plan)
     return dump_json({"id": ruleset.id, "sha256": ruleset.sha256, "path": str(ruleset.path), "resolved": resolved})
 

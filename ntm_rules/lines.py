@@ -53,27 +53,26 @@ def compact_line(assessment: Assessment, key: str) -> dict:
     return line
 
 
+def indicator_line(indicator: IndicatorResult) -> dict:
+    """What varies per commune in one full indicator result (see the module docstring)."""
+    values = indicator.__dict__
+    if indicator.checks:  # several numbers: the decisive one and every check
+        line = {"id": indicator.id, **{k: values[k] for k in ("field", "operator", "threshold") + ALWAYS},
+                "checks": [c.__dict__ for c in indicator.checks]}
+    else:
+        line = {"id": indicator.id, **{k: values[k] for k in ALWAYS}}
+        if indicator.relative_to:
+            line["threshold"] = values["threshold"]
+    for k in ("value_text", "value_text_en"):
+        if values.get(k) is not None:
+            line[k] = values[k]
+    return line
+
+
 def outline_of(assessment: Assessment) -> list:
     """The compact criteria of a full Assessment (a set with prerequisites, built in full)."""
-    out = []
-    for criterion in assessment.criteria:
-        indicators = []
-        for indicator in criterion.indicators:
-            values = indicator.__dict__
-            if indicator.checks:  # several numbers: the decisive one and every check
-                line = {"id": indicator.id, **{k: values[k] for k in ("field", "operator", "threshold") + ALWAYS},
-                        "checks": values["checks"]}
-            else:
-                line = {"id": indicator.id, **{k: values[k] for k in ALWAYS}}
-                if indicator.relative_to:
-                    line["threshold"] = values["threshold"]
-            for k in ("value_text", "value_text_en"):
-                if values.get(k) is not None:
-                    line[k] = values[k]
-            indicators.append(line)
-        out.append({"id": criterion.id, "status": criterion.status, "certain": criterion.certain,
-                    "indicators": indicators})
-    return out
+    return [{"id": criterion.id, "status": criterion.status, "certain": criterion.certain,
+             "indicators": [indicator_line(i) for i in criterion.indicators]} for criterion in assessment.criteria]
 
 
 def join(line: dict, static: dict) -> dict:

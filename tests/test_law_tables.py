@@ -21,7 +21,7 @@ import ntm_rules
 from ntm_rules.errors import InputError, RulesetError
 from ntm_rules.law import tables
 from ntm_rules.law.diff import diff
-from ntm_rules.law.load import _specs_of, _with_prerequisites, load_ruleset
+from ntm_rules.law.load import _specs_of, load_ruleset, with_prerequisites
 from ntm_rules.law.resolve import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ def generated_documents(ruleset, count: int, seed: int) -> list[dict]:
     """Communes near every threshold the set (and the sets whose verdict it requires) applies:
     at, just below and just above each value, some fields absent, for every region or group and year."""
     rng = random.Random(seed)
-    sets = _with_prerequisites(ruleset)
+    sets = with_prerequisites(ruleset)
     specs = _specs_of(sets)
     dims = list(ruleset.applies_to or ruleset.dimension_values)
     years = list(range(ruleset.period.from_, ruleset.period.to + 1))

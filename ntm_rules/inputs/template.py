@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import OutputError, Say
 from ..files import replace_with
-from ..law.load import field_specs, load_named_by
+from ..law.load import field_specs, with_prerequisites
 from ..law.schema import DERIVED_FIELDS, Ruleset
 from .columns import label_of
 from .tables import TEMPLATE_RULESET
@@ -48,22 +48,6 @@ WHAT_TO_WRITE = {
 EMPTY = Say("Để trống nếu chưa có số liệu (không ghi 0).", "Leave the cell empty when there is no figure (do not write 0).")
 
 
-def _rulesets(ruleset: Ruleset) -> list[Ruleset]:
-    """The ruleset and every ruleset whose verdict it requires (the standard set of a model set)."""
-    found, queue = [], [ruleset]
-    while queue:
-        current = queue.pop(0)
-        if any(r.id == current.id for r in found):
-            continue
-        found.append(current)
-        for criterion in current.criteria:
-            for indicator in criterion.indicators:
-                for check in indicator.all_checks():
-                    if check.verdict_of:
-                        queue.append(load_named_by(current, check.verdict_of))
-    return found
-
-
 def template_columns(ruleset: Ruleset) -> list[tuple[str, str, Say, str]]:
     """(column, criterion, indicator, type) for the base columns and every input field: the
     ruleset's and its prerequisites', the bases of relative thresholds, never a computed verdict."""
@@ -75,7 +59,7 @@ def template_columns(ruleset: Ruleset) -> list[tuple[str, str, Say, str]]:
     if ruleset.varies_by == "commune_group":
         columns.append(("commune_group", "", BASE_NOTES["commune_group"], ""))
     seen = set(c[0] for c in columns)
-    for current in reversed(_rulesets(ruleset)):  # the standard's fields first, then the model's
+    for current in reversed(with_prerequisites(ruleset)):  # the standard's fields first, then the model's
         for criterion in current.criteria:
             for indicator in criterion.indicators:
                 for check in indicator.all_checks():

@@ -513,14 +513,15 @@ def field_specs(ruleset: Ruleset | None = None) -> dict[str, FieldSpec]:
     key = (ruleset.id, ruleset.sha256)
     own = _own_specs.get(key)
     if own is None:
-        own = _own_specs[key] = {**_fields_cache, **_specs_of(_with_prerequisites(ruleset))}
+        own = _own_specs[key] = {**_fields_cache, **_specs_of(with_prerequisites(ruleset))}
     return own
 
 
 _own_specs: dict[tuple, dict[str, FieldSpec]] = {}
 
 
-def _with_prerequisites(ruleset: Ruleset) -> list[Ruleset]:
+def with_prerequisites(ruleset: Ruleset) -> list[Ruleset]:
+    """The ruleset and every ruleset whose verdict it requires (the standard set of a model set)."""
     found, queue = [], [ruleset]
     while queue:
         current = queue.pop(0)
