@@ -147,6 +147,23 @@ class _Plan:
         # per criterion, per indicator, its checks as (index, check, confirmed): what `_verdict` reads
         self.verdict_plan = [[[(i, c.field, *_certainty_rule(c), len(c.options or ())) for i, c in ip.checks]
                               for ip in plans] for _, _, plans in self.criteria]
+        # the same, flat, for `_verdict`: per check its criterion's position and whether a not met
+        # is certain; the checks whose met status is not always certain
+        self.criterion_of_check = [k for k, indicators in enumerate(self.verdict_plan)
+                                   for checks in indicators for _ in checks]
+        self.not_met_certain = [entry[3] for indicators in self.verdict_plan for checks in indicators
+                                for entry in checks]
+        self.met_uncertain = [(i, field, met_rule, options) for indicators in self.verdict_plan
+                              for checks in indicators for i, field, met_rule, _, options in checks
+                              if met_rule is not True]
+        # per criterion, what `_Outcome.outline` reads of each indicator: a single check's
+        # (id, index, field, met rule, not met certain, options, operator, threshold, relative check),
+        # or the plan of an indicator of several checks
+        self.outline_plan = [
+            (criterion.id, [(ip.indicator.id, *checks[0][:5], ip.first[1].operator, ip.first[1].threshold,
+                             ip.first[1] if ip.first[1].relative_to else None)
+                            if len(checks) == 1 else ip for ip, checks in zip(plans, verdict_plan)])
+            for (criterion, _, plans), verdict_plan in zip(self.criteria, self.verdict_plan)]
 
     def because(self, reason: Say) -> "_Plan":
         """This plan with its ruleset reference saying why the set was chosen (cached per reason)."""
@@ -382,40 +399,62 @@ class _Outcome:
             return self.lines
         plan, status, values = self.plan, self.status, self.values
         out = []
-        for (criterion, _, indicator_plans), verdict_plan in zip(plan.criteria, plan.verdict_plan):
+        for criterion_id, entries in plan.outline_plan:
             indicators = []
-            states = []
-            for ip, checks in zip(indicator_plans, verdict_plan):
-                if len(checks) == 1:
-                    s, certain = _check_state(checks[0], status, values)
-                    check = ip.first[1]
-                    value = values.get(check.field)
-                    line = {"id": ip.indicator.id, "value": value, "status": s,
-                            "gap": _gap(check.operator, check.threshold, value) if s == "not_met" else None,
-                            "certain": certain}
-                    if check.relative_to:
-                        line["threshold"] = _relative_threshold(check, values)
+            c_status, every, failing = "met", True, False  # as `_combined`, inline
+            for entry in entries:
+                if type(entry) is tuple:
+                    iid, index, field, met_rule, not_met_certain, options, operator, threshold, relative = entry
+                    value = values.get(field)
+                    s = status[index]
+                    if s == "met":
+                        certain = met_rule if met_rule is True or met_rule is False \
+                            else _met_certain(met_rule, value, options)
+                        every = every and certain
+                        line = {"id": iid, "value": value, "status": s, "gap": None, "certain": certain}
+                    else:
+                        if s == "not_met":
+                            certain = not_met_certain
+                            c_status = "not_met"
+                        else:
+                            certain = True
+                            if c_status == "met":
+                                c_status = "missing"
+                        failing = failing or certain
+                        line = {"id": iid, "value": value, "status": s,
+                                "gap": _gap(operator, threshold, value) if s == "not_met" else None,
+                                "certain": certain}
+                    if relative is not None:
+                        line["threshold"] = _relative_threshold(relative, values)
                         if s == "not_met" and line["threshold"] is not None:
-                            line["gap"] = _gap(check.operator, line["threshold"], value)
+                            line["gap"] = _gap(operator, line["threshold"], value)
                 else:  # several numbers: the full result of the indicator carries its checks
-                    line = indicator_line(_indicator_result(plan, ip, status, values, None))
+                    line = indicator_line(_indicator_result(plan, entry, status, values, None))
                     s, certain = line["status"], line["certain"]
+                    if s == "met":
+                        every = every and certain
+                    else:
+                        if s == "not_met":
+                            c_status = "not_met"
+                        elif c_status == "met":
+                            c_status = "missing"
+                        failing = failing or certain
                 indicators.append(line)
-                states.append((s, certain))
-            c_status, c_certain = _combined(states)
-            out.append({"id": criterion.id, "status": c_status, "certain": c_certain, "indicators": indicators})
+            out.append({"id": criterion_id, "status": c_status,
+                        "certain": every if c_status == "met" else failing, "indicators": indicators})
         self.lines = out
         return out
 
-    def failing(self) -> list[tuple[str, IndicatorResult]]:
-        """(criterion id, full result) of each indicator not met or lacking data, built alone."""
-        plan, status, values = self.plan, self.status, self.values
+    def failing(self) -> list[tuple[str, dict]]:
+        """(criterion id, result fields) of each indicator not met or lacking data: its outline
+        line joined to its static part, as `lines.join` does."""
         found = []
-        for criterion, _, indicator_plans in plan.criteria:
-            for ip in indicator_plans:
-                if all(status[i] == "met" for i, _ in ip.checks):
-                    continue
-                found.append((criterion.id, _indicator_result(plan, ip, status, values, None)))
+        for (criterion, _, indicator_plans), c_line in zip(self.plan.criteria, self.outline()):
+            if c_line["status"] == "met":
+                continue
+            for ip, line in zip(indicator_plans, c_line["indicators"]):
+                if line["status"] != "met":
+                    found.append((criterion.id, {**ip.static, **line}))
         return found
 
     def departments(self) -> list[dict]:
@@ -479,37 +518,35 @@ def _certainty_rule(check) -> tuple:
     return met, easier is False
 
 
-def _verdict(plan: _Plan, status: list[str], values: dict) -> tuple[int, bool, bool]:
-    """(criteria met, attained, certain) without building a result object: the same rules as the
-    full result (`_certainty_rule`, then `_combined` over checks, indicators and criteria)."""
-    criteria = [_combined([_check_state(checks[0], status, values) if len(checks) == 1
-                           else _combined([_check_state(c, status, values) for c in checks])
-                           for checks in indicators])
-                for indicators in plan.verdict_plan]
-    met = sum(1 for s, _ in criteria if s == "met")
-    attained = met == len(criteria)
-    return met, attained, _combined(criteria)[1]
-
-
-def _check_state(entry: tuple, status: list[str], values: dict) -> tuple[str, bool]:
-    index, field, met_rule, not_met_certain, options = entry
-    s = status[index]
-    if s == "met":
-        if met_rule is True or met_rule is False:
-            return s, met_rule
-        return s, _met_certain(met_rule, values.get(field), options)
-    if s == "missing":
-        return s, True
-    return s, not_met_certain
+def _verdict(plan: _Plan, failing: list[tuple[int, bool]], values: dict) -> tuple[int, bool, bool]:
+    """(criteria met, attained, certain) from the checks that fail ((index, lacks data)), without
+    building a result object. The same rules as the full result (`_certainty_rule`, then
+    `_combined` over checks, indicators and criteria), which reduce to: a failing verdict is
+    certain when one failing check is (data missing, or a not met that holds whatever the
+    threshold); an attained one when every met check is."""
+    if not failing:
+        certain = True
+        for index, field, met_rule, options in plan.met_uncertain:
+            if met_rule is False or not _met_certain(met_rule, values.get(field), options):
+                certain = False
+                break
+        return len(plan.criteria), True, certain
+    criteria = plan.criterion_of_check
+    not_met_certain = plan.not_met_certain
+    failed = {criteria[index] for index, _ in failing}
+    certain = any(missing or not_met_certain[index] for index, missing in failing)
+    return len(plan.criteria) - len(failed), False, certain
 
 
 def build_assessment(plan: _Plan, document, values: dict, findings: list[int], dimension_source: str,
                      lower: dict[str, Assessment] | None = None) -> Assessment:
     resolved = plan.resolved
     status = ["met"] * len(resolved.checks)
+    failing = []
     for code in findings:
         if code >= 0:
             status[code >> 1] = "missing" if code & 1 else "not_met"
+            failing.append((code >> 1, bool(code & 1)))
     info = document.commune
     by_region = plan.resolved.ruleset.varies_by == "region"
     head = {
@@ -522,7 +559,7 @@ def build_assessment(plan: _Plan, document, values: dict, findings: list[int], d
         "year": resolved.year,
     }
     if lower is None:  # compact until read
-        met, attained, certain = _verdict(plan, status, values)
+        met, attained, certain = _verdict(plan, failing, values)
         return Assessment.compact({**head, "attained": attained, "criteria_met": met,
                                    "criteria_total": len(plan.criteria), "notes": [], "certain": certain},
                                   _Outcome(plan, status, values))

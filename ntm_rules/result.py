@@ -232,13 +232,13 @@ class Assessment(_Model):
         from .lines import outline_of
         return outline_of(self)
 
-    def failing_indicators(self) -> list[tuple[str, "IndicatorResult"]]:
-        """(criterion id, result) of every indicator not met or lacking data, in order (only
-        these are built when the rest has not been read)."""
+    def failing_indicators(self) -> list[tuple[str, dict]]:
+        """(criterion id, the indicator's result fields as a plain dict) of every indicator not met
+        or lacking data, in order, without building the full result when it has not been read."""
         outcome = self._outcome()
         if outcome is not None:
             return outcome.failing()
-        return [(c.id, i) for c in self.criteria for i in c.indicators if i.status != "met"]
+        return [(c.id, i.__dict__) for c in self.criteria for i in c.indicators if i.status != "met"]
 
     def departments_outline(self) -> list[dict]:
         """The accountable departments as plain dicts (without building the full result)."""

@@ -46,19 +46,18 @@ def low_mark(criteria: int) -> int:
     return max(1, round(criteria * 10 / 19))
 
 
+_FAILING_FIELDS = ("id", "name", "name_en", "status", "value", "operator", "threshold", "unit", "unit_en", "gap",
+                   "verified", "certain", "bound", "source", "source_en", "department", "department_name",
+                   "department_name_en", "department_verified")
+
+
 def summary_record(a: Assessment, row=None) -> dict:
     """What the summary needs of one assessment: small, plain and picklable. `row` (an input Row)
     says where it came from."""
     failing = []
     outline = a.outline()
     for criterion_id, i in a.failing_indicators():
-        failing.append({
-            "criterion": criterion_id, "id": i.id, "name": i.name, "name_en": i.name_en,
-            "status": i.status, "value": i.value, "operator": i.operator, "threshold": i.threshold,
-            "unit": i.unit, "unit_en": i.unit_en, "gap": i.gap, "verified": i.verified,
-            "certain": i.certain, "bound": i.bound, "source": i.source, "source_en": i.source_en,
-            "department": i.department, "department_name": i.department_name,
-            "department_name_en": i.department_name_en, "department_verified": i.department_verified})
+        failing.append({"criterion": criterion_id, **{k: i.get(k) for k in _FAILING_FIELDS}})
     return {
         "name": a.commune.name, "district": a.commune.district, "province": a.commune.province, "code": a.commune.code,
         "source": getattr(row, "source", None), "row": getattr(row, "row", None), "sheet": getattr(row, "sheet", None),

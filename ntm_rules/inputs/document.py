@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
@@ -284,12 +285,26 @@ def from_program(value: Any) -> Any:
     return value
 
 
+_AS_JSON_GIVES = frozenset({str, int, bool, type(None), list})  # left as they are by from_program
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _AS_JSON_GIVES or (kind is float and value == value):
+        return value
+    return from_program(value)
+
+
 def _normalise(obj: dict) -> dict:
     out = {}
     for key, value in obj.items():
-        if isinstance(value, dict):
+        if type(value) is dict:
+            plain = _AS_JSON_GIVES
+            value = {k: v if type(v) in plain or (type(v) is float and v == v) else from_program(v)
+                     for k, v in value.items()}
+        elif isinstance(value, dict):
             value = {k: from_program(v) for k, v in value.items()}
-        out[key] = from_program(value)
+        out[key] = _plain(value)
     day = out.get("assessment_date")
     if day is not None and ((isinstance(day, str) and len(day) != 10) or not isinstance(day, (str, date))):
         out["assessment_date"] = _NOT_A_DATE  # only YYYY-MM-DD (never a number read as a timestamp): the validator names it
@@ -409,24 +424,36 @@ def _constant(name: str):
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_int=_integer, parse_float=_float,
                             parse_constant=_constant)
+# The same reading with numbers parsed in C (several times faster); a number it reads that the
+# strict reading would refuse or change is found by `_check_tree`, and the text is read again strictly.
+_FAST_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_constant)
+_INT_LIMIT = 10 ** MAX_INT_DIGITS
+_FLOAT_MAX = sys.float_info.max
 
 
-def _check_tree(obj: Any) -> None:
-    """Nesting within the limit, and every text writable (no lone surrogate from a \\u escape)."""
+def _check_tree(obj: Any) -> bool:
+    """Nesting within the limit, and every text writable (no lone surrogate from a \\u escape).
+    False when a number needs the strict reading: more than MAX_INT_DIGITS digits, not finite, or -0.0."""
     stack = [(obj, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, (dict, list)):
-            if depth > MAX_DEPTH:
-                raise _JsonProblem(*_TOO_DEEP)
-            items = node.items() if isinstance(node, dict) else ((None, v) for v in node)
-            for key, value in items:
-                if key is not None and not key.isascii():
-                    _check_text(key)
-                if isinstance(value, (dict, list)):
-                    stack.append((value, depth + 1))
-                elif isinstance(value, str) and not value.isascii():
+        if depth > MAX_DEPTH:
+            raise _JsonProblem(*_TOO_DEEP)
+        for key, value in (node.items() if type(node) is dict else enumerate(node)):
+            if type(key) is str and not key.isascii():
+                _check_text(key)
+            kind = type(value)
+            if kind is dict or kind is list:
+                stack.append((value, depth + 1))
+            elif kind is str:
+                if not value.isascii():
                     _check_text(value)
+            elif kind is float:
+                if not -_FLOAT_MAX <= value <= _FLOAT_MAX or (value == 0.0 and math.copysign(1.0, value) < 0):
+                    return False
+            elif kind is int and not -_INT_LIMIT < value < _INT_LIMIT:
+                return False
+    return True
 
 
 def _check_text(text: str) -> None:
@@ -442,10 +469,19 @@ def strict_json(text: str) -> Any:
     """JSON as the contract means it: no NaN or Infinity, no duplicate keys, integers of at most 15
     digits, nesting of at most 20 levels, no lone surrogates. Raises _JsonProblem or JSONDecodeError."""
     try:
+        obj = _FAST_DECODER.decode(text)
+        if type(obj) in (dict, list) and _check_tree(obj):
+            return obj
+    except (ValueError, RecursionError):  # read again strictly: its error is the one to give
+        pass
+    try:
         obj = _DECODER.decode(text)
     except RecursionError:
         raise _JsonProblem(*_TOO_DEEP) from None
-    _check_tree(obj)
+    if type(obj) in (dict, list):
+        _check_tree(obj)
+    elif type(obj) is str and not obj.isascii():
+        _check_text(obj)
     return obj
 
 
