@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
@@ -97,8 +98,7 @@ class _Plan:
 
     def __init__(self, resolved: ResolvedRuleset):
         self.resolved = resolved
-        self.compiled = engine.compile_ruleset(resolved)
-        self.fields = self.compiled.fields
+        self.fields = engine.fact_fields(resolved)
         rs = resolved.ruleset
         # fields not read as they are from the document: another ruleset's verdict, the year, option lists
         self.verdicts = {c.field: c.verdict_of for _, c in resolved.checks if c.verdict_of}
@@ -164,6 +164,12 @@ class _Plan:
                              ip.first[1] if ip.first[1].relative_to else None)
                             if len(checks) == 1 else ip for ip, checks in zip(plans, verdict_plan)])
             for (criterion, _, plans), verdict_plan in zip(self.criteria, self.verdict_plan)]
+
+    @functools.cached_property
+    def compiled(self) -> engine.CompiledRuleset:
+        """The rules registered in the engine, the first time a commune is assessed by them (the
+        static parts alone, e.g. a batch's ruleset.json, never need them)."""
+        return engine.compile_ruleset(self.resolved)
 
     def because(self, reason: Say) -> "_Plan":
         """This plan with its ruleset reference saying why the set was chosen (cached per reason)."""

@@ -64,13 +64,13 @@ class BatchInterrupted(KeyboardInterrupt):
 
 
 def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool, lang: str = "vi",
-                  full: bool = False) -> list[tuple]:
+                  full: bool = False, details: bool = True) -> list[tuple]:
     """Assess rows (Row fields as tuples, cheap to send to a worker).
 
     Returns per row, in order, ("ok", summary record, JSON line) or ("rejected" | INTERNAL,
     rejected record, None). The line is compact (see `ntm_rules.lines`) unless `full`; the
-    summary record says which resolved set it needs ("resolved": (region or group, year)).
-    Nothing a row holds stops the chunk.
+    summary record says which resolved set it needs ("resolved": (region or group, year)) and
+    carries the failing indicators in full only with `details`. Nothing a row holds stops the chunk.
     """
     ruleset = load_ruleset(ruleset_path)
     out = []
@@ -89,9 +89,10 @@ def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool, lang
                                 f"fix: assess these rows in their own batch with --ruleset {named}")
                 else:
                     assessment = assess(document, ruleset=ruleset if caller_chose or named in (None, ruleset.id) else None)
-                    record = summary_record(assessment, row)
+                    record = summary_record(assessment, row, details)
                     dimension = assessment.region or str(assessment.commune_group)
                     record["resolved"] = (dimension, assessment.year)
+                    record["keys"] = commune_keys(record)  # in the worker: the parent only compares them
                     if full:
                         line = dump_json(assessment)
                     else:
@@ -126,6 +127,12 @@ def rejected_record(row: Row, error, document, lang: str) -> dict:
     return record
 
 
+def commune_keys(record: dict) -> tuple[str, tuple[str, str, str]]:
+    """A commune as `_Seen` compares it: its code, and its name, district and province (`exact`)."""
+    return exact(record.get("code") or ""), (exact(record["name"]), exact(record.get("district") or ""),
+                                             exact(record.get("province") or ""))
+
+
 class _Seen:
     """The communes already counted, by code and by name + district + province (exact, accents
     kept): a row that repeats one is rejected, naming the row it repeats."""
@@ -136,8 +143,7 @@ class _Seen:
         self.names: dict[tuple, str] = {}
 
     def duplicate(self, record: dict) -> dict | None:
-        code = exact(record.get("code") or "")
-        name = (exact(record["name"]), exact(record.get("district") or ""), exact(record.get("province") or ""))
+        code, name = record.get("keys") or commune_keys(record)
         by_code = bool(code) and code in self.codes
         first = self.codes[code] if by_code else self.names.get(name)
         if first is None:
@@ -188,10 +194,10 @@ def _worker_start() -> None:
 
 
 def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: bool, jobs: int,
-             lang: str, full: bool = False) -> Iterator[list]:
+             lang: str, full: bool = False, details: bool = True) -> Iterator[list]:
     if jobs <= 1:
         for chunk in chunks:
-            yield _assess_chunk(chunk, ruleset_path, caller_chose, lang, full)
+            yield _assess_chunk(chunk, ruleset_path, caller_chose, lang, full, details)
         return
     # fork: workers start at once with the ruleset already loaded; the host they inherit is
     # idle (ours runs no background threads), and each then owns its copy.
@@ -200,7 +206,7 @@ def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: boo
     try:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append(pool.submit(_assess_chunk, chunk, ruleset_path, caller_chose, lang, full))
+            pending.append(pool.submit(_assess_chunk, chunk, ruleset_path, caller_chose, lang, full, details))
             if len(pending) >= jobs * 3:  # bounded: never read far ahead of what is written
                 yield pending.popleft().result()
         while pending:
@@ -268,8 +274,9 @@ def _in_force(scanned: list[InputFile]) -> tuple[Ruleset, Say]:
     that has one installed, else the national one (none in force: InputError naming the period)."""
     from .law.load import in_force_for
 
-    provinces = set().union(*(f.provinces for f in scanned)) if scanned else set()
-    years = set().union(*(f.years for f in scanned)) if scanned else set()
+    places = [f.places() for f in scanned]
+    provinces = set().union(*(p for p, _ in places)) if places else set()
+    years = set().union(*(y for _, y in places)) if places else set()
     if not years:  # no readable year: every row will be rejected for it
         return load_ruleset(DEFAULT_RULESET), Say("bộ quốc gia (không dòng nào ghi năm đọc được)",
                                                   "the national set (no row gives a readable year)")
@@ -450,7 +457,7 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
 def _warm_up() -> None:
     """Import what `finish` needs (the workbook writer, the page templates) while the workers assess."""
     try:
-        import openpyxl  # noqa: F401
+        import xlsxwriter  # noqa: F401
 
         from . import html_report  # noqa: F401
     except Exception:
@@ -473,7 +480,7 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
     seen = _Seen(lang)
     try:
         used: set[tuple[str, int]] = set()
-        for results in _results(counted.chunks(), str(chosen.path), caller_chose, jobs, lang, full):
+        for results in _results(counted.chunks(), str(chosen.path), caller_chose, jobs, lang, full, bool(registered)):
             rejected, lines = [], []
             for status, item, line in results:
                 if status == "ok":

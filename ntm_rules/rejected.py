@@ -24,31 +24,36 @@ def _records(segments: Iterable[Path]):
 
 
 def write_rejected_workbook(segments: list[Path], target: Path, lang: str = "vi") -> None:
-    """Stream the rejected rows of the segment files into `target` (two passes: the columns, then the rows)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """Stream the rejected rows of the segment files into `target` (two passes: the columns, then
+    the rows). XlsxWriter, row by row (constant memory), every text written as text: a cell is never
+    read as a formula, a number or a link."""
+    import xlsxwriter
 
     columns: dict[str, None] = {}
     for record in _records(segments):
         for name in record.get("values") or {}:
             columns.setdefault(name, None)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Dòng bị loại" if lang == "vi" else "Rejected rows")
-    sheet.freeze_panes = "D2"
-    bold = Font(bold=True)
-    header = []
-    for text in (*HEADERS[lang], *columns):
-        cell = WriteOnlyCell(sheet, value=_text(text))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for record in _records(segments):
-        where = Path(record["source"]).name + (f" [{record['sheet']}]" if record.get("sheet") else "")
-        values = record.get("values") or {}
-        sheet.append([_text(where), record["row"], _text(record["error"]),
-                      *(_cell(values.get(name)) for name in columns)])
-    book.save(target)
+    book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_formulas": False,
+                                             "strings_to_numbers": False, "strings_to_urls": False})
+    try:
+        sheet = book.add_worksheet("Dòng bị loại" if lang == "vi" else "Rejected rows")
+        sheet.freeze_panes(1, 3)  # D2
+        bold = book.add_format({"bold": True})
+        for column, text in enumerate((*HEADERS[lang], *columns)):
+            sheet.write_string(0, column, _text(text), bold)
+        for number, record in enumerate(_records(segments), start=1):
+            where = Path(record["source"]).name + (f" [{record['sheet']}]" if record.get("sheet") else "")
+            values = record.get("values") or {}
+            for column, value in enumerate((_text(where), record["row"], _text(record["error"]),
+                                            *(_cell(values.get(name)) for name in columns))):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(number, column, value)
+                else:
+                    sheet.write_number(number, column, value)
+    finally:
+        book.close()
 
 
 def _text(value: str) -> str:

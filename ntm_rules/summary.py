@@ -51,13 +51,18 @@ _FAILING_FIELDS = ("id", "name", "name_en", "status", "value", "operator", "thre
                    "department_name_en", "department_verified")
 
 
-def summary_record(a: Assessment, row=None) -> dict:
+def summary_record(a: Assessment, row=None, details: bool = True) -> dict:
     """What the summary needs of one assessment: small, plain and picklable. `row` (an input Row)
-    says where it came from."""
-    failing = []
+    says where it came from. "departments": (department, criterion, confirmed) of each indicator
+    not met; "failing": every failing indicator in full, only with `details` (a registered commune's
+    section of the summary needs them; the counts do not)."""
+    failing, departments = [], []
     outline = a.outline()
     for criterion_id, i in a.failing_indicators():
-        failing.append({"criterion": criterion_id, **{k: i.get(k) for k in _FAILING_FIELDS}})
+        if i["status"] == "not_met":
+            departments.append((i["department"], criterion_id, i["department_verified"]))
+        if details:
+            failing.append({"criterion": criterion_id, **{k: i.get(k) for k in _FAILING_FIELDS}})
     return {
         "name": a.commune.name, "district": a.commune.district, "province": a.commune.province, "code": a.commune.code,
         "source": getattr(row, "source", None), "row": getattr(row, "row", None), "sheet": getattr(row, "sheet", None),
@@ -66,6 +71,7 @@ def summary_record(a: Assessment, row=None) -> dict:
         "criteria_total": a.criteria_total,
         "not_met": [c["id"] for c in outline if c["status"] == "not_met"],
         "missing": [c["id"] for c in outline if c["status"] == "missing"],
+        "departments": departments,
         "failing": failing,
         "unconfirmed": a.ruleset.unconfirmed_thresholds,
     }
@@ -286,6 +292,7 @@ class SummaryBuilder:
                                       title_en=ruleset.title.en, note=ruleset.note.vi if ruleset.note else None,
                                       note_en=ruleset.note.en if ruleset.note else None)
         self.criteria = {c.id: (c.name.vi, c.name.en) for c in ruleset.criteria}
+        self.department_names = ruleset.departments
         self.years: set[int] = set()
         self.unconfirmed = 0
         self.brackets = Counter()
@@ -336,18 +343,16 @@ class SummaryBuilder:
         self.not_met.update(record["not_met"])
         self.missing.update(record["missing"])
         seen: set[str] = set()
-        for indicator in record["failing"]:
-            if indicator["status"] != "not_met":
-                continue
-            dept = self.departments.get(indicator["department"])
+        for department, criterion_id, verified in record["departments"]:
+            dept = self.departments.get(department)
             if dept is None:
-                dept = self.departments[indicator["department"]] = {
-                    "name": indicator["department_name"], "name_en": indicator["department_name_en"],
-                    "criteria": set(), "communes": 0, "verified": True}
-            dept["criteria"].add(indicator["criterion"])
-            dept["verified"] = dept["verified"] and indicator["department_verified"]
-            if indicator["department"] not in seen:
-                seen.add(indicator["department"])
+                text = self.department_names[department]
+                dept = self.departments[department] = {
+                    "name": text.vi, "name_en": text.en, "criteria": set(), "communes": 0, "verified": True}
+            dept["criteria"].add(criterion_id)
+            dept["verified"] = dept["verified"] and verified
+            if department not in seen:
+                seen.add(department)
                 dept["communes"] += 1
         if self.wanted:
             for wanted, how in self._candidates(record):

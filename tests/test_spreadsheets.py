@@ -311,3 +311,29 @@ def test_numpy_scalars_and_nan_in_a_document_and_errors_collected():
     with pytest.raises(ntm_rules.InputError) as raised:
         list(ntm_rules.assess_many([document, {"commune": {}}]))
     assert raised.value.index == 1
+
+
+def test_rejected_workbook_keeps_every_cell_as_typed_never_a_formula_or_link(tmp_path):
+    """A rejected row's cells come back as the clerk typed them: text that looks like a formula,
+    a number or a link stays text (a formula gets an apostrophe), numbers stay numbers."""
+    hostile = ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "http://example.org", "0012", "41.500.000"]
+    path = _workbook(tmp_path, [["Xã " + str(n), "Huyện A", "Thái Nguyên", "năm ngoái"] + cells(BASE)
+                                for n in range(len(hostile))])
+    book = load_workbook(path)
+    income = 4 + FIELDS.index("income_per_capita_million_vnd") + 1
+    for n, value in enumerate(hostile):
+        cell = book.active.cell(row=n + 2, column=income, value=value)
+        cell.data_type = "s"  # typed as text (an "=" typed in Excel would be a formula, read as no value)
+    book.save(path)
+    out = run_batch([path], tmp_path / "out", jobs=1).out_dir
+    sheet = load_workbook(out / "rejected.xlsx").active
+    header = [c.value for c in sheet[1]]
+    column = header.index("income_per_capita_million_vnd")
+    cells_back = [row[column] for row in sheet.iter_rows(min_row=2)]
+    assert len(cells_back) == len(hostile)
+    for cell, typed in zip(cells_back, hostile):
+        assert cell.data_type == "s" and cell.hyperlink is None
+        assert cell.value == ("'" + typed if typed[0] in "=+-@" else typed)
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert [r[1] for r in rows] == list(range(2, 2 + len(hostile)))  # row numbers stay numbers
+    assert all(isinstance(r[2], str) and r[2] for r in rows)  # the reason

@@ -96,10 +96,14 @@ def data_model(ruleset=None) -> type[BaseModel]:
 
 
 def document_model(ruleset=None) -> type[BaseModel]:
-    data = data_model(ruleset)
-    model = _models.get(("document", data))
+    by_set = ("for", ruleset.id, ruleset.sha256) if ruleset is not None else ("for",)
+    model = _models.get(by_set)  # read for every commune: found without sorting the set's fields
     if model is None:
-        model = _models[("document", data)] = _document_model(data)
+        data = data_model(ruleset)
+        model = _models.get(("document", data))
+        if model is None:
+            model = _models[("document", data)] = _document_model(data)
+        _models[by_set] = model
     return model
 
 

@@ -50,7 +50,7 @@ class Row:
         return f"{self.sheet}!{self.row}" if self.sheet else str(self.row)
 
 
-@dataclass(frozen=True)
+@dataclass
 class InputFile:
     """An input file as the batch found it before reading its rows: its hash, its row count, and
     for a spreadsheet the sheets read or skipped and the columns it ignored."""
@@ -61,8 +61,18 @@ class InputFile:
     rows: int | None
     sheets: tuple[SheetInfo, ...] = field(default=())
     ruleset: str | None = None  # the ruleset a template recorded in the workbook
-    provinces: frozenset = frozenset()  # the provinces its rows name ("" for a row that names none)
-    years: frozenset = frozenset()
+    # the provinces its rows name ("" for a row that names none) and their years; for a JSON or
+    # JSON Lines file read when first asked (`places`), as only the choice of a ruleset needs them
+    provinces: frozenset | None = None
+    years: frozenset | None = None
+
+    def places(self) -> tuple[frozenset, frozenset]:
+        if self.provinces is None or self.years is None:
+            found = _Places()
+            for document in _documents(self.path):
+                found.add(document)
+            self.provinces, self.years = frozenset(found.provinces), frozenset(found.years)
+        return self.provinces, self.years
 
 
 def document_of(row: Row) -> tuple[dict | None, Say | str | None]:
@@ -138,16 +148,14 @@ def scan(files: list[Path]) -> list[InputFile]:
                 for chunk in iter(lambda: reader.read(_READ), b""):
                     digest.update(chunk)
                 rows = 1
-        places = _Places()
         sheets: tuple = ()
-        recorded = None
+        recorded = provinces = years = None
         if suffix in (".csv", ".xlsx"):
+            places = _Places()
             sheets, rows, recorded = _scan_table(path, places)
-        else:
-            for document in _documents(path):
-                places.add(document)
+            provinces, years = frozenset(places.provinces), frozenset(places.years)
         scanned.append(InputFile(path=path, sha256=digest.hexdigest(), size=size, rows=rows, sheets=sheets,
-                                 ruleset=recorded, provinces=frozenset(places.provinces), years=frozenset(places.years)))
+                                 ruleset=recorded, provinces=provinces, years=years))
     return scanned
 
 

@@ -206,13 +206,15 @@ class Ruleset(_Strict):
     # cites its own set's document (recorded when loading; resolve needs no loader)
     _lineage: dict = PrivateAttr(default_factory=dict)
 
+    # read straight from pydantic's private store: `self._path` goes through pydantic's attribute
+    # fallback, ~3 µs, and these are read several times per commune assessed
     @property
     def path(self) -> str:
-        return self._path
+        return object.__getattribute__(self, "__pydantic_private__")["_path"]
 
     @property
     def sha256(self) -> str:
-        return self._sha256
+        return object.__getattribute__(self, "__pydantic_private__")["_sha256"]
 
     @property
     def dimension_values(self) -> tuple:
