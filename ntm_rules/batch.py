@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .assess import DEFAULT_RULESET, assess
-from .inputs.sources import InputFile, Row, document_of, expand, flat_values, read_rows, scan
+from .inputs.sources import InputFile, Row, document_of, expand, flat_values, jsonl_part, read_rows, scan
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
 from .law.load import is_ruleset_id, load_ruleset, load_ruleset_id
 from .law.resolve import resolve
@@ -63,19 +63,23 @@ class BatchInterrupted(KeyboardInterrupt):
                          f"(run again with --overwrite)")
 
 
-def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool, lang: str = "vi",
-                  full: bool = False, details: bool = True) -> list[tuple]:
-    """Assess rows (Row fields as tuples, cheap to send to a worker).
+def _assess_chunk(task, ruleset_path: str, caller_chose: bool, lang: str = "vi", full: bool = False,
+                  details: bool = True, segment: str | None = None) -> tuple[int, list[tuple]]:
+    """Assess one part of the inputs: rows (Row fields as tuples, cheap to send to a worker), or
+    ("part", path, first byte, end byte, first line number) of a JSON Lines file, read here.
 
-    Returns per row, in order, ("ok", summary record, JSON line) or ("rejected" | INTERNAL,
-    rejected record, None). The line is compact (see `ntm_rules.lines`) unless `full`; the
-    summary record says which resolved set it needs ("resolved": (region or group, year)) and
-    carries the failing indicators in full only with `details`. Nothing a row holds stops the chunk.
+    Returns (rows read, results): per row, in order, ("ok", summary record, JSON line) or
+    ("rejected" | INTERNAL, rejected record, None). With `segment`, the lines of the rows assessed
+    are written there (a whole file, written under a temporary name, then renamed) and each "ok"
+    result carries its line's length in bytes instead. The line is compact (see
+    `ntm_rules.lines`) unless `full`; the summary record says which resolved set it needs
+    ("resolved": (region or group, year)) and carries the failing indicators in full only with
+    `details`. Nothing a row holds stops the part.
     """
     ruleset = load_ruleset(ruleset_path)
+    rows = jsonl_part(*task[1:]) if task and task[0] == "part" else [Row(*fields) for fields in task]
     out = []
-    for fields in rows:
-        row = Row(*fields)
+    for row in rows:
         status = "rejected"
         document = None
         try:
@@ -108,7 +112,20 @@ def _assess_chunk(rows: list[tuple], ruleset_path: str, caller_chose: bool, lang
         except Exception as problem:
             status, error = INTERNAL, str(internal_error(problem))
         out.append((status, rejected_record(row, error, document, lang), None))
-    return out
+    if segment is not None:
+        lines = [line for status, _, line in out if status == "ok"]
+        if lines:
+            _write_whole(Path(segment), b"".join(line + b"\n" for line in lines))
+        out = [(status, item, len(line) + 1 if status == "ok" else None) for status, item, line in out]
+    return len(rows), out
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """A file that is whole or absent: written under a temporary name, then renamed."""
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)
 
 
 def rejected_record(row: Row, error, document, lang: str) -> dict:
@@ -161,21 +178,28 @@ class _Seen:
         return out
 
 
-class _Counted:
-    """Rows as read from the inputs, counted apart from the results, so that the summary can
-    check that every row read came back assessed or rejected."""
+class _Tasks:
+    """The inputs as parts for the workers, in order: a JSON Lines file as byte ranges (see
+    `InputFile.parts`; the workers read them), any other file as lists of rows read here. Rows are
+    counted as the workers report them read, so that the summary can check that every row read
+    came back assessed or rejected."""
 
-    def __init__(self, rows: Iterator[Row]):
-        self.rows, self.read = rows, 0
+    def __init__(self, scanned: list):
+        self.scanned, self.read = scanned, 0
 
-    def chunks(self) -> Iterator[list[tuple]]:
-        while True:
-            chunk = [(r.source, r.row, r.document, r.error, r.text, r.sheet, r.values)
-                     for r in itertools.islice(self.rows, CHUNK)]
-            if not chunk:
-                return
-            self.read += len(chunk)
-            yield chunk
+    def __iter__(self) -> Iterator:
+        for file in self.scanned:
+            if file.parts is not None:
+                for start, end, number in file.parts:
+                    yield ("part", str(file.path), start, end, number)
+                continue
+            rows = read_rows([file.path])
+            while True:
+                chunk = [(r.source, r.row, r.document, r.error, r.text, r.sheet, r.values)
+                         for r in itertools.islice(rows, CHUNK)]
+                if not chunk:
+                    break
+                yield chunk
 
 
 def _worker_start() -> None:
@@ -193,11 +217,14 @@ def _worker_start() -> None:
         os._exit(1)
 
 
-def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: bool, jobs: int,
-             lang: str, full: bool = False, details: bool = True) -> Iterator[list]:
+def _results(tasks: Iterable, segments: Path, ruleset_path: str, caller_chose: bool, jobs: int,
+             lang: str, full: bool = False, details: bool = True) -> Iterator[tuple[Path, int, list]]:
+    """(segment, rows read, results) of every task in order; the workers write each task's
+    assessments into its own segment file (`_assess_chunk`)."""
+    numbered = ((task, segments / f"assessments-{k:06d}.jsonl") for k, task in enumerate(tasks, start=1))
     if jobs <= 1:
-        for chunk in chunks:
-            yield _assess_chunk(chunk, ruleset_path, caller_chose, lang, full, details)
+        for task, segment in numbered:
+            yield (segment, *_assess_chunk(task, ruleset_path, caller_chose, lang, full, details, str(segment)))
         return
     # fork: workers start at once with the ruleset already loaded; the host they inherit is
     # idle (ours runs no background threads), and each then owns its copy.
@@ -205,12 +232,15 @@ def _results(chunks: Iterator[list[tuple]], ruleset_path: str, caller_chose: boo
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_start)
     try:
         pending: deque = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(_assess_chunk, chunk, ruleset_path, caller_chose, lang, full, details))
+        for task, segment in numbered:
+            pending.append((segment, pool.submit(_assess_chunk, task, ruleset_path, caller_chose, lang, full, details,
+                                                 str(segment))))
             if len(pending) >= jobs * 3:  # bounded: never read far ahead of what is written
-                yield pending.popleft().result()
+                segment, future = pending.popleft()
+                yield (segment, *future.result())
         while pending:
-            yield pending.popleft().result()
+            segment, future = pending.popleft()
+            yield (segment, *future.result())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -366,42 +396,42 @@ def _is_segment(name: str) -> bool:
 
 
 class _Outputs:
-    """The batch's files. Each chunk's assessments and rejected rows are written at once as whole
-    files in DIR/partial/ (so a killed run leaves only whole lines); `finish` joins them into
-    assessments.jsonl and rejected.jsonl, writes the summaries, and renames everything into
-    place, summary.json last."""
+    """The batch's files. Each part's assessments (written by the worker that assessed it) and
+    rejected rows are whole files in DIR/partial/ (so a killed run leaves only whole lines);
+    `finish` joins them into assessments.jsonl and rejected.jsonl, leaving out the lines of rows
+    found to repeat a commune, writes the summaries, and renames everything into place,
+    summary.json last."""
 
     def __init__(self, out: Path, lang: str = "vi"):
         self.out, self.lang = out, lang
         self.final = {name: out / name for name in OUTPUT_FILES}
         self.segments = out / PARTIAL_DIR
         self.segments.mkdir(exist_ok=True)
-        self.written: dict[str, list[Path]] = {"assessments": [], "rejected": []}
+        # assessments: (segment, byte ranges of lines left out); rejected: segments
+        self.assessed: list[tuple[Path, list[tuple[int, int]]]] = []
+        self.rejected: list[Path] = []
 
-    def _segment(self, kind: str, data: bytes) -> None:
-        path = self.segments / f"{kind}-{len(self.written[kind]) + 1:06d}.jsonl"
-        temporary = path.with_name(path.name + ".tmp")
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-        self.written[kind].append(path)
+    def add_assessed(self, segment: Path, left_out: list[tuple[int, int]]) -> None:
+        self.assessed.append((segment, left_out))
 
-    def write_chunk(self, lines: bytes, rejected: list[dict]) -> None:
-        if lines:
-            self._segment("assessments", lines)
-        if rejected:  # flushed as they are found: a killed run keeps every rejected row so far
-            self._segment("rejected", b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected))
+    def add_rejected(self, rejected: list[dict]) -> None:
+        """Flushed as they are found: a killed run keeps every rejected row so far."""
+        if rejected:
+            path = self.segments / f"rejected-{len(self.rejected) + 1:06d}.jsonl"
+            _write_whole(path, b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected))
+            self.rejected.append(path)
 
     def finish(self, summary_html: str, summary_json: str, ruleset_json: bytes) -> None:
         partial = {name: self.out / (name + PARTIAL) for name in OUTPUT_FILES}
-        for kind in ("assessments", "rejected"):
-            with open(partial[f"{kind}.jsonl"], "wb") as target:
-                for segment in self.written[kind]:
-                    with open(segment, "rb") as source:
-                        shutil.copyfileobj(source, target, 1 << 20)
+        with open(partial["assessments.jsonl"], "wb") as target:
+            for segment, left_out in self.assessed:
+                _append(target, segment, left_out)
+        with open(partial["rejected.jsonl"], "wb") as target:
+            for segment in self.rejected:
+                _append(target, segment, [])
         from .rejected import write_rejected_workbook
 
-        write_rejected_workbook(self.written["rejected"], partial["rejected.xlsx"], self.lang)
+        write_rejected_workbook(self.rejected, partial["rejected.xlsx"], self.lang)
         for name, text in (("ruleset.json", ruleset_json), ("summary.html", summary_html.encode()),
                            ("summary.json", summary_json.encode())):
             with open(partial[name], "wb") as handle:
@@ -411,9 +441,45 @@ class _Outputs:
         for name in ("assessments.jsonl", "ruleset.json", "rejected.jsonl", "rejected.xlsx", "summary.html",
                      "summary.json"):
             os.replace(partial[name], self.final[name])
-        for segment in self.written["assessments"] + self.written["rejected"]:
+        for segment in [s for s, _ in self.assessed] + self.rejected:
             segment.unlink()
         self.segments.rmdir()
+
+
+def _copy(source, target) -> None:
+    """All of `source` to the end of `target`, copied by the kernel where it can (Linux)."""
+    target.flush()
+    start = os.lseek(target.fileno(), 0, os.SEEK_END)
+    size = os.fstat(source.fileno()).st_size
+    copied = 0
+    try:
+        while copied < size:
+            done = os.copy_file_range(source.fileno(), target.fileno(), size - copied)
+            if done == 0:
+                break
+            copied += done
+    except (AttributeError, OSError):  # not here, or not between these file systems: copy as bytes
+        os.lseek(target.fileno(), start, os.SEEK_SET)
+        os.ftruncate(target.fileno(), start)
+        copied = 0
+    target.seek(0, os.SEEK_END)
+    if copied < size:
+        source.seek(copied)
+        shutil.copyfileobj(source, target, 1 << 20)
+
+
+def _append(target, segment: Path, left_out: list[tuple[int, int]]) -> None:
+    """Copy a segment's bytes to the end of `target`, but the (offset, length) ranges left out."""
+    with open(segment, "rb") as source:
+        if not left_out:
+            _copy(source, target)
+            return
+        data = source.read()
+    position = 0
+    for offset, length in left_out:
+        target.write(data[position:offset])
+        position = offset + length
+    target.write(data[position:])
 
 
 def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *,
@@ -440,7 +506,7 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
     total = None if any(f.rows is None for f in scanned) else sum(f.rows for f in scanned)
     if on_total:
         on_total(total)
-    chosen, caller_chose, rows, reason = _choose_ruleset(scanned, read_rows(files), ruleset)
+    chosen, caller_chose, _, reason = _choose_ruleset(scanned, read_rows(files), ruleset)
     if not chosen.path:
         raise RulesetError([f"{chosen.id}: a batch needs a ruleset loaded from a file; fix: pass its id or path"])
     if jobs is None:
@@ -449,7 +515,7 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
         jobs = max(1, min(jobs, -(-total // CHUNK)))  # never more workers than chunks
     out, lock = prepare_output(out_dir, overwrite)
     try:
-        return _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason, full)
+        return _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason, full)
     finally:
         _release(lock)
 
@@ -464,7 +530,7 @@ def _warm_up() -> None:
         pass
 
 
-def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason,
+def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason,
          full=False) -> BatchResult:
     if jobs > 1:
         import threading
@@ -476,25 +542,32 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
         outputs = _Outputs(out, lang)
     except OSError as error:
         raise _output_error(out, error) from None
-    counted = _Counted(rows)
+    tasks = _Tasks(scanned)
     seen = _Seen(lang)
     try:
-        used: set[tuple[str, int]] = set()
-        for results in _results(counted.chunks(), str(chosen.path), caller_chose, jobs, lang, full, bool(registered)):
-            rejected, lines = [], []
-            for status, item, line in results:
+        used: dict[tuple[str, int], tuple | None] = {}
+        for segment, read, results in _results(tasks, outputs.segments, str(chosen.path), caller_chose, jobs, lang,
+                                                full, bool(registered)):
+            tasks.read += read
+            rejected, left_out, offset = [], [], 0
+            for status, item, length in results:
                 if status == "ok":
                     duplicate = seen.duplicate(item)
+                    offset += length
                     if duplicate is None:
-                        used.add(tuple(item.pop("resolved")))
+                        key = tuple(item.pop("resolved"))
+                        if key not in used:  # its part of ruleset.json, built while the workers assess
+                            used[key] = static_of(chosen, *key)
                         builder.add(item)
-                        lines.append(line)
                         continue
+                    left_out.append((offset - length, length))  # its line is left out of assessments.jsonl
                     status, item = "rejected", duplicate
                 rejected.append(item)
                 builder.reject(item)
                 internal += status == INTERNAL
-            outputs.write_chunk(b"".join(line + b"\n" for line in lines), rejected)
+            if offset:
+                outputs.add_assessed(segment, left_out)
+            outputs.add_rejected(rejected)
             if on_progress:
                 on_progress(len(results))
         summary = builder.result(
@@ -503,8 +576,8 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
             sheets_skipped=[f"{s.source} [{s.sheet}]" for f in scanned for s in f.sheets if not s.read],
             columns_ignored=[f"{s.source}{f' [{s.sheet}]' if s.sheet else ''}: {c}" for f in scanned for s in f.sheets
                              for c in s.ignored])
-        if counted.read != summary.assessed + summary.rejected:  # a bug if it happens: never a summary then
-            raise InternalError(f"{counted.read} rows read but {summary.assessed} assessed and {summary.rejected} "
+        if tasks.read != summary.assessed + summary.rejected:  # a bug if it happens: never a summary then
+            raise InternalError(f"{tasks.read} rows read but {summary.assessed} assessed and {summary.rejected} "
                                 f"rejected; the outputs in {out} are incomplete")
         from .html_report import summary_html
 
@@ -517,16 +590,23 @@ def _run(rows, scanned, total, chosen, caller_chose, jobs, out, registered, lang
     return BatchResult(summary=summary, out_dir=out, files=dict(outputs.final))
 
 
-def ruleset_file(ruleset: Ruleset, used: set[tuple[str, int]]) -> bytes:
+def ruleset_file(ruleset: Ruleset, used: dict[tuple[str, int], tuple | None]) -> bytes:
     """ruleset.json: the set's id and hash, and the static part of each resolved set (region or
-    commune group, year) the batch's compact lines name (see `ntm_rules.lines`)."""
-    from .assess import plan_for
-
+    commune group, year) the batch's compact lines name (see `ntm_rules.lines`); `used` maps each
+    (dimension, year) to its static part when already built (`static_of`), else None."""
     resolved = {}
     for dimension, year in sorted(used):
-        plan = plan_for(resolve(ruleset, dimension, year))
-        resolved[plan.resolved.key] = static_part(plan)
+        key, part = used[(dimension, year)] or static_of(ruleset, dimension, year)
+        resolved[key] = part
     return dump_json({"id": ruleset.id, "sha256": ruleset.sha256, "path": str(ruleset.path), "resolved": resolved})
+
+
+def static_of(ruleset: Ruleset, dimension: str, year: int) -> tuple[str, dict]:
+    """(key, static part) of a resolved set, for ruleset.json."""
+    from .assess import plan_for
+
+    plan = plan_for(resolve(ruleset, dimension, year))
+    return plan.resolved.key, static_part(plan)
 
 
 def read_assessments(out_dir: str | os.PathLike) -> Iterator[dict]:

@@ -65,6 +65,9 @@ class InputFile:
     # JSON Lines file read when first asked (`places`), as only the choice of a ruleset needs them
     provinces: frozenset | None = None
     years: frozenset | None = None
+    # a JSON Lines file: (first byte, end byte, first line number) of its parts of PART_LINES
+    # lines, which the batch's workers read themselves
+    parts: tuple[tuple[int, int, int], ...] | None = None
 
     def places(self) -> tuple[frozenset, frozenset]:
         if self.provinces is None or self.years is None:
@@ -142,8 +145,9 @@ def scan(files: list[Path]) -> list[InputFile]:
         with open_regular(path, unusable(path)) as handle:
             size = os.fstat(handle.fileno()).st_size
             reader = _SizedReader(handle, size, path)
+            starts: list[tuple[int, int]] | None = [] if suffix == ".jsonl" else None
             if suffix in (".jsonl", ".csv"):
-                rows = _scan_text(reader, path, suffix, digest)
+                rows = _scan_text(reader, path, suffix, digest, starts)
             else:
                 for chunk in iter(lambda: reader.read(_READ), b""):
                     digest.update(chunk)
@@ -155,7 +159,8 @@ def scan(files: list[Path]) -> list[InputFile]:
             sheets, rows, recorded = _scan_table(path, places)
             provinces, years = frozenset(places.provinces), frozenset(places.years)
         scanned.append(InputFile(path=path, sha256=digest.hexdigest(), size=size, rows=rows, sheets=sheets,
-                                 ruleset=recorded, provinces=provinces, years=years))
+                                 ruleset=recorded, provinces=provinces, years=years,
+                                 parts=_parts(starts, size) if starts is not None else None))
     return scanned
 
 
@@ -253,11 +258,26 @@ def _unreadable(path: Path, error: OSError) -> InputError:
                       source=str(path), fix=Say("kiểm tra tệp", "check the file"))
 
 
-def _scan_text(reader: _SizedReader, path: Path, suffix: str, digest) -> int:
+PART_LINES = 250  # a JSON Lines file is read by the batch's workers in parts of this many lines
+
+
+def _parts(starts: list[tuple[int, int]], size: int) -> tuple[tuple[int, int, int], ...]:
+    """(first byte, end byte, first line number) of each part of a JSON Lines file."""
+    ends = [offset for offset, _ in starts[1:]] + [size]
+    return tuple((offset, end, number) for (offset, number), end in zip(starts, ends))
+
+
+def _scan_text(reader: _SizedReader, path: Path, suffix: str, digest,
+               starts: list[tuple[int, int]] | None = None) -> int:
+    """Count a text file's rows; `starts` gets (byte offset, line number) of every PART_LINES-th line."""
     lines = bad = 0
     first_bad = False
     saw_cr = saw_lf = False
-    for number, (line, _) in enumerate(bounded_lines(reader, on_bytes=digest.update), start=1):
+    offset = 0
+    for number, (line, length) in enumerate(bounded_lines(reader, on_bytes=digest.update), start=1):
+        if starts is not None and number % PART_LINES == 1:
+            starts.append((offset, number))
+        offset += abs(length)
         if line is not None:
             saw_lf = saw_lf or line.endswith(b"\n")
             saw_cr = saw_cr or b"\r" in line.rstrip(b"\r\n")
@@ -306,10 +326,19 @@ def _json_rows(path: Path) -> Iterator[Row]:
         yield Row(str(path), 1, error=Say(plain.line("vi"), plain.line("en")))
 
 
-def _jsonl_rows(path: Path) -> Iterator[Row]:
+def jsonl_part(path: str, start: int, end: int, first_number: int) -> list[Row]:
+    """The rows of one part of a JSON Lines file (see `InputFile.parts`), as `_jsonl_rows` reads them."""
+    return list(_jsonl_rows(Path(path), start, end, first_number))
+
+
+def _jsonl_rows(path: Path, start: int = 0, end: int | None = None, first_number: int = 1) -> Iterator[Row]:
     source = str(path)
     with open_regular(path, unusable(path)) as handle:
-        for number, (raw, _) in enumerate(bounded_lines(handle), start=1):
+        lines = bounded_lines(handle)
+        if start or end is not None:
+            handle.seek(start)
+            lines = _until(lines, end - start if end is not None else None)
+        for number, (raw, _) in enumerate(lines, start=first_number):
             if raw is None:
                 yield Row(source, number, error=_TOO_LONG)
                 continue
@@ -320,6 +349,16 @@ def _jsonl_rows(path: Path) -> Iterator[Row]:
                 continue
             if text.strip():
                 yield Row(source, number, text=text)  # parsed where it is assessed
+
+
+def _until(lines: Iterator[tuple[bytes | None, int]], size: int | None) -> Iterator[tuple[bytes | None, int]]:
+    """The lines that start within `size` bytes."""
+    read = 0
+    for line, length in lines:
+        if size is not None and read >= size:
+            return
+        read += abs(length)
+        yield line, length
 
 
 def flat_values(document: Any) -> dict[str, Any]:
