@@ -202,6 +202,66 @@ def test_parallel_equals_serial_and_loses_nothing(tmp_path):
     assert parallel.summary == serial.summary
 
 
+def _awkward_lines(tmp_path):
+    """A JSON Lines file with what clerks' exports hold: a BOM, CRLF line ends, blank lines, a line
+    that is not UTF-8, a line too long to read, a repeated commune, no newline at the end."""
+    from ntm_rules.limits import MAX_ROW_BYTES
+
+    raw = reference.load_raw("vn-2016-2020")
+    rng = random.Random(11)
+    lines = []
+    for n in range(40):
+        doc = random_document(rng, raw, "red_river_delta", 2020)
+        doc["commune"] = {"name": f"Xã {n % 31}", "province": "Hà Nội"}  # Xã 0..8 appear twice
+        lines.append(json.dumps(doc, ensure_ascii=False).encode())
+    lines[3] = b""
+    lines[9] = b"   "
+    lines[14] = "{\"commune\": {\"name\": \"Xã hỏng\"}}".encode("cp1258", errors="replace") + b"\xff"
+    lines[20] = b'{"x": "' + b"a" * (MAX_ROW_BYTES + 10) + b'"}'
+    path = tmp_path / "awkward.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(lines))
+    return path
+
+
+def test_parts_of_a_json_lines_file_read_as_the_whole(tmp_path, monkeypatch):
+    """The workers read a JSON Lines file in parts (byte ranges the scan found): every row, its
+    number and its problem are what one reading of the whole file gives, however it is cut."""
+    from ntm_rules.inputs import sources
+
+    path = _awkward_lines(tmp_path)
+    whole = list(read_rows([path]))
+    for lines in (1, 2, 3, 7, 250):
+        monkeypatch.setattr(sources, "PART_LINES", lines)
+        parts = sources.scan([path])[0].parts
+        assert len(parts) == -(-40 // lines)
+        assert [row for part in parts for row in sources.jsonl_part(str(path), *part)] == whole
+
+
+def test_a_repeated_commune_is_left_out_whichever_part_it_is_in(tmp_path, monkeypatch):
+    """Cut in parts of 3 lines and assessed by 2 workers, the batch writes the same files as in one
+    part by one process: each repeated commune rejected naming its first row, its line left out
+    of assessments.jsonl, every row read counted once."""
+    from ntm_rules.inputs import sources
+
+    path = _awkward_lines(tmp_path)
+    whole = run_batch([path], tmp_path / "whole", jobs=1)
+    monkeypatch.setattr(sources, "PART_LINES", 3)
+    cut = run_batch([path], tmp_path / "cut", jobs=2)
+    for name in ("assessments.jsonl", "ruleset.json", "rejected.jsonl", "summary.json"):
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "cut" / name).read_bytes(), name
+    summary = cut.summary
+    # 40 lines, 2 blank; rejected: 2 unreadable, 8 repeats (Xã 3's first line is blank: not a repeat)
+    assert summary.rows_read == 38 and (summary.assessed, summary.rejected) == (28, 10)
+    lines = (tmp_path / "cut" / "assessments.jsonl").read_text("utf-8").splitlines()
+    names = [json.loads(line)["commune"]["name"] for line in lines]
+    assert len(names) == len(set(names)) == summary.assessed
+    rejected = [json.loads(line) for line in (tmp_path / "cut" / "rejected.jsonl").read_text("utf-8").splitlines()]
+    repeats = [r for r in rejected if "trùng với dòng" in r["error"]]
+    assert sorted(r["row"] for r in repeats) == [32, 33, 34, 36, 37, 38, 39, 40]
+    assert {r["row"] for r in rejected} - {r["row"] for r in repeats} == {15, 21}
+    assert list(read_assessments(tmp_path / "cut"))[0]["commune"]["name"] == "Xã 0"
+
+
 def test_row_naming_another_ruleset_is_rejected(tmp_path):
     first = dict(attaining_document("vn-2016-2020", "red_river_delta", 2020), commune={"name": "Xã Một"})
     other = dict(first, ruleset="thai-nguyen-2017-2020", commune={"name": "Xã Hai"})

@@ -275,7 +275,7 @@ def _scan_text(reader: _SizedReader, path: Path, suffix: str, digest,
     saw_cr = saw_lf = False
     offset = 0
     for number, (line, length) in enumerate(bounded_lines(reader, on_bytes=digest.update), start=1):
-        if starts is not None and number % PART_LINES == 1:
+        if starts is not None and (number - 1) % PART_LINES == 0:
             starts.append((offset, number))
         offset += abs(length)
         if line is not None:
