@@ -464,18 +464,14 @@ class _Outcome:
         return found
 
     def departments(self) -> list[dict]:
-        """The accountable departments, as `_parts` lists them, from the statuses alone."""
-        plan, status = self.plan, self.status
+        """The accountable departments, as `_parts` lists them, from the outline's statuses."""
         found: dict[tuple, dict] = {}
-        for criterion, _, indicator_plans in plan.criteria:
-            for ip in indicator_plans:
-                if len(ip.checks) == 1:
-                    s = status[ip.first[0]]
-                else:
-                    s = _combined([(status[i], True) for i, _ in ip.checks])[0]
-                if s == "met":
-                    continue
-                _add_department(found, criterion.id, ip.indicator.id, ip.static, s)
+        for (criterion, _, indicator_plans), c_line in zip(self.plan.criteria, self.outline()):
+            if c_line["status"] == "met":
+                continue
+            for ip, line in zip(indicator_plans, c_line["indicators"]):
+                if line["status"] != "met":
+                    _add_department(found, criterion.id, ip.indicator.id, ip.static, line["status"])
         return list(found.values())
 
 

@@ -13,6 +13,7 @@ that names a different ruleset is rejected and says how to assess it.
 from __future__ import annotations
 
 import fcntl
+import gc
 import itertools
 import json
 import multiprocessing
@@ -230,11 +231,16 @@ def _results(tasks: Iterable, segments: Path, ruleset_path: str, caller_chose: b
     # idle (ours runs no background threads), and each then owns its copy.
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_start)
+    # Every object the workers inherit is set aside from the garbage collector (in the workers:
+    # for good): its collections would otherwise write to every inherited object and copy the
+    # parent's whole heap into each worker, page by page.
+    gc.freeze()
     try:
         pending: deque = deque()
         for task, segment in numbered:
             pending.append((segment, pool.submit(_assess_chunk, task, ruleset_path, caller_chose, lang, full, details,
                                                  str(segment))))
+            gc.unfreeze()  # the workers are forked at the first submit
             if len(pending) >= jobs * 3:  # bounded: never read far ahead of what is written
                 segment, future = pending.popleft()
                 yield (segment, *future.result())
@@ -398,8 +404,8 @@ def _is_segment(name: str) -> bool:
 class _Outputs:
     """The batch's files. Each part's assessments (written by the worker that assessed it) and
     rejected rows are whole files in DIR/partial/ (so a killed run leaves only whole lines);
-    `finish` joins them into assessments.jsonl and rejected.jsonl, leaving out the lines of rows
-    found to repeat a commune, writes the summaries, and renames everything into place,
+    they are joined into assessments.jsonl and rejected.jsonl (leaving out the lines of rows found
+    to repeat a commune), and `finish` writes the summaries and renames everything into place,
     summary.json last."""
 
     def __init__(self, out: Path, lang: str = "vi"):
@@ -407,12 +413,16 @@ class _Outputs:
         self.final = {name: out / name for name in OUTPUT_FILES}
         self.segments = out / PARTIAL_DIR
         self.segments.mkdir(exist_ok=True)
-        # assessments: (segment, byte ranges of lines left out); rejected: segments
-        self.assessed: list[tuple[Path, list[tuple[int, int]]]] = []
+        self.assessed: list[Path] = []
         self.rejected: list[Path] = []
+        # assessments.jsonl.partial grows by each segment as its part comes back, in order, while
+        # the workers go on (the segments stay whole until the end: a killed run keeps them)
+        self.assessments = open(out / ("assessments.jsonl" + PARTIAL), "wb")
 
     def add_assessed(self, segment: Path, left_out: list[tuple[int, int]]) -> None:
-        self.assessed.append((segment, left_out))
+        """A part's segment, but the (offset, length) ranges of the lines left out."""
+        _append(self.assessments, segment, left_out)
+        self.assessed.append(segment)
 
     def add_rejected(self, rejected: list[dict]) -> None:
         """Flushed as they are found: a killed run keeps every rejected row so far."""
@@ -423,9 +433,7 @@ class _Outputs:
 
     def finish(self, summary_html: str, summary_json: str, ruleset_json: bytes) -> None:
         partial = {name: self.out / (name + PARTIAL) for name in OUTPUT_FILES}
-        with open(partial["assessments.jsonl"], "wb") as target:
-            for segment, left_out in self.assessed:
-                _append(target, segment, left_out)
+        self.assessments.close()
         with open(partial["rejected.jsonl"], "wb") as target:
             for segment in self.rejected:
                 _append(target, segment, [])
@@ -441,7 +449,7 @@ class _Outputs:
         for name in ("assessments.jsonl", "ruleset.json", "rejected.jsonl", "rejected.xlsx", "summary.html",
                      "summary.json"):
             os.replace(partial[name], self.final[name])
-        for segment in [s for s, _ in self.assessed] + self.rejected:
+        for segment in self.assessed + self.rejected:
             segment.unlink()
         self.segments.rmdir()
 
@@ -521,11 +529,14 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
 
 
 def _warm_up() -> None:
-    """Import what `finish` needs (the workbook writer, the page templates) while the workers assess."""
+    """Import and compile what `finish` needs (the workbook writer, the summary page's template) while
+    the workers assess."""
     try:
         import xlsxwriter  # noqa: F401
 
-        from . import html_report  # noqa: F401
+        from . import html_report
+
+        html_report.warm_up()
     except Exception:
         pass
 

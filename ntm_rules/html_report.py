@@ -118,6 +118,11 @@ def report_date(lang: str) -> str:
     return today.strftime("%d/%m/%Y") if lang == "vi" else today.isoformat()
 
 
+def warm_up() -> None:
+    """Compile the summary page's template now (a batch does it while its workers assess)."""
+    _environment().get_template("summary.html")
+
+
 def summary_html(summary: ProvincialSummary, lang: str = "vi") -> str:
     L = LABELS[lang]
     brackets = bar_chart([(L["bracket"].format(band=render.bracket_label(key, lang)), count)
