@@ -13,7 +13,6 @@ that names a different ruleset is rejected and says how to assess it.
 from __future__ import annotations
 
 import fcntl
-import gc
 import itertools
 import json
 import multiprocessing
@@ -231,16 +230,11 @@ def _results(tasks: Iterable, segments: Path, ruleset_path: str, caller_chose: b
     # idle (ours runs no background threads), and each then owns its copy.
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_start)
-    # Every object the workers inherit is set aside from the garbage collector (in the workers:
-    # for good): its collections would otherwise write to every inherited object and copy the
-    # parent's whole heap into each worker, page by page.
-    gc.freeze()
     try:
         pending: deque = deque()
         for task, segment in numbered:
             pending.append((segment, pool.submit(_assess_chunk, task, ruleset_path, caller_chose, lang, full, details,
                                                  str(segment))))
-            gc.unfreeze()  # the workers are forked at the first submit
             if len(pending) >= jobs * 3:  # bounded: never read far ahead of what is written
                 segment, future = pending.popleft()
                 yield (segment, *future.result())
