@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .assess import DEFAULT_RULESET, assess
-from .inputs.sources import InputFile, Row, document_of, expand, flat_values, jsonl_part, read_rows, scan
+from .inputs.sources import (InputFile, Row, close_inputs, document_of, expand, flat_values, jsonl_part,
+                             read_rows, scan)
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
 from .law.load import is_ruleset_id, load_ruleset, load_ruleset_id
 from .law.resolve import resolve
@@ -66,7 +67,8 @@ class BatchInterrupted(KeyboardInterrupt):
 def _assess_chunk(task, ruleset_path: str, caller_chose: bool, lang: str = "vi", full: bool = False,
                   details: bool = True, segment: str | None = None) -> tuple[int, list[tuple]]:
     """Assess one part of the inputs: rows (Row fields as tuples, cheap to send to a worker), or
-    ("part", path, first byte, end byte, first line number) of a JSON Lines file, read here.
+    ("part", path, descriptor, first byte, end byte, first line number) of a JSON Lines file,
+    read here from the descriptor the scan kept open (inherited by a forked worker).
 
     Returns (rows read, results): per row, in order, ("ok", summary record, JSON line) or
     ("rejected" | INTERNAL, rejected record, None). With `segment`, the lines of the rows assessed
@@ -191,7 +193,7 @@ class _Tasks:
         for file in self.scanned:
             if file.parts is not None:
                 for start, end, number in file.parts:
-                    yield ("part", str(file.path), start, end, number)
+                    yield ("part", str(file.path), file.fd, start, end, number)
                 continue
             rows = read_rows([file.path])
             while True:
@@ -505,6 +507,14 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
         registered = check_registered(registered)
     files = expand(inputs)
     scanned = scan(files)
+    try:
+        return _batch(files, scanned, out_dir, ruleset, registered, jobs, lang, overwrite, full, on_total, on_progress)
+    finally:
+        close_inputs(scanned)
+
+
+def _batch(files, scanned, out_dir, ruleset, registered, jobs, lang, overwrite, full, on_total,
+           on_progress) -> BatchResult:
     total = None if any(f.rows is None for f in scanned) else sum(f.rows for f in scanned)
     if on_total:
         on_total(total)

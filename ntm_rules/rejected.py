@@ -56,9 +56,20 @@ def write_rejected_workbook(segments: list[Path], target: Path, lang: str = "vi"
         book.close()
 
 
+EXCEL_TEXT_LIMIT = 32_767  # characters a cell can hold
+CUT = " […]"
+
+
 def _text(value: str) -> str:
-    """Text that stays text: a cell a spreadsheet would read as a formula gets an apostrophe."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+    """Text that stays text: a cell a spreadsheet would read as a formula gets an apostrophe; a text
+    longer than a cell holds is cut, and says so (rejected.jsonl keeps it whole)."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_START):
+        value = "'" + value
+    if len(value) > EXCEL_TEXT_LIMIT:
+        value = value[:EXCEL_TEXT_LIMIT - len(CUT)] + CUT
+    return value
 
 
 def _cell(value):

@@ -232,9 +232,11 @@ def test_parts_of_a_json_lines_file_read_as_the_whole(tmp_path, monkeypatch):
     whole = list(read_rows([path]))
     for lines in (1, 2, 3, 7, 250):
         monkeypatch.setattr(sources, "PART_LINES", lines)
-        parts = sources.scan([path])[0].parts
+        scanned = sources.scan([path])
+        parts = scanned[0].parts
         assert len(parts) == -(-40 // lines)
-        assert [row for part in parts for row in sources.jsonl_part(str(path), *part)] == whole
+        assert [row for part in parts for row in sources.jsonl_part(str(path), scanned[0].fd, *part)] == whole
+        sources.close_inputs(scanned)
 
 
 def test_a_repeated_commune_is_left_out_whichever_part_it_is_in(tmp_path, monkeypatch):
@@ -260,6 +262,39 @@ def test_a_repeated_commune_is_left_out_whichever_part_it_is_in(tmp_path, monkey
     assert sorted(r["row"] for r in repeats) == [32, 33, 34, 36, 37, 38, 39, 40]
     assert {r["row"] for r in rejected} - {r["row"] for r in repeats} == {15, 21}
     assert list(read_assessments(tmp_path / "cut"))[0]["commune"]["name"] == "Xã 0"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("change", ["replaced", "removed"])
+def test_a_json_lines_file_changed_by_name_during_the_batch_is_read_as_scanned(tmp_path, jobs, change):
+    """The workers read the file the scan hashed (its descriptor, kept open), not whatever has
+    its name by then: an editor's save (a new file renamed over it) or a removal changes nothing."""
+    raw = reference.load_raw("vn-2016-2020")
+    rng = random.Random(8)
+    path = tmp_path / "communes.jsonl"
+    documents = [random_document(rng, raw, "red_river_delta", 2020) for _ in range(1_000)]
+    for n, document in enumerate(documents):
+        document["commune"]["code"] = f"K{n}"
+    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents), "utf-8")
+    scanned_hash = __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+    done = []
+
+    def on_progress(rows):
+        if not done:
+            done.append(rows)
+            if change == "removed":
+                path.unlink()
+            else:
+                other = tmp_path / "other.jsonl"
+                other.write_text("".join(json.dumps({**d, "commune": {**d["commune"], "name": d["commune"]["name"] + "-v2"}},
+                                                    ensure_ascii=False) + "\n" for d in documents[:300]), "utf-8")
+                os.replace(other, path)
+
+    result = run_batch([path], tmp_path / "out", ruleset="vn-2016-2020", jobs=jobs, on_progress=on_progress)
+    assert done and (result.summary.assessed, result.summary.rejected) == (1_000, 0)
+    assert result.summary.inputs[0].sha256 == scanned_hash
+    names = [a["commune"]["name"] for a in read_assessments(tmp_path / "out")]
+    assert names == [d["commune"]["name"] for d in documents]
 
 
 def test_row_naming_another_ruleset_is_rejected(tmp_path):

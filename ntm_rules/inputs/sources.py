@@ -14,6 +14,7 @@ column named twice, a damaged workbook), so that nothing is written for an unusa
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,8 +67,9 @@ class InputFile:
     provinces: frozenset | None = None
     years: frozenset | None = None
     # a JSON Lines file: (first byte, end byte, first line number) of its parts of PART_LINES
-    # lines, which the batch's workers read themselves
+    # lines, which the batch's workers read themselves from `fd`, the file as scanned
     parts: tuple[tuple[int, int, int], ...] | None = None
+    fd: int | None = None
 
     def places(self) -> tuple[frozenset, frozenset]:
         if self.provinces is None or self.years is None:
@@ -138,30 +140,51 @@ def _expand_one(path: Path) -> list[Path]:
 def scan(files: list[Path]) -> list[InputFile]:
     """Hash every input and read it once, counting its rows; refuse a file that cannot be a batch
     input as a whole before anything is assessed or written."""
-    scanned = []
-    for path in files:
-        digest = hashlib.sha256()
-        suffix = path.suffix.lower()
-        with open_regular(path, unusable(path)) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            reader = _SizedReader(handle, size, path)
-            starts: list[tuple[int, int]] | None = [] if suffix == ".jsonl" else None
-            if suffix in (".jsonl", ".csv"):
-                rows = _scan_text(reader, path, suffix, digest, starts)
-            else:
-                for chunk in iter(lambda: reader.read(_READ), b""):
-                    digest.update(chunk)
-                rows = 1
-        sheets: tuple = ()
-        recorded = provinces = years = None
-        if suffix in (".csv", ".xlsx"):
-            places = _Places()
-            sheets, rows, recorded = _scan_table(path, places)
-            provinces, years = frozenset(places.provinces), frozenset(places.years)
-        scanned.append(InputFile(path=path, sha256=digest.hexdigest(), size=size, rows=rows, sheets=sheets,
-                                 ruleset=recorded, provinces=provinces, years=years,
-                                 parts=_parts(starts, size) if starts is not None else None))
+    scanned: list[InputFile] = []
+    try:
+        for path in files:
+            scanned.append(_scan_file(path))
+    except BaseException:
+        close_inputs(scanned)
+        raise
     return scanned
+
+
+def _scan_file(path: Path) -> InputFile:
+    digest = hashlib.sha256()
+    suffix = path.suffix.lower()
+    starts: list[tuple[int, int]] | None = [] if suffix == ".jsonl" else None
+    kept = None
+    with open_regular(path, unusable(path)) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        reader = _SizedReader(handle, size, path)
+        if suffix in (".jsonl", ".csv"):
+            rows = _scan_text(reader, path, suffix, digest, starts)
+        else:
+            for chunk in iter(lambda: reader.read(_READ), b""):
+                digest.update(chunk)
+            rows = 1
+        if starts is not None:
+            # a JSON Lines file is read in parts from this very file (the one hashed), even if it
+            # is replaced or removed by its name meanwhile; closed by `close_inputs`
+            kept = os.dup(handle.fileno())
+    sheets: tuple = ()
+    recorded = provinces = years = None
+    if suffix in (".csv", ".xlsx"):
+        places = _Places()
+        sheets, rows, recorded = _scan_table(path, places)
+        provinces, years = frozenset(places.provinces), frozenset(places.years)
+    return InputFile(path=path, sha256=digest.hexdigest(), size=size, rows=rows, sheets=sheets,
+                     ruleset=recorded, provinces=provinces, years=years,
+                     parts=_parts(starts, size) if starts is not None else None, fd=kept)
+
+
+def close_inputs(scanned: list[InputFile]) -> None:
+    """Close the descriptors `scan` kept open."""
+    for file in scanned:
+        if file.fd is not None:
+            os.close(file.fd)
+            file.fd = None
 
 
 class _Places:
@@ -326,39 +349,51 @@ def _json_rows(path: Path) -> Iterator[Row]:
         yield Row(str(path), 1, error=Say(plain.line("vi"), plain.line("en")))
 
 
-def jsonl_part(path: str, start: int, end: int, first_number: int) -> list[Row]:
-    """The rows of one part of a JSON Lines file (see `InputFile.parts`), as `_jsonl_rows` reads them."""
-    return list(_jsonl_rows(Path(path), start, end, first_number))
+def jsonl_part(path: str, fd: int, start: int, end: int, first_number: int) -> list[Row]:
+    """The rows of one part of a JSON Lines file (see `InputFile.parts`), as `_jsonl_rows` reads
+    them, read from `fd` (the descriptor `scan` kept; a forked worker has it too)."""
+    return list(_rows_of_lines(str(path), bounded_lines(io.BufferedReader(_Range(fd, start, end), 1 << 16)),
+                               first_number))
 
 
-def _jsonl_rows(path: Path, start: int = 0, end: int | None = None, first_number: int = 1) -> Iterator[Row]:
-    source = str(path)
+class _Range(io.RawIOBase):
+    """Bytes start..end of an open file, read by position (os.pread): processes that share the
+    descriptor never move each other's place in it."""
+
+    def __init__(self, fd: int, start: int, end: int):
+        super().__init__()
+        self.fd, self.position, self.end = fd, start, end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        size = min(len(buffer), self.end - self.position)
+        if size <= 0:
+            return 0
+        data = os.pread(self.fd, size, self.position)
+        buffer[:len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
+def _jsonl_rows(path: Path) -> Iterator[Row]:
     with open_regular(path, unusable(path)) as handle:
-        lines = bounded_lines(handle)
-        if start or end is not None:
-            handle.seek(start)
-            lines = _until(lines, end - start if end is not None else None)
-        for number, (raw, _) in enumerate(lines, start=first_number):
-            if raw is None:
-                yield Row(source, number, error=_TOO_LONG)
-                continue
-            try:
-                text = raw.decode("utf-8-sig") if number == 1 else raw.decode("utf-8")
-            except UnicodeDecodeError:
-                yield Row(source, number, error=_NOT_UTF8)
-                continue
-            if text.strip():
-                yield Row(source, number, text=text)  # parsed where it is assessed
+        yield from _rows_of_lines(str(path), bounded_lines(handle), 1)
 
 
-def _until(lines: Iterator[tuple[bytes | None, int]], size: int | None) -> Iterator[tuple[bytes | None, int]]:
-    """The lines that start within `size` bytes."""
-    read = 0
-    for line, length in lines:
-        if size is not None and read >= size:
-            return
-        read += abs(length)
-        yield line, length
+def _rows_of_lines(source: str, lines: Iterator[tuple[bytes | None, int]], first_number: int) -> Iterator[Row]:
+    for number, (raw, _) in enumerate(lines, start=first_number):
+        if raw is None:
+            yield Row(source, number, error=_TOO_LONG)
+            continue
+        try:
+            text = raw.decode("utf-8-sig") if number == 1 else raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield Row(source, number, error=_NOT_UTF8)
+            continue
+        if text.strip():
+            yield Row(source, number, text=text)  # parsed where it is assessed
 
 
 def flat_values(document: Any) -> dict[str, Any]:
