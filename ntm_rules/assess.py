@@ -635,9 +635,15 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
     EngineError if the rules engine fails and InternalError for a bug in ntm-rules; never
     anything that is not an NtmError.
     """
+    return assess_document(commune, ruleset, source)
+
+
+def assess_document(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, source: str = "",
+                    from_json: bool = False) -> Assessment:
+    """`assess`; `from_json`: the document is a dict `inputs.document.strict_json` read (the batch)."""
     try:
         caller = load_ruleset(ruleset) if ruleset is not None else None
-        document = parse_document(commune, source, caller)
+        document = parse_document(commune, source, caller, from_json)
         try:
             chosen, reason = chosen_ruleset(document, caller)
         except RulesetError:

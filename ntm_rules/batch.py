@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .assess import DEFAULT_RULESET, assess
+from .assess import DEFAULT_RULESET, assess_document
 from .inputs.sources import (InputFile, Row, close_inputs, document_of, expand, flat_values, jsonl_part,
                              read_rows, scan)
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
@@ -94,7 +94,8 @@ def _assess_chunk(task, ruleset_path: str, caller_chose: bool, lang: str = "vi",
                                 f"ruleset: the row names {named!r} but this batch assesses against {ruleset.id!r}; "
                                 f"fix: assess these rows in their own batch with --ruleset {named}")
                 else:
-                    assessment = assess(document, ruleset=ruleset if caller_chose or named in (None, ruleset.id) else None)
+                    assessment = assess_document(document, ruleset if caller_chose or named in (None, ruleset.id) else None,
+                                                 from_json=row.text is not None)
                     record = summary_record(assessment, row, details)
                     dimension = assessment.region or str(assessment.commune_group)
                     record["resolved"] = (dimension, assessment.year)
@@ -186,14 +187,13 @@ class _Tasks:
     counted as the workers report them read, so that the summary can check that every row read
     came back assessed or rejected."""
 
-    def __init__(self, scanned: list):
-        self.scanned, self.read = scanned, 0
+    def __init__(self, scanned: list, jobs: int = 1):
+        self.scanned, self.jobs, self.read = scanned, jobs, 0
 
     def __iter__(self) -> Iterator:
         for file in self.scanned:
             if file.parts is not None:
-                for start, end, number in file.parts:
-                    yield ("part", str(file.path), file.fd, start, end, number)
+                yield from self._ranges(file)
                 continue
             rows = read_rows([file.path])
             while True:
@@ -202,6 +202,17 @@ class _Tasks:
                 if not chunk:
                     break
                 yield chunk
+
+    def _ranges(self, file) -> Iterator[tuple]:
+        """Two parts of PART_LINES lines a task, but the last few: one each, so that the workers
+        end close together."""
+        parts, single = file.parts, 2 * self.jobs
+        k = 0
+        while k < len(parts):
+            take = 2 if len(parts) - k > single + 1 else 1
+            (start, _, number), (_, end, _) = parts[k], parts[k + take - 1]
+            yield ("part", str(file.path), file.fd, start, end, number)
+            k += take
 
 
 def _worker_start() -> None:
@@ -557,7 +568,7 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
         outputs = _Outputs(out, lang)
     except OSError as error:
         raise _output_error(out, error) from None
-    tasks = _Tasks(scanned)
+    tasks = _Tasks(scanned, jobs)
     seen = _Seen(lang)
     try:
         used: dict[tuple[str, int], tuple | None] = {}

@@ -318,9 +318,10 @@ def _normalise(obj: dict) -> dict:
 _NOT_A_DATE = object()  # stands for an assessment_date that is not a YYYY-MM-DD text
 
 
-def parse_document(obj: Any, source: str = "", ruleset=None):
+def parse_document(obj: Any, source: str = "", ruleset=None, from_json: bool = False):
     """Validate one commune document (a dict or an already-built document); with a ruleset, the
-    fields that ruleset adds are accepted too."""
+    fields that ruleset adds are accepted too. `from_json`: the dict is what `strict_json` read
+    (no NaN or numpy value to turn into a plain one)."""
     model = document_model(ruleset)
     if isinstance(obj, BaseModel) and type(obj).__name__ == "CommuneDocument":
         if isinstance(obj, model):
@@ -329,7 +330,8 @@ def parse_document(obj: Any, source: str = "", ruleset=None):
     if not isinstance(obj, dict):
         raise InputError(_NOT_AN_OBJECT[0], source=source, fix=_NOT_AN_OBJECT[1])
     try:
-        return model.model_validate(_normalise(obj))
+        plain = from_json and "assessment_date" not in obj  # else: the date's check is in _normalise
+        return model.model_validate(obj if plain else _normalise(obj))
     except ValidationError as error:
         raise _error_to_input_error(error, source) from None
     except RecursionError:

@@ -281,7 +281,7 @@ def _unreadable(path: Path, error: OSError) -> InputError:
                       source=str(path), fix=Say("kiểm tra tệp", "check the file"))
 
 
-PART_LINES = 250  # a JSON Lines file is read by the batch's workers in parts of this many lines
+PART_LINES = 125  # a JSON Lines file is read by the batch's workers in parts of this many lines (two a task)
 
 
 def _parts(starts: list[tuple[int, int]], size: int) -> tuple[tuple[int, int, int], ...]:
