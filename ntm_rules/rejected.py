@@ -50,6 +50,8 @@ def write_rejected_workbook(segments: list[Path], target: Path, lang: str = "vi"
                     continue
                 if isinstance(value, str):
                     sheet.write_string(number, column, value)
+                elif isinstance(value, float) and float(f"{value:.16g}") != value:
+                    sheet.write_string(number, column, repr(value))  # XlsxWriter keeps 16 digits: the exact text
                 else:
                     sheet.write_number(number, column, value)
     finally:

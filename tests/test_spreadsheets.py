@@ -338,12 +338,15 @@ def test_rejected_workbook_keeps_every_cell_as_typed_never_a_formula_or_link(tmp
     assert [r[1] for r in rows] == list(range(2, 2 + len(hostile)))  # row numbers stay numbers
     assert all(isinstance(r[2], str) and r[2] for r in rows)  # the reason
     # a JSON Lines row can hold more text than a cell: cut to a cell's limit, saying so
-    long = {"commune": {"name": "Xã dài"}, "year": "2020", "data": {"income_per_capita_million_vnd": "9" * 40_000}}
+    long = {"commune": {"name": "Xã dài"}, "year": "2020", "data": {"income_per_capita_million_vnd": "9" * 40_000,
+                                                                     "commune_roads_paved_pct": 0.30000000000000004}}
     (tmp_path / "long.jsonl").write_text(json.dumps(long) + "\n", "utf-8")
     out = run_batch([tmp_path / "long.jsonl"], tmp_path / "long", jobs=1).out_dir
     sheet = load_workbook(out / "rejected.xlsx").active
     header = [c.value for c in sheet[1]]
     cell = sheet.cell(row=2, column=header.index("income_per_capita_million_vnd") + 1).value
     assert len(cell) == 32_767 and cell.startswith("999") and cell.endswith(" […]")
+    exact = sheet.cell(row=2, column=header.index("commune_roads_paved_pct") + 1).value
+    assert float(exact) == 0.30000000000000004  # every digit kept (as its text: a cell number keeps 16)
     kept = json.loads((out / "rejected.jsonl").read_text("utf-8"))
     assert kept["values"]["income_per_capita_million_vnd"] == "9" * 40_000  # whole in rejected.jsonl
