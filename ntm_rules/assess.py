@@ -463,6 +463,17 @@ class _Outcome:
                     found.append((criterion.id, {**ip.static, **line}))
         return found
 
+    def not_met_departments(self) -> list[tuple[str, str, bool]]:
+        """(department, criterion id, assignment confirmed) of each indicator not met."""
+        found = []
+        for (criterion, _, indicator_plans), c_line in zip(self.plan.criteria, self.outline()):
+            if c_line["status"] != "not_met":  # a criterion with an indicator not met is not met
+                continue
+            for ip, line in zip(indicator_plans, c_line["indicators"]):
+                if line["status"] == "not_met":
+                    found.append((ip.static["department"], criterion.id, ip.static["department_verified"]))
+        return found
+
     def departments(self) -> list[dict]:
         """The accountable departments, as `_parts` lists them, from the outline's statuses."""
         found: dict[tuple, dict] = {}

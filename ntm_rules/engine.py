@@ -125,6 +125,7 @@ class _ExactRuleset(durable.engine.Ruleset):
         self._host = host
         for rule_name, rule in definition.items():
             self._actions[rule_name] = durable.engine.Promise(rule.pop("run"))
+        self._functions = {name: promise._func for name, promise in self._actions.items()}  # read per action
         self._handle = durable_rules_engine.create_ruleset(name, definition_json(definition))
         self._definition = definition
 
@@ -143,16 +144,14 @@ class _ExactRuleset(durable.engine.Ruleset):
         try:
             result = durable_rules_engine.start_action_for_state(self._handle, state_handle)
             message = result[1] if result else None
+            functions, handle = self._functions, self._handle
             while message:
                 # '{"c12_not_met":{...}}': our rule names hold no quote, so the name ends at the next one
-                self._run_action(message[2:message.index('"', 2)])
-                message = durable_rules_engine.complete_and_start_action(self._handle, state_handle)
+                functions[message[2:message.index('"', 2)]](None)
+                message = durable_rules_engine.complete_and_start_action(handle, state_handle)
             complete(None, None)
         except BaseException as error:
             complete(error, None)
-
-    def _run_action(self, name: str) -> None:
-        self._actions[name]._func(None)
 
     def assert_and_run(self, fact: dict) -> None:
         """What durable's Host.assert_fact does for this ruleset (assert, then run the actions in

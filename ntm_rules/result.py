@@ -240,6 +240,14 @@ class Assessment(_Model):
             return outcome.failing()
         return [(c.id, i.__dict__) for c in self.criteria for i in c.indicators if i.status != "met"]
 
+    def not_met_departments(self) -> list[tuple[str, str, bool]]:
+        """(department, criterion id, assignment confirmed) of every indicator not met, in order."""
+        outcome = self._outcome()
+        if outcome is not None:
+            return outcome.not_met_departments()
+        return [(i.department, c.id, i.department_verified) for c in self.criteria for i in c.indicators
+                if i.status == "not_met"]
+
     def departments_outline(self) -> list[dict]:
         """The accountable departments as plain dicts (without building the full result)."""
         outcome = self._outcome()

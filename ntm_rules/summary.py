@@ -56,13 +56,9 @@ def summary_record(a: Assessment, row=None, details: bool = True) -> dict:
     says where it came from. "departments": (department, criterion, confirmed) of each indicator
     not met; "failing": every failing indicator in full, only with `details` (a registered commune's
     section of the summary needs them; the counts do not)."""
-    failing, departments = [], []
     outline = a.outline()
-    for criterion_id, i in a.failing_indicators():
-        if i["status"] == "not_met":
-            departments.append((i["department"], criterion_id, i["department_verified"]))
-        if details:
-            failing.append({"criterion": criterion_id, **{k: i.get(k) for k in _FAILING_FIELDS}})
+    failing = [{"criterion": criterion_id, **{k: i.get(k) for k in _FAILING_FIELDS}}
+               for criterion_id, i in a.failing_indicators()] if details else []
     return {
         "name": a.commune.name, "district": a.commune.district, "province": a.commune.province, "code": a.commune.code,
         "source": getattr(row, "source", None), "row": getattr(row, "row", None), "sheet": getattr(row, "sheet", None),
@@ -71,7 +67,7 @@ def summary_record(a: Assessment, row=None, details: bool = True) -> dict:
         "criteria_total": a.criteria_total,
         "not_met": [c["id"] for c in outline if c["status"] == "not_met"],
         "missing": [c["id"] for c in outline if c["status"] == "missing"],
-        "departments": departments,
+        "departments": a.not_met_departments(),
         "failing": failing,
         "unconfirmed": a.ruleset.unconfirmed_thresholds,
     }

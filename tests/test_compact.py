@@ -38,12 +38,16 @@ def test_the_compact_verdict_is_the_full_results_verdict():
         assert compact._outcome() is not None  # nothing built yet
         verdict = (compact.attained, compact.criteria_met, compact.certain)
         outline, departments = compact.outline(), compact.departments_outline()
+        not_met_departments, failing = compact.not_met_departments(), compact.failing_indicators()
         full = Assessment.model_validate(json.loads(compact.model_dump_json()))  # built, then read back
         assert compact._outcome() is None
         assert verdict == (full.attained, full.criteria_met, full.certain)
         assert full.criteria_met == sum(c.status == "met" for c in full.criteria)
         assert json.loads(json.dumps(outline)) == json.loads(json.dumps(outline_of(full), default=lambda m: m.__dict__))
         assert departments == [d.__dict__ for d in full.departments]
+        assert not_met_departments == full.not_met_departments()
+        assert [(c, json.loads(json.dumps(i, default=lambda m: m.__dict__))) for c, i in failing] == \
+            [(c, json.loads(json.dumps(i, default=lambda m: m.__dict__))) for c, i in full.failing_indicators()]
         assert compact == full
 
 
