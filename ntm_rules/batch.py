@@ -116,11 +116,24 @@ def _assess_chunk(task, ruleset_path: str, caller_chose: bool, lang: str = "vi",
             status, error = INTERNAL, str(internal_error(problem))
         out.append((status, rejected_record(row, error, document, lang), None))
     if segment is not None:
+        # the rejected rows first: a killed run that left a part's assessments left its rejected rows too
+        rejected = [item for status, item, _ in out if status != "ok"]
+        if rejected:
+            _write_whole(rejected_segment(Path(segment)), rejected_lines(rejected))
         lines = [line for status, _, line in out if status == "ok"]
         if lines:
             _write_whole(Path(segment), b"".join(line + b"\n" for line in lines))
         out = [(status, item, len(line) + 1 if status == "ok" else None) for status, item, line in out]
     return len(rows), out
+
+
+def rejected_segment(segment: Path) -> Path:
+    """The rejected rows' segment of the part whose assessments are in `segment`."""
+    return segment.with_name("rejected-" + segment.name.partition("-")[2])
+
+
+def rejected_lines(rejected: list[dict]) -> bytes:
+    return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected)
 
 
 def _write_whole(path: Path, data: bytes) -> None:
@@ -409,11 +422,12 @@ def _is_segment(name: str) -> bool:
 
 
 class _Outputs:
-    """The batch's files. Each part's assessments (written by the worker that assessed it) and
-    rejected rows are whole files in DIR/partial/ (so a killed run leaves only whole lines);
-    they are joined into assessments.jsonl and rejected.jsonl (leaving out the lines of rows found
-    to repeat a commune), and `finish` writes the summaries and renames everything into place,
-    summary.json last."""
+    """The batch's files. Each part's rejected rows, then its assessments, are whole files in
+    DIR/partial/ written by the worker that assessed it (so a killed run leaves only whole lines,
+    and a part's rejected rows whenever its assessments); a part in which the parent finds a
+    repeated commune gets its rejected rows written again with the repeats. They are joined into
+    assessments.jsonl (leaving out the repeats' lines) and rejected.jsonl, and `finish` writes the
+    summaries and renames everything into place, summary.json last."""
 
     def __init__(self, out: Path, lang: str = "vi"):
         self.out, self.lang = out, lang
@@ -431,11 +445,13 @@ class _Outputs:
         _append(self.assessments, segment, left_out)
         self.assessed.append(segment)
 
-    def add_rejected(self, rejected: list[dict]) -> None:
-        """Flushed as they are found: a killed run keeps every rejected row so far."""
+    def add_rejected(self, segment: Path, rejected: list[dict], written: bool) -> None:
+        """A part's rejected rows (`segment`: its assessments' segment). `written`: the worker's
+        segment of them holds them all already (no row of the part was found to repeat another)."""
         if rejected:
-            path = self.segments / f"rejected-{len(self.rejected) + 1:06d}.jsonl"
-            _write_whole(path, b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected))
+            path = rejected_segment(segment)
+            if not written:
+                _write_whole(path, rejected_lines(rejected))
             self.rejected.append(path)
 
     def finish(self, summary_html: str, summary_json: str, ruleset_json: bytes) -> None:
@@ -593,7 +609,7 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
                 internal += status == INTERNAL
             if offset:
                 outputs.add_assessed(segment, left_out)
-            outputs.add_rejected(rejected)
+            outputs.add_rejected(segment, rejected, written=not left_out)
             if on_progress:
                 on_progress(len(results))
         summary = builder.result(

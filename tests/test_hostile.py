@@ -215,7 +215,10 @@ def _start(path: Path, out: Path) -> subprocess.Popen:
 def _wait_for_progress(out: Path, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        if len(list((out / "partial").glob("assessments-*.jsonl"))) >= 4:
+        # the first part (with the broken row 124) done, and a few more: each part's rejected rows
+        # are on disk before its assessments
+        first = (out / "partial" / "assessments-000001.jsonl").exists()
+        if first and len(list((out / "partial").glob("assessments-*.jsonl"))) >= 4:
             return
         time.sleep(0.02)
     pytest.fail("the batch wrote nothing, or finished before it could be stopped")
