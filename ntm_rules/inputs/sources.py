@@ -352,8 +352,11 @@ def _json_rows(path: Path) -> Iterator[Row]:
 def jsonl_part(path: str, fd: int, start: int, end: int, first_number: int) -> list[Row]:
     """The rows of one part of a JSON Lines file (see `InputFile.parts`), as `_jsonl_rows` reads
     them, read from `fd` (the descriptor `scan` kept; a forked worker has it too)."""
-    return list(_rows_of_lines(str(path), bounded_lines(io.BufferedReader(_Range(fd, start, end), 1 << 16)),
-                               first_number))
+    try:
+        return list(_rows_of_lines(str(path), bounded_lines(io.BufferedReader(_Range(fd, start, end), 1 << 16)),
+                                   first_number))
+    except OSError as error:  # the disk failed under it: the input, not the outputs, is at fault
+        raise _unreadable(Path(path), error) from None
 
 
 class _Range(io.RawIOBase):
