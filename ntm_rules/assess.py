@@ -451,38 +451,30 @@ class _Outcome:
         self.lines = out
         return out
 
-    def failing(self) -> list[tuple[str, dict]]:
-        """(criterion id, result fields) of each indicator not met or lacking data: its outline
-        line joined to its static part, as `lines.join` does."""
-        found = []
+    def _failing_lines(self) -> Iterator[tuple[str, _IndicatorPlan, dict]]:
+        """(criterion id, indicator plan, outline line) of each indicator not met or lacking data."""
         for (criterion, _, indicator_plans), c_line in zip(self.plan.criteria, self.outline()):
             if c_line["status"] == "met":
                 continue
             for ip, line in zip(indicator_plans, c_line["indicators"]):
                 if line["status"] != "met":
-                    found.append((criterion.id, {**ip.static, **line}))
-        return found
+                    yield criterion.id, ip, line
+
+    def failing(self) -> list[tuple[str, dict]]:
+        """(criterion id, result fields) of each indicator not met or lacking data: its outline
+        line joined to its static part, as `lines.join` does."""
+        return [(criterion_id, {**ip.static, **line}) for criterion_id, ip, line in self._failing_lines()]
 
     def not_met_departments(self) -> list[tuple[str, str, bool]]:
         """(department, criterion id, assignment confirmed) of each indicator not met."""
-        found = []
-        for (criterion, _, indicator_plans), c_line in zip(self.plan.criteria, self.outline()):
-            if c_line["status"] != "not_met":  # a criterion with an indicator not met is not met
-                continue
-            for ip, line in zip(indicator_plans, c_line["indicators"]):
-                if line["status"] == "not_met":
-                    found.append((ip.static["department"], criterion.id, ip.static["department_verified"]))
-        return found
+        return [(ip.static["department"], criterion_id, ip.static["department_verified"])
+                for criterion_id, ip, line in self._failing_lines() if line["status"] == "not_met"]
 
     def departments(self) -> list[dict]:
         """The accountable departments, as `_parts` lists them, from the outline's statuses."""
         found: dict[tuple, dict] = {}
-        for (criterion, _, indicator_plans), c_line in zip(self.plan.criteria, self.outline()):
-            if c_line["status"] == "met":
-                continue
-            for ip, line in zip(indicator_plans, c_line["indicators"]):
-                if line["status"] != "met":
-                    _add_department(found, criterion.id, ip.indicator.id, ip.static, line["status"])
+        for criterion_id, ip, line in self._failing_lines():
+            _add_department(found, criterion_id, ip.indicator.id, ip.static, line["status"])
         return list(found.values())
 
 

@@ -587,7 +587,7 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
     tasks = _Tasks(scanned, jobs)
     seen = _Seen(lang)
     try:
-        used: dict[tuple[str, int], tuple | None] = {}
+        used: dict[tuple[str, int], tuple[str, dict]] = {}
         for segment, read, results in _results(tasks, outputs.segments, str(chosen.path), caller_chose, jobs, lang,
                                                 full, bool(registered)):
             tasks.read += read
@@ -632,14 +632,11 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
     return BatchResult(summary=summary, out_dir=out, files=dict(outputs.final))
 
 
-def ruleset_file(ruleset: Ruleset, used: dict[tuple[str, int], tuple | None]) -> bytes:
+def ruleset_file(ruleset: Ruleset, parts: dict[tuple[str, int], tuple[str, dict]]) -> bytes:
     """ruleset.json: the set's id and hash, and the static part of each resolved set (region or
-    commune group, year) the batch's compact lines name (see `ntm_rules.lines`); `used` maps each
-    (dimension, year) to its static part when already built (`static_of`), else None."""
-    resolved = {}
-    for dimension, year in sorted(used):
-        key, part = used[(dimension, year)] or static_of(ruleset, dimension, year)
-        resolved[key] = part
+    commune group, year) the batch's compact lines name (see `ntm_rules.lines`); `parts` maps each
+    (dimension, year) to its (key, static part) (`static_of`)."""
+    resolved = dict(parts[used] for used in sorted(parts))
     return dump_json({"id": ruleset.id, "sha256": ruleset.sha256, "path": str(ruleset.path), "resolved": resolved})
 
 

@@ -74,22 +74,16 @@ def durable_json(obj) -> str:
 
 
 def _fact_json(fact: dict) -> str:
-    plain = True
+    """`durable_json` of a commune's fact: `_numbers_plain`'s test, inline for a flat dict (it runs
+    for every commune), then orjson."""
     for value in fact.values():
         kind = type(value)
         if kind is float:
             if value and not 1e-4 <= abs(value) < 1e16:  # repr would use an exponent
                 return durable_json(fact)
         elif kind is not int and kind is not bool and kind is not str:
-            plain = False
-    if plain:
-        # orjson writes numbers, yes/no and texts as json.dumps(ensure_ascii=False) does (the
-        # shortest round-trip digits, no exponent in this range; the same escapes), several times faster
-        try:
-            return orjson.dumps(fact).decode()
-        except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
-            pass
-    return json.dumps(fact, ensure_ascii=False)
+            return durable_json(fact)
+    return _orjson_or_durable(fact)
 
 
 def _numbers_plain(obj) -> bool:
@@ -107,12 +101,18 @@ def _numbers_plain(obj) -> bool:
 
 def definition_json(definition: dict) -> str:
     """`durable_json` of a ruleset definition; by orjson when its numbers allow (several times faster)."""
-    if _numbers_plain(definition):
-        try:
-            return orjson.dumps(definition).decode()
-        except (orjson.JSONEncodeError, TypeError):
-            pass
-    return durable_json(definition)
+    return _orjson_or_durable(definition) if _numbers_plain(definition) else durable_json(definition)
+
+
+def _orjson_or_durable(obj) -> str:
+    """obj (whose numbers `_numbers_plain` allows) by orjson: it writes numbers, yes/no and texts as
+    json.dumps(ensure_ascii=False) does (the shortest round-trip digits, no exponent in this range;
+    the same escapes), several times faster; by `durable_json` what orjson refuses (an integer
+    beyond 64 bits)."""
+    try:
+        return orjson.dumps(obj).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return durable_json(obj)
 
 
 class _ExactRuleset(durable.engine.Ruleset):
@@ -156,7 +156,7 @@ class _ExactRuleset(durable.engine.Ruleset):
     def assert_and_run(self, fact: dict) -> None:
         """What durable's Host.assert_fact does for this ruleset (assert, then run the actions in
         this thread, raising what they raise), without the Host's lookups and callbacks."""
-        state = self._handle_result(durable_rules_engine.assert_fact(self._handle, _fact_json(fact)), fact)
+        state = self.assert_fact(fact)
         failed = []
         self.do_actions(state, lambda error, _: failed.append(error) if error else None)
         if failed:

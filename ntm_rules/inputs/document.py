@@ -303,9 +303,7 @@ def _normalise(obj: dict) -> dict:
     out = {}
     for key, value in obj.items():
         if type(value) is dict:
-            plain = _AS_JSON_GIVES
-            value = {k: v if type(v) in plain or (type(v) is float and v == v) else from_program(v)
-                     for k, v in value.items()}
+            value = {k: _plain(v) for k, v in value.items()}
         elif isinstance(value, dict):
             value = {k: from_program(v) for k, v in value.items()}
         out[key] = _plain(value)
