@@ -12,17 +12,13 @@ A cell that cannot be read stays text, for the validator to name with its fix.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 import unicodedata
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Mapping
 
-from babel.numbers import NumberFormatError, parse_decimal
-
 from ..errors import InputError, Say
-from ..limits import MAX_INT_DIGITS
+from ..files.numbers import number
 from ..law.load import field_specs
 from ..regions import fold
 
@@ -164,55 +160,14 @@ def _options(cell, field: str | None) -> list[str]:
     return [names.get(fold(item), item) for item in items]
 
 
-def from_percent_cell(cell: float) -> float:
-    """0.267 shown as 26,7 %: in decimal, so that it is exactly 26.7 (0.267 * 100 is 26.700000000000003)."""
-    return float(Decimal(repr(cell)) * 100) if math.isfinite(cell) else cell
-
-
-_PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
-_EXPONENT = re.compile(r"[-+]?[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]{1,3}")
-_THOUSANDS = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3}){2,}")
-_GROUPED = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})*(,[0-9]+)?|[-+]?[0-9]+,[0-9]+")
-
-
-def number(text: str) -> int | float | None:
-    """A number as a Vietnamese spreadsheet writes it ("16,1", "1.234,5", "72,5 %"), or as
-    software does ("16.1", "1e-05"); None for anything else (words, "1_2", full-width digits,
-    more than 15 digits): the validator then names the cell and the fix."""
-    text = text.replace("\u00a0", "").replace(" ", "").removesuffix("%")
-    if not text or sum(ch.isdigit() for ch in text) > MAX_INT_DIGITS + 6:
-        return None
-    if _EXPONENT.fullmatch(text):
-        value = float(text)
-        return value + 0.0 if math.isfinite(value) else None
-    if "," in text:  # Vietnamese: "1.234,5" or "16,1"
-        if not _GROUPED.fullmatch(text):
-            return None
-        try:
-            value = parse_decimal(text, locale="vi_VN", strict=True)
-        except (NumberFormatError, ValueError):
-            return None
-        return float(value) + 0.0
-    if _THOUSANDS.fullmatch(text):  # "41.500.000": dots grouping thousands (a lone dot is a decimal point)
-        return int(text.replace(".", ""))
-    if not _PLAIN_NUMBER.fullmatch(text):
-        return None
-    if "." in text:
-        return float(text) + 0.0  # + 0.0: -0.0 is written 0.0
-    if len(text.lstrip("+-")) > MAX_INT_DIGITS:
-        return None
-    return int(text)
-
-
-def document_of_cells(cells: Mapping[str, Any], percent: Mapping[str, bool] | None = None) -> dict:
-    """A document from cells keyed by column (see `column_of`); empty and "-" cells are no data."""
+def document_of_cells(cells: Mapping[str, Any]) -> dict:
+    """A document from cells keyed by column (see `column_of`); empty and "-" cells are no data.
+    (A workbook's percentage cell comes already as the number shown: see `files.xlsx`.)"""
     kinds = {name: spec.type for name, spec in field_specs().items()}
     document: dict[str, Any] = {"commune": {}, "data": {}}
     for column, cell in cells.items():
         if no_data(cell):
             continue
-        if percent and percent.get(column) and isinstance(cell, (int, float)) and not isinstance(cell, bool):
-            cell = from_percent_cell(cell)
         if column.startswith("commune."):
             document["commune"][column.removeprefix("commune.")] = text(cell)
         elif column in TOP_COLUMNS:

@@ -17,23 +17,19 @@ before anything is written).
 from __future__ import annotations
 
 import csv
-import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from ..errors import InputError, Say
 from ..files import human_size, open_regular
-from ..limits import MAX_ROW_BYTES, MAX_XLSX_SHARED_STRINGS, MAX_XLSX_STYLES, MAX_XLSX_UNCOMPRESSED
+from ..files.numbers import number
+from ..files.xlsx import cell_name, column_letter, open_workbook
+from ..limits import MAX_ROW_BYTES
 from .columns import blank, column_of, document_of_cells, is_totals, label_of, near_miss, no_data
 
 HEADER_SEARCH = 30
 TEMPLATE_RULESET = "ntm_ruleset"  # the workbook property where `ntm-assess template` records its ruleset
-EXCEL_MAX_ROW, EXCEL_MAX_COLUMN = 1_048_576, 16_384
-# parts a workbook reads whole before any row, each with its own limit
-_PART_LIMITS = {"sharedstrings.xml": (MAX_XLSX_SHARED_STRINGS, Say("bảng chữ", "table of texts")),
-                "styles.xml": (MAX_XLSX_STYLES, Say("bảng kiểu", "table of styles"))}
 _READ = 1 << 20
 
 
@@ -50,16 +46,6 @@ class SheetInfo:
     @property
     def read(self) -> bool:
         return self.header_row is not None
-
-
-def column_letter(index: int) -> str:
-    """The spreadsheet letter of a 0-based column: 0 → A, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _where(source: str, sheet: str | None) -> str:
@@ -115,8 +101,9 @@ class Table:
                 if i < len(self.columns) and self.columns[i] and column_of(c) == self.columns[i]}
         return len(same) >= 3
 
-    def row(self, number: int, cells: list, percent: list | None = None):
-        """A data row → Row, None (blank, skipped) or raises InputError (a value under no header)."""
+    def row(self, number: int, cells: list, unsaved: list[int] | None = None):
+        """A data row → Row, None (blank, skipped) or raises InputError (a value under no header).
+        `unsaved`: columns holding a formula whose value was never saved (the row is rejected)."""
         from .sources import Row
 
         if all(blank(c) for c in cells):
@@ -143,14 +130,17 @@ class Table:
             return Row(self.source, number, sheet=self.sheet, values=None,
                        error=Say(f"dòng dài hơn {human_size(MAX_ROW_BYTES)}; cách sửa: rút gọn các ô",
                                  f"the row is longer than {human_size(MAX_ROW_BYTES)}; fix: shorten its cells"))
-        marks = {self.columns[i]: True for i in range(min(len(percent or []), len(self.columns)))
-                 if self.columns[i] and percent[i]}
-        return Row(self.source, number, sheet=self.sheet, document=document_of_cells(by_column, marks), values=values)
+        if unsaved:
+            where = ", ".join(cell_name(i, number) for i in sorted(unsaved)[:5])
+            return Row(self.source, number, sheet=self.sheet, values=values,
+                       error=Say(f"ô {where} có công thức mà tệp không lưu giá trị đã tính; cách sửa: mở sổ tính bằng Excel, "
+                                 "lưu lại rồi gửi lại (hoặc ghi con số thay cho công thức)",
+                                 f"the cell {where} holds a formula whose value the file does not store; fix: open the "
+                                 "workbook in Excel and save it again (or write the number instead of the formula)"))
+        return Row(self.source, number, sheet=self.sheet, document=document_of_cells(by_column), values=values)
 
 
 def _has_numbers(by_column: dict) -> bool:
-    from .columns import number
-
     for column, cell in by_column.items():
         if column.startswith("commune.") or column in ("year", "region", "ruleset", "commune_group"):
             continue
@@ -286,162 +276,47 @@ def csv_table(path: Path) -> Iterator[tuple]:
                 continue
             if table.columns is None and number > HEADER_SEARCH:
                 return  # no header in the first rows: `sources.scan` says so
-            yield from _after_header(table, number, cells, None)
+            yield from _after_header(table, number, cells)
 
 
-def _after_header(table: Table, number: int, cells: list, percent) -> Iterator[tuple]:
+def _after_header(table: Table, number: int, cells: list, unsaved=None) -> Iterator[tuple]:
     """One row of a sheet: the header when it is not found yet, else a data row (or none)."""
     if table.columns is None:
         table.header(number, cells)
         return
     if table.info.header_row == number - 1 and table.continues_header(cells):
         return
-    row = table.row(number, cells, percent)
+    row = table.row(number, cells, unsaved)
     if row is not None:
         yield ("row", row)
 
 
 # ----------------------------------------------------------------------------------------- XLSX
 
-def check_workbook(path: Path) -> None:
-    """A workbook's parts, uncompressed, within the limits (a few MB can unpack to gigabytes)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise InputError(Say("đây không phải sổ tính .xlsx (không mở được)", "this is not an .xlsx workbook (it cannot be opened as one)"),
-                         source=str(path), fix=Say("lưu lại từ Excel dạng .xlsx (Excel Workbook)",
-                                                   "save it from Excel as .xlsx (Excel Workbook)")) from None
-    total = sum(info.file_size for info in parts)
-    if total > MAX_XLSX_UNCOMPRESSED:
-        raise InputError(Say(f"sổ tính giải nén ra {human_size(total)}, lớn hơn mức {human_size(MAX_XLSX_UNCOMPRESSED)} cho phép",
-                             f"the workbook unpacks to {human_size(total)}, more than the {human_size(MAX_XLSX_UNCOMPRESSED)} "
-                             "allowed"), source=str(path),
-                         fix=Say("tách thành nhiều sổ tính, hoặc bỏ những gì không phải số liệu của xã (hình ảnh, trang khác)",
-                                 "split it into several workbooks, or remove what is not commune data (images, other sheets)"))
-    for ending, (limit, what) in _PART_LIMITS.items():
-        size = sum(info.file_size for info in parts if info.filename.lower().endswith(ending))
-        if size > limit:
-            raise InputError(Say(f"{what.vi} của sổ tính giải nén ra {human_size(size)}, lớn hơn mức {human_size(limit)} cho phép",
-                                 f"the workbook's {what.en} unpacks to {human_size(size)}, more than the "
-                                 f"{human_size(limit)} allowed"), source=str(path),
-                             fix=Say("tách thành nhiều sổ tính, hoặc lưu danh sách xã dạng CSV UTF-8",
-                                     "split it into several workbooks, or save the communes as CSV UTF-8"))
-
-
-def _damaged(path: Path, detail: str) -> InputError:
-    return InputError(Say(f"sổ tính bị hỏng ({detail})", f"the workbook is damaged ({detail})"), source=str(path),
-                      fix=Say("mở bằng Excel, lưu lại dạng .xlsx rồi chạy lại", "open it in Excel, save it again as .xlsx, "
-                              "and run the batch again"))
-
-
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
-
-
-def _column_number(letters: bytes) -> int:
-    value = 0
-    for ch in letters:
-        value = value * 26 + (ch - 64)
-    return value
-
-
-def _merged_ranges(archive, member: str) -> list[tuple[int, int, int, int]]:
-    """(first row, last row, first column, last column) of every merged range of a sheet, found
-    by streaming its XML (the list comes after the rows, so it is read first)."""
-    ranges, tail = [], b""
-    with archive.open(member) as stream:
-        for chunk in iter(lambda: stream.read(_READ), b""):
-            buffer = tail + chunk
-            for match in _MERGE.finditer(buffer):
-                c1, r1, c2, r2 = match.groups()
-                ranges.append((int(r1), int(r2), _column_number(c1), _column_number(c2)))
-            tail = buffer[-300:]
-            if len(ranges) > 100_000:
-                break
-    return sorted(set(ranges))
-
-
 def xlsx_table(path: Path) -> Iterator[tuple]:
-    """For every worksheet: ("sheet", info), then ("row", Row) per data row, straight from the
-    sheet's XML (missing rows are not filled in; a row number out of order or beyond Excel's last
-    row means a damaged file)."""
-    from openpyxl import load_workbook
-    from openpyxl.cell.read_only import ReadOnlyCell
-    from openpyxl.worksheet._reader import WorkSheetParser
-
-    from .sources import unusable
-
+    """("workbook", {"ruleset": ...}) once, then for every worksheet ("sheet", info) and ("row", Row)
+    per data row, read by the package's one workbook reader (`files.xlsx`): every row written in the
+    sheet, a percentage cell as the number shown, merged cells spilled into the rows they span."""
     source = str(path)
-    check_workbook(path)
-    handle = open_regular(path, unusable(path))
-    try:
-        try:
-            workbook = load_workbook(handle, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
-            raise _damaged(path, f"it cannot be opened: {type(error).__name__}") from None
-        try:
-            if not workbook.worksheets:
-                raise InputError(Say("sổ tính không có trang nào", "the workbook has no sheet"), source=source,
-                                 fix=Say("ghi danh sách xã vào một trang", "put the communes on a sheet"))
-            recorded = next((p.value for p in getattr(workbook, "custom_doc_props", []) or []
-                             if getattr(p, "name", None) == TEMPLATE_RULESET and isinstance(p.value, str)), None)
-            yield ("workbook", {"ruleset": recorded})
-            for sheet in workbook.worksheets:
-                table = Table(source, sheet.title)
-                yield ("sheet", table.info)
-                try:
-                    merges = _merged_ranges(workbook._archive, sheet._worksheet_path)
-                except Exception as error:
-                    raise _damaged(path, f"sheet {sheet.title}: {type(error).__name__}") from None
-                merged = _Merges(merges)
-                last = 0
-                try:
-                    with sheet._get_source() as stream:
-                        parser = WorkSheetParser(stream, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
-                                                 date_formats=workbook._date_formats,
-                                                 timedelta_formats=workbook._timedelta_formats)
-                        for number, cells in parser.parse():
-                            if number <= last or number > EXCEL_MAX_ROW:
-                                raise _damaged(path, f"sheet {sheet.title}: row {number} comes after row {last}"
-                                               if number <= last else f"sheet {sheet.title}: row number {number} is "
-                                               "beyond Excel's last row")
-                            last = number
-                            if table.columns is None and number > HEADER_SEARCH:
-                                break  # no header in the first rows: not a sheet of communes
-                            values, percent = _values(sheet, cells, ReadOnlyCell)
-                            own = any(not blank(v) for v in values)
-                            merged.apply(number, values, percent)
-                            if own:  # a row holding only what merged cells spill into it is empty
-                                yield from _after_header(table, number, values, percent)
-                except InputError:
-                    raise
-                except Exception as error:
-                    raise _damaged(path, f"sheet {sheet.title}, near row {last + 1}: {type(error).__name__}") from None
-        finally:
-            workbook.close()
-    finally:
-        handle.close()
-
-
-def _values(sheet, cells: list[dict], cell_type) -> tuple[list, list]:
-    width = min(max((c["column"] for c in cells), default=0), EXCEL_MAX_COLUMN)
-    values: list = [None] * width
-    percent = [False] * width
-    for cell in cells:
-        column = cell["column"]
-        if not 1 <= column <= width:
-            continue
-        value = cell.get("value")
-        values[column - 1] = value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            try:
-                percent[column - 1] = "%" in (cell_type(sheet, **cell).number_format or "")
-            except Exception:  # a style the workbook does not define: read the number as written
-                pass
-    while values and blank(values[-1]):
-        values.pop()
-        percent.pop()
-    return values, percent
+    with open_workbook(path) as book:
+        if not book.sheets:
+            raise InputError(Say("sổ tính không có trang nào", "the workbook has no sheet"), source=source,
+                             fix=Say("ghi danh sách xã vào một trang", "put the communes on a sheet"))
+        recorded = book.custom_properties().get(TEMPLATE_RULESET)
+        yield ("workbook", {"ruleset": recorded or None})
+        for sheet in book.sheets:
+            table = Table(source, sheet.name)
+            yield ("sheet", table.info)
+            merged = _Merges(book.merged_ranges(sheet))
+            for row in book.rows(sheet):
+                if table.columns is None and row.number > HEADER_SEARCH:
+                    break  # no header in the first rows: not a sheet of communes
+                values = row.values
+                own = any(not blank(v) for v in values)
+                merged.apply(row.number, values)
+                if own:  # a row holding only what merged cells spill into it is empty
+                    unsaved = [i for i in row.formulas if i < len(values) and values[i] is None]
+                    yield from _after_header(table, row.number, values, unsaved)
 
 
 class _Merges:
@@ -450,9 +325,9 @@ class _Merges:
 
     def __init__(self, ranges: list[tuple[int, int, int, int]]):
         self.ranges, self.next, self.active = ranges, 0, []
-        self.values: dict[tuple[int, int], tuple[Any, bool]] = {}
+        self.values: dict[tuple[int, int], Any] = {}
 
-    def apply(self, number: int, values: list, percent: list) -> None:
+    def apply(self, number: int, values: list) -> None:
         while self.next < len(self.ranges) and self.ranges[self.next][0] <= number:
             self.active.append(self.ranges[self.next])
             self.next += 1
@@ -460,15 +335,12 @@ class _Merges:
         for first_row, last_row, first_col, last_col in self.active:
             if number == first_row:
                 index = first_col - 1
-                self.values[(first_row, first_col)] = (values[index] if index < len(values) else None,
-                                                       percent[index] if index < len(percent) else False)
-            value, is_percent = self.values.get((first_row, first_col), (None, False))
+                self.values[(first_row, first_col)] = values[index] if index < len(values) else None
+            value = self.values.get((first_row, first_col))
             if blank(value):
                 continue
             for column in range(first_col, min(last_col, first_col + 500) + 1):
                 while len(values) < column:
                     values.append(None)
-                    percent.append(False)
                 if blank(values[column - 1]):
                     values[column - 1] = value
-                    percent[column - 1] = is_percent

@@ -23,6 +23,7 @@ from ..files import replace_with
 from ..law.load import field_specs, with_prerequisites
 from ..law.schema import DERIVED_FIELDS, Ruleset
 from .columns import label_of
+from ..files.xlsx import texts_stay_texts
 from .tables import TEMPLATE_RULESET
 
 BASE = ("commune.name", "commune.district", "commune.province", "commune.code", "region", "year")
@@ -168,4 +169,5 @@ def _write_xlsx(ruleset: Ruleset, target: Path, columns, labels, ids, lang: str)
     guide.sheet_properties.tabColor = "999999"
     fill = PatternFill("solid", fgColor="FFF2CC")
     guide["A2"].fill = fill
+    texts_stay_texts(book)
     book.save(target)

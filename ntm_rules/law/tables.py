@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Say
+from ..files.numbers import number as cell_number
+from ..files.xlsx import cell_name, open_workbook, texts_stay_texts
 from ..regions import COMMUNE_GROUPS, REGION_IDS
 from .periods import PERIODS
 from .schema import Ruleset
@@ -52,6 +54,7 @@ META_KEYS = ["id", "status", "level", "title_vi", "title_en", "document", "docum
              "period_from", "period_to", "in_force_from", "in_force_to", "in_force_note_vi", "in_force_note_en",
              "varies_by", "province", "applies_to", "indicator_count", "note_vi", "note_en"]
 YES, NO = "Có", "Không"
+MAX_TABLE_ROWS = 10_000  # rows of one sheet of a criteria table (a decision's table has about a hundred)
 TYPES = ("bool", "pct", "count", "number", "year", "options")
 
 
@@ -200,6 +203,7 @@ def export(ruleset: Ruleset, path: str | Path) -> Path:
     fill = PatternFill("solid", fgColor="FFF2CC")
     for column in range(len(ROW_COLUMNS) + 1, rows.max_column + 1, len(VALUE_PARTS)):
         rows.cell(row=1, column=column).fill = fill
+    texts_stay_texts(book)
     book.save(path)
     return Path(path)
 
@@ -270,9 +274,8 @@ def _guide(sheet, ruleset: Ruleset) -> None:
 # --------------------------------------------------------------------------------------- import
 
 def _cell_name(sheet: str, row: int, column: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return f"{sheet}!{get_column_letter(column)}{row}"
+    """"Chỉ tiêu!B12" for the 1-based column 2 of row 12."""
+    return f"{sheet}!{cell_name(column - 1, row)}"
 
 
 class _Problems:
@@ -319,7 +322,8 @@ def _yes(value) -> bool | None:
 
 
 def _number(value):
-    """A threshold cell: a number (72,5 or 72.5), or Có for a yes/no requirement; None otherwise."""
+    """A threshold cell: a number (72,5 or 72.5, read as the batch reads a clerk's cell: never
+    "7_0" or full-width digits), or Có for a yes/no requirement; None otherwise."""
     if isinstance(value, bool) or isinstance(value, (int, float)):
         return value
     text = _text(value)
@@ -327,44 +331,48 @@ def _number(value):
         return None
     if text.casefold() in ("có", "co", "đạt", "dat", "true"):
         return True
-    text = text.replace("\u00a0", "").replace(" ", "")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    return cell_number(text)
+
+
+def _sheet_rows(book, sheet, problems: "_Problems") -> list[list]:
+    """A sheet's rows by number (row 1 first; rows not written are empty); a formula anywhere is a
+    problem at its cell: the tool cannot recalculate it, and the value saved with it may be stale."""
+    rows: list[list] = []
+    for row in book.rows(sheet):
+        if row.number > MAX_TABLE_ROWS:
+            problems.add(f"{sheet.name}!{row.number}", f"trang có hơn {MAX_TABLE_ROWS} dòng", f"the sheet has more than "
+                         f"{MAX_TABLE_ROWS} rows", "chỉ ghi bảng tiêu chí vào trang này", "keep only the table on this sheet")
+            break
+        rows.extend([] for _ in range(row.number - 1 - len(rows)))
+        for column in sorted(row.formulas):
+            problems.add(f"{sheet.name}!{cell_name(column, row.number)}",
+                         "ô có công thức: bảng tiêu chí ghi con số, không ghi công thức",
+                         "the cell holds a formula: a criteria table states numbers, not formulas",
+                         "ghi con số, không ghi công thức (công cụ không tính lại công thức, và giá trị lưu kèm có thể đã cũ)",
+                         "write the number, not a formula (the tool cannot recalculate it, and the value saved with it "
+                         "may be stale)")
+        rows.append(row.values)
+    width = max((len(r) for r in rows), default=0)
+    return [r + [None] * (width - len(r)) for r in rows]
 
 
 def read_workbook(path: str | Path, rows_of: dict[str, str] | None = None) -> dict:
     """The ruleset mapping a filled workbook holds; InputError naming sheet, cell and fix.
     `rows_of`, when given, receives where each criterion and indicator was read
     ("criteria[id=5].indicators[id=5.1]" → "Chỉ tiêu!12"), to place the loader's problems."""
-    from openpyxl import load_workbook
-
-    from ..files import open_regular
-
     source = str(path)
     problems = _Problems(source)
-    handle = open_regular(path, lambda message, fix: InputError(message, source=source, fix=fix))
-    try:
-        try:
-            book = load_workbook(handle, read_only=True, data_only=True)
-        except Exception as error:
-            raise InputError(Say(f"không mở được sổ tính ({type(error).__name__})", f"cannot open the workbook ({type(error).__name__})"),
-                             source=source, fix=Say("lưu lại dạng .xlsx", "save it as .xlsx")) from None
-        sheets = {}
+    sheets = {}
+    with open_workbook(path) as book:
+        by_name = {sheet.name: sheet for sheet in book.sheets}
         for key, name in SHEETS.items():
             if key == "guide":
                 continue
-            if name not in book.sheetnames:
+            if name not in by_name:
                 raise InputError(Say(f"thiếu trang \"{name}\"", f"the sheet \"{name}\" is missing"), source=source,
                                  fix=Say("dùng bảng do ntm-assess rulesets export hoặc rulesets template viết ra",
                                          "start from a table written by ntm-assess rulesets export or rulesets template"))
-            sheets[key] = [list(r) for r in book[name].iter_rows(values_only=True)]
-    finally:
-        handle.close()
+            sheets[key] = _sheet_rows(book, by_name[name], problems)
 
     meta = {str(r[0]).strip(): r[1] for r in sheets["meta"][1:] if r and r[0] is not None}
     data: dict[str, Any] = {
@@ -777,6 +785,8 @@ def _unchanged_rule(indicator: dict, parent: dict, criterion_id: str, change: di
     theirs = parent.get("checks") or [parent]
     def said(check: dict, key: str):
         value = check.get(key)
+        if key == "operator" and value == "==":
+            return None  # the default comparison, written or not
         return None if value in (None, False, [], "missing") else value
 
     differs = [key for a, b in zip(mine, theirs) for key in RULE_KEYS if key != "verdict_of" and said(a, key) != said(b, key)]

@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from .errors import NtmError, Say
+from ..errors import NtmError, Say
 
 
 def describe_kind(mode: int) -> Say:
