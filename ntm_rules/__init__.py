@@ -6,11 +6,13 @@
 """
 from .assess import Rejected, assess, assess_many
 from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError
-from .inputs.columns import document_from_row
+from .inputs.columns import IgnoredColumnsWarning, document_from_row
+from .inputs.sources import Row, read_table
 from .law.load import load_ruleset
 from .law.resolve import resolve
 from .result import Assessment
 
-__all__ = ["assess", "assess_many", "Rejected", "document_from_row", "load_ruleset", "resolve", "Assessment",
+__all__ = ["assess", "assess_many", "Rejected", "document_from_row", "read_table", "Row", "IgnoredColumnsWarning",
+           "load_ruleset", "resolve", "Assessment",
            "NtmError", "InputError", "RulesetError", "OutputError", "EngineError", "InternalError"]
 __version__ = "0.1.0"

@@ -12,8 +12,11 @@ A cell that cannot be read stays text, for the validator to name with its fix.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
+import warnings
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Mapping
 
@@ -160,6 +163,20 @@ def _options(cell, field: str | None) -> list[str]:
     return [names.get(fold(item), item) for item in items]
 
 
+CODE_DIGITS = 5  # an official commune code: five digits, leading zeros kept ("07101")
+
+
+def code_text(cell):
+    """A commune code as text. A code a spreadsheet or pandas turned into a number (07101 → 7101)
+    gets its zeros back, which the code's fixed length of five digits makes certain; a number that
+    cannot be such a code stays a number, for the validator to refuse naming the field."""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return f"{cell:0{CODE_DIGITS}d}" if 0 < cell < 10 ** CODE_DIGITS else cell
+    return text(cell)
+
+
 def document_of_cells(cells: Mapping[str, Any]) -> dict:
     """A document from cells keyed by column (see `column_of`); empty and "-" cells are no data.
     (A workbook's percentage cell comes already as the number shown: see `files.xlsx`.)"""
@@ -168,7 +185,9 @@ def document_of_cells(cells: Mapping[str, Any]) -> dict:
     for column, cell in cells.items():
         if no_data(cell):
             continue
-        if column.startswith("commune."):
+        if column == "commune.code":
+            document["commune"]["code"] = code_text(cell)
+        elif column.startswith("commune."):
             document["commune"][column.removeprefix("commune.")] = text(cell)
         elif column in TOP_COLUMNS:
             kind = "int" if column in _INTEGER_COLUMNS else "bool" if column == "extremely_disadvantaged" else "str"
@@ -178,7 +197,10 @@ def document_of_cells(cells: Mapping[str, Any]) -> dict:
     return document
 
 
-def document_from_row(row: Mapping[str, Any]) -> dict:
+PERCENT_WRITTEN = ("number", "fraction")
+
+
+def document_from_row(row: Mapping[str, Any], *, percent: str | None = None, ignored: list | None = None) -> dict:
     """A commune document from one flat row: keys are field ids, dotted commune keys
     (`commune.name`) or the template's labels, values as a spreadsheet or pandas gives them (NaN
     and None are no data, numpy scalars their values, "16,1" and "Đạt" as a clerk writes them).
@@ -186,22 +208,69 @@ def document_from_row(row: Mapping[str, Any]) -> dict:
         >>> document_from_row({"commune.name": "Xã A", "year": 2020, "region": "red_river_delta",
         ...                    "income_per_capita_million_vnd": "45,5"})
 
-    A key that names no column raises InputError naming the closest one.
+    `percent` says how the row's percentages are written: "number" (72.5 for 72,5 %, as the
+    contract has them) or "fraction" (0.725, as `pandas.read_excel` gives an Excel percentage
+    cell). Not given, a row whose percentages are all fractions of 1 (one at least strictly between
+    0 and 1) is refused naming the field: it would otherwise be assessed as 0.725 %.
+    A commune code read as a number gets its leading zeros back (7101 → "07101").
+    A key that names no column (STT, notes, pandas' "Unnamed: 0") is ignored as the batch ignores
+    it: appended to `ignored` when given, and said once by an `IgnoredColumnsWarning`. A key that
+    is probably a typo of a field (`income_per_capita_milion_vnd`) raises InputError naming it.
     """
     from .document import from_program
 
+    if percent not in (None, *PERCENT_WRITTEN):
+        raise InputError(Say(f"percent={percent!r} không có", f"percent={percent!r} is not an option"), field="percent",
+                         fix=Say('dùng "number" (72,5) hoặc "fraction" (0,725)', 'use "number" (72.5) or "fraction" (0.725)'))
     cells: dict[str, Any] = {}
+    skipped: list[str] = []
     for name, value in row.items():
         column = column_of(name)
         if column is None:
             if blank(name):
                 continue
             suggestion = near_miss(name)
-            raise InputError(Say(f"cột không có trong mẫu: {name!r}", f"unknown column {name!r}"), field=str(name),
-                             fix=Say(f"có phải {suggestion}?", f"did you mean {suggestion}?") if suggestion else
-                             Say("bỏ cột này (xem `ntm-assess schema input`)", "drop it (see `ntm-assess schema input`)"))
+            if suggestion is not None:
+                raise InputError(Say(f"cột {name!r} không phải tên cột trong mẫu", f"the column {name!r} names no field"),
+                                 field=str(name), fix=Say(f"có phải {suggestion}? sửa tên cột",
+                                                          f"did you mean {suggestion}? correct the column's name"))
+            skipped.append(str(name))
+            continue
         if column in cells and not no_data(cells[column]):
             raise InputError(Say(f"cột {column} có hai lần", f"the column {column} is given twice"), field=str(name),
                              fix=Say("giữ lại một", "keep one of them"))
         cells[column] = from_program(value)
+    if skipped:
+        if ignored is not None:
+            ignored.extend(skipped)
+        else:
+            warnings.warn(f"columns that name no field, ignored: {', '.join(skipped)}", IgnoredColumnsWarning,
+                          stacklevel=2)
+    _percentages(cells, percent)
     return document_of_cells(cells)
+
+
+class IgnoredColumnsWarning(UserWarning):
+    """`document_from_row` ignored columns that name no field (STT, notes)."""
+
+
+def _percentages(cells: dict[str, Any], percent: str | None) -> None:
+    """Percentages as the contract writes them (0–100): fractions scaled when the caller says so;
+    a row of fractions refused when the caller did not say."""
+    kinds = {name: spec.type for name, spec in field_specs().items()}
+    given = [(column, cell) for column, cell in cells.items() if kinds.get(column) == "pct"
+             and isinstance(cell, (int, float)) and not isinstance(cell, bool) and cell == cell]
+    if percent == "fraction":
+        for column, cell in given:
+            cells[column] = float(Decimal(repr(float(cell))) * 100) if math.isfinite(cell) else cell
+        return
+    if percent is None and given and all(0 <= cell <= 1 for _, cell in given) and any(0 < cell < 1 for _, cell in given):
+        column, cell = next((c, v) for c, v in given if 0 < v < 1)
+        raise InputError(Say(f"mọi tỷ lệ phần trăm của dòng nằm trong 0–1 (ví dụ {cell!r}): có phải phân số của 1 "
+                             "(0,725 cho 72,5 %), như pandas đọc ô phần trăm của Excel?",
+                             f"every percentage of the row is within 0–1 (e.g. {cell!r}): fractions of 1 (0.725 for "
+                             "72.5 %), as pandas reads Excel's percentage cells?"), field=column,
+                         fix=Say('nói rõ cách ghi: document_from_row(dòng, percent="fraction") nếu là phân số, '
+                                 'percent="number" nếu là số phần trăm; hoặc đọc sổ tính bằng ntm_rules.read_table',
+                                 'say how they are written: document_from_row(row, percent="fraction") for fractions, '
+                                 'percent="number" for percentages; or read the workbook with ntm_rules.read_table'))

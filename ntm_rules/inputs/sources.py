@@ -233,19 +233,24 @@ def _scan_table(path: Path, places: _Places) -> tuple[tuple[SheetInfo, ...], int
             rows += 1
             places.add(item.document)
     if not any(s.read for s in sheets):
-        expected = ", ".join(label_of(c) for c in ("commune.name", "year", "region", "commune.province"))
-        found = next((" | ".join(s.found) for s in sheets if s.found), "")
-        seen_vi = f"; dòng đầu có chữ: {found}" if found else "; các trang trống"
-        seen_en = f"; the first row with text holds: {found}" if found else "; the sheets are empty"
-        raise InputError(Say(f"không tìm thấy dòng tiêu đề: trong 30 dòng đầu của {len(sheets)} trang không dòng nào có "
-                             f"ít nhất ba cột của mẫu (ví dụ {expected}, hoặc mã trường như income_per_capita_million_vnd)"
-                             + seen_vi,
-                             f"no header row found: in the first 30 rows of its {len(sheets)} sheet(s) no row names "
-                             f"at least three known columns (such as {expected}, or field ids such as "
-                             "income_per_capita_million_vnd)" + seen_en), source=str(path),
-                         fix=Say("ghi dòng tiêu đề như trong mẫu (ntm-assess template)",
-                                 "give the sheet a header row as the template has (ntm-assess template)"))
+        raise no_header(path, sheets)
     return tuple(sheets), rows, recorded
+
+
+def no_header(path: Path, sheets: list[SheetInfo]) -> InputError:
+    """No sheet of a spreadsheet has a header row: what its first rows hold, and what was expected."""
+    expected = ", ".join(label_of(c) for c in ("commune.name", "year", "region", "commune.province"))
+    found = next((" | ".join(s.found) for s in sheets if s.found), "")
+    seen_vi = f"; dòng đầu có chữ: {found}" if found else "; các trang trống"
+    seen_en = f"; the first row with text holds: {found}" if found else "; the sheets are empty"
+    return InputError(Say(f"không tìm thấy dòng tiêu đề: trong 30 dòng đầu của {len(sheets)} trang không dòng nào có "
+                          f"ít nhất ba cột của mẫu (ví dụ {expected}, hoặc mã trường như income_per_capita_million_vnd)"
+                          + seen_vi,
+                          f"no header row found: in the first 30 rows of its {len(sheets)} sheet(s) no row names "
+                          f"at least three known columns (such as {expected}, or field ids such as "
+                          "income_per_capita_million_vnd)" + seen_en), source=str(path),
+                      fix=Say("ghi dòng tiêu đề như trong mẫu (ntm-assess template)",
+                              "give the sheet a header row as the template has (ntm-assess template)"))
 
 
 class _SizedReader:
@@ -339,6 +344,36 @@ def read_rows(paths: Iterable[str | Path]) -> Iterator[Row]:
             for kind, item in (csv_table(path) if suffix == ".csv" else xlsx_table(path)):
                 if kind == "row":
                     yield item
+
+
+def read_table(path: str | Path) -> Iterator[Row]:
+    """The rows of one clerk's file as the batch reads them: an .xlsx workbook (every sheet with a
+    header; percentage cells as the percentage shown, merged cells spilled, zero-led codes kept), a
+    CSV, a JSON document or a JSON Lines file. Each `Row` has `document` (a dict in the contract's
+    shape, for `ntm_rules.assess`) or `error` (why it cannot be, `error.vi` / `error.en`), and
+    `where` ("Đồng Hỷ!12"), `source`, `sheet`, `row` and the cells as written (`values`).
+
+    Raises InputError for a file that cannot be read as a whole (not a table, no header row, a
+    column named twice, a damaged workbook), as the batch refuses it. Whether a row repeats an
+    earlier commune is the batch's concern, not this reader's."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".xlsx"):
+        expand([path])
+        sheets = []
+        for kind, item in (csv_table(path) if suffix == ".csv" else xlsx_table(path)):
+            if kind == "sheet":
+                sheets.append(item)
+            elif kind == "row":
+                yield item
+        if not any(s.read for s in sheets):
+            raise no_header(path, sheets)
+        return
+    for row in read_rows([path]):
+        if row.text is not None:
+            document, error = document_of(row)
+            row = Row(row.source, row.row, document=document, error=error, sheet=row.sheet, values=row.values)
+        yield row
 
 
 def _json_rows(path: Path) -> Iterator[Row]:
