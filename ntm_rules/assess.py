@@ -12,6 +12,7 @@ from .inputs.document import parse_document
 from .errors import InputError, NtmError, RulesetError, Say, internal_error
 from .law.load import completeness, in_force_for, load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
 from .regions import region_of_province
+from .law.cache import Bounded
 from .law.resolve import ResolvedRuleset, resolve
 from .result import (Assessment, CheckResult, CommuneRef, CriterionResult, DepartmentResult, IndicatorResult, LevelResult,
                      RulesetRef)
@@ -185,14 +186,14 @@ class _Plan:
 
 
 
-_plans: dict[str, _Plan] = {}
+_plans = Bounded(512)  # a resolved set's identity → its _Plan
 
 
 def plan_for(resolved: ResolvedRuleset) -> _Plan:
     """What a resolved set needs per commune (compiled rules, static result parts), built once."""
-    plan = _plans.get(resolved.key)
+    plan = _plans.get(resolved.identity)
     if plan is None:
-        plan = _plans[resolved.key] = _Plan(resolved)
+        plan = _plans.put(resolved.identity, _Plan(resolved))
     return plan
 
 

@@ -335,6 +335,29 @@ def rulesets_import(table, out_path, extends, lang):
         click.echo(f"{out_path}: {ruleset.id}, {state}; {doubtful} indicators rest on an unconfirmed threshold")
         click.echo(f"Next: ntm-assess validate {out_path}; to use it, put the folder {Path(out_path).parent} in "
                    "NTM_RULESETS_PATH", err=True)
+    _compare_with_installed(ruleset, extends, lang)
+
+
+def _compare_with_installed(ruleset, extends: str | None, lang: str) -> None:
+    """After an import: what the new set changes in the law of the installed set it replaces (the
+    same id) or extends, so that the office sees a change before using it."""
+    from .law.diff import diff
+    from .law.load import find_ruleset_id
+
+    try:
+        installed = load_ruleset(find_ruleset_id(extends or ruleset.id))
+    except NtmError:
+        return
+    if Path(installed.path).resolve() == Path(ruleset.path).resolve():
+        return
+    changes = len(diff(installed, ruleset).changes)
+    command = f"ntm-assess rulesets diff {installed.id} {ruleset.path}"
+    if lang == "vi":
+        said = "nói cùng luật" if not changes else f"khác {changes} điểm"
+        click.echo(f"So với bộ {installed.id} đã cài: {said} ({command})", err=True)
+    else:
+        said = "the same law" if not changes else f"{changes} differences"
+        click.echo(f"Against the installed {installed.id}: {said} ({command})", err=True)
 
 
 @rulesets.command("diff")

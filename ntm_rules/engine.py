@@ -14,6 +14,7 @@ Design (see ../shared/notes/durable-rules.md):
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -290,9 +291,16 @@ def _action(record, code: int):
     return action
 
 
+def rules_key(resolved: ResolvedRuleset) -> str:
+    """The name of a resolved set's rules in the engine: their content (a name is registered once
+    per process and never removed, so two sets that compile to the same rules share them)."""
+    content = [(c.field, c.type, c.operator, c.threshold, c.relative_to, c.absent) for _, c in resolved.checks]
+    return "r" + hashlib.sha256(repr(content).encode()).hexdigest()[:32]
+
+
 def compile_ruleset(resolved: ResolvedRuleset) -> CompiledRuleset:
-    """Register (once) the rules of a resolved ruleset; cached by content hash, region and year."""
-    key = resolved.key
+    """Register (once) the rules of a resolved ruleset; cached by the rules' content."""
+    key = rules_key(resolved)
     compiled = _compiled.get(key)
     if compiled is not None:
         return compiled

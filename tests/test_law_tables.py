@@ -550,3 +550,41 @@ def test_an_assessment_date_is_only_a_yyyy_mm_dd_text(day):
     with pytest.raises(InputError) as caught:
         ntm_rules.assess(document)
     assert caught.value.field == "assessment_date" and "YYYY-MM-DD" in caught.value.line("vi")
+
+
+def test_the_2021_2025_template_carries_the_income_the_reference_confirms(tmp_path):
+    """The 2022 income of each region, as ../shared/reference/ntm-2021-2025.md states it (read here
+    from that text), is pre-filled confirmed with its page; nothing else of the table is."""
+    import re
+
+    text = (ROOT.parent / "shared" / "reference" / "ntm-2021-2025.md").read_text("utf-8")
+    paragraph = text[text.index("**Income per capita, standard commune, 2022**"):]
+    paragraph = paragraph[:paragraph.index("\n- ")]
+    page = re.search(r"(https?://\S+?)\):", paragraph).group(1)
+    stated = {region: int(value) for region, value in re.findall(r"([a-z_]+) ≥ (\d+)", paragraph) if region != "general"}
+    assert len(stated) == 7
+    workbook = tmp_path / "bang.xlsx"
+    assert cli("rulesets", "template", "--period", "2021-2025", "--out", str(workbook)).returncode == 0
+    made = cli("rulesets", "import", str(workbook), "--out", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    draft = load_ruleset(tmp_path / "draft-2021-2025.yaml")
+    for region, value in stated.items():
+        income = [c for _, c in resolve_partial(draft, region, 2022) if c.field == "income_per_capita_million_vnd"]
+        assert [(c.threshold, c.verified, c.url) for c in income] == [(value, True, page)], region
+        assert not [c for _, c in resolve_partial(draft, region, 2023) if c.field == "income_per_capita_million_vnd"]
+    filled = [(c.id, i.id) for c in draft.criteria for i in c.indicators if i.thresholds or i.checks]
+    assert filled == [("10", "10")]
+
+
+def resolve_partial(ruleset, dimension: str, year: int):
+    """The thresholds a draft has for one region and year (a draft cannot be resolved whole)."""
+    from ntm_rules.law.resolve import entries_for
+
+    for criterion in ruleset.criteria:
+        for indicator in criterion.indicators:
+            for check in indicator.all_checks():
+                entry = entries_for(check, dimension, year)
+                if entry is not None:
+                    source = ruleset.sources[entry.source]
+                    yield indicator, type("C", (), {"field": check.field, "threshold": entry.value,
+                                                    "verified": entry.verified, "url": source.url})

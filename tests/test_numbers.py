@@ -94,3 +94,23 @@ def test_a_stunting_rate_of_a_hundred_thousandth_is_assessed_like_its_neighbours
         document["data"]["stunting_under5_pct"] = value
         neighbours.append(ntm_rules.assess(document).attained)
     assert neighbours == [True, True, True]
+
+
+@pytest.mark.parametrize("text, field", [
+    ('{"commune": {"name": "A"}, "year": ' + "9" * 5000 + ', "data": {}}', "year"),
+    ('{"commune": {"name": "A"}, "year": 2019, "data": {"income_per_capita_million_vnd": 1e999}}',
+     "data.income_per_capita_million_vnd"),
+    ('{"commune": {"name": "A"}, "year": 2019, "data": {"employment_rate_pct": -Infinity}}', "data.employment_rate_pct"),
+    ('{"commune": {"name": "A"}, "year": 2019, "data": {"temporary_dilapidated_houses": 1234567890123456}}',
+     "data.temporary_dilapidated_houses"),
+    ('{"commune": {"name": "A"}, "year": 2019, "data": {"outstanding_fields": [1, NaN]}}', "data.outstanding_fields[1]"),
+])
+def test_a_number_too_long_or_too_large_is_refused_naming_its_field(text, field):
+    """A clerk with a long document finds the number the tool refused by its JSON path."""
+    from ntm_rules.errors import InputError
+    from ntm_rules.inputs.document import json_object
+
+    with pytest.raises(InputError) as caught:
+        json_object(text, "doc.json")
+    assert caught.value.field == field
+    assert caught.value.line("vi").startswith(f"doc.json: {field}: ")

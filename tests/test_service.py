@@ -34,13 +34,14 @@ def free_port() -> int:
 class Server:
     """`python -m ntm_rules serve ...` on a free port; stopped (or killed) by the test."""
 
-    def __init__(self, tmp: Path, *extra: str, db: Path | None = None):
+    def __init__(self, tmp: Path, *extra: str, db: Path | None = None, env: dict | None = None):
         self.port = free_port()
         self.db = db or tmp / "history.sqlite3"
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(tmp / f"server-{self.port}.log", "wb")
         self.process = subprocess.Popen([sys.executable, "-m", "ntm_rules", "serve", "--port", str(self.port),
-                                         "--db", str(self.db), *extra], cwd=tmp, env=ENV, stdout=self.log,
+                                         "--db", str(self.db), *extra], cwd=tmp, env={**ENV, **(env or {})},
+                                        stdout=self.log,
                                         stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -384,8 +384,17 @@ def read_stdin(stream, limit: int = MAX_ROW_BYTES) -> str:
 
 
 class _JsonProblem(ValueError):
-    def __init__(self, message: Say, fix: Say):
+    def __init__(self, message: Say, fix: Say, path: str = ""):
         super().__init__(message.en)
+        self.message, self.fix, self.path = message, fix, path
+
+
+class _Refused:
+    """A number the strict reading refuses, left where it stands so that its field can be named."""
+
+    __slots__ = ("message", "fix")
+
+    def __init__(self, message: Say, fix: Say):
         self.message, self.fix = message, fix
 
 
@@ -402,28 +411,42 @@ def _no_duplicates(pairs: list) -> dict:
     return obj
 
 
-def _integer(text: str) -> int:
+def _integer(text: str) -> int | _Refused:
     digits = len(text) - text.startswith("-")
     if digits > MAX_INT_DIGITS:
-        raise _JsonProblem(Say(f"một số nguyên {digits} chữ số (chỉ đọc tối đa {MAX_INT_DIGITS})",
-                               f"an integer of {digits} digits (at most {MAX_INT_DIGITS} are read)"),
-                           Say("ghi giá trị thật; số đếm và năm là số ngắn",
-                               "write the real value; counts and years are short numbers"))
+        return _Refused(Say(f"một số nguyên {digits} chữ số (chỉ đọc tối đa {MAX_INT_DIGITS})",
+                            f"an integer of {digits} digits (at most {MAX_INT_DIGITS} are read)"),
+                        Say("ghi giá trị thật; số đếm và năm là số ngắn",
+                            "write the real value; counts and years are short numbers"))
     return int(text)
 
 
-def _float(text: str) -> float:
+def _float(text: str) -> float | _Refused:
     value = float(text)
     if not math.isfinite(value):
-        raise _JsonProblem(Say(f"số {shown(text)} quá lớn để là một giá trị", f"the number {shown(text)} is too large to be a value"),
-                           Say("ghi giá trị thật", "write the real value"))
+        return _Refused(Say(f"số {shown(text)} quá lớn để là một giá trị", f"the number {shown(text)} is too large to be a value"),
+                        Say("ghi giá trị thật", "write the real value"))
     return value + 0.0  # -0.0 is 0.0
 
 
-def _constant(name: str):
-    raise _JsonProblem(Say(f"{name} không phải là số trong JSON", f"{name} is not a number in JSON"),
-                       Say("ghi một số, hoặc bỏ trường này nếu chưa có số liệu",
-                           "write a number, or leave the field out for no data"))
+def _constant(name: str) -> _Refused:
+    return _Refused(Say(f"{name} không phải là số trong JSON", f"{name} is not a number in JSON"),
+                    Say("ghi một số, hoặc bỏ trường này nếu chưa có số liệu",
+                        "write a number, or leave the field out for no data"))
+
+
+def _refuse_numbers(node: Any, path: str = "") -> None:
+    """Raise for the first refused number of a (strictly read) tree, naming its JSON path."""
+    if isinstance(node, _Refused):
+        raise _JsonProblem(node.message, node.fix, path)
+    if type(node) is dict:
+        for key, value in node.items():
+            if isinstance(value, (dict, list, _Refused)):
+                _refuse_numbers(value, f"{path}.{key}" if path else str(key))
+    elif type(node) is list:
+        for index, value in enumerate(node):
+            if isinstance(value, (dict, list, _Refused)):
+                _refuse_numbers(value, f"{path}[{index}]")
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_int=_integer, parse_float=_float,
@@ -457,6 +480,8 @@ def _check_tree(obj: Any) -> bool:
                     return False
             elif kind is int and not -_INT_LIMIT < value < _INT_LIMIT:
                 return False
+            elif kind is _Refused:
+                return False
     return True
 
 
@@ -486,6 +511,7 @@ def strict_json(text: str) -> Any:
         _check_tree(obj)
     elif type(obj) is str and not obj.isascii():
         _check_text(obj)
+    _refuse_numbers(obj)
     return obj
 
 
@@ -501,7 +527,7 @@ def json_value(text: str, source: str = "") -> Any:
                              f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"), source=source,
                          fix=Say("sửa cú pháp JSON ở chỗ đó", "correct the JSON syntax there")) from None
     except _JsonProblem as problem:
-        raise InputError(problem.message, source=source, fix=problem.fix) from None
+        raise InputError(problem.message, source=source, field=problem.path, fix=problem.fix) from None
 
 
 def json_object(text: str, source: str = "") -> dict:

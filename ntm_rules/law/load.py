@@ -12,12 +12,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import disk_cache, inherit
+from . import cache, identity, inherit
 from ..errors import NtmError, RulesetError, internal_error, printable
 from ..files import is_regular_file
 from ..limits import MAX_TEXT, PERIOD_YEARS, PLAUSIBLE, THRESHOLD_COUNT_MAX, THRESHOLD_NUMBER_MAX
-from .schema import DERIVED_FIELDS, Ruleset, Text, Threshold
-from .yamlfile import _display, file_sha256, read_ruleset_bytes, read_yaml, validation_problems
+from .schema import DERIVED_FIELDS, Ruleset, Text, Threshold, seal, sealed
+from .yamlfile import _display, read_ruleset_bytes, read_yaml, validation_problems
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # ntm_rules/
 
@@ -35,14 +35,29 @@ def is_shipped(path: Path) -> bool:
     return Path(path).resolve().parent in shipped
 
 
+_listings = cache.Bounded(8)  # the folders and their modification times → the set files in them
+
+
 def shipped_ruleset_paths() -> list[Path]:
-    seen, paths = set(), []
+    """The set files of every folder sets are looked up in, one per id (the first folder's wins);
+    listed again when a folder changes (a file added, removed or renamed changes its time)."""
+    folders = []
     for directory in ruleset_dirs():
-        for path in sorted(directory.glob("*.yaml")):
-            if path.stem not in seen:
-                seen.add(path.stem)
-                paths.append(path)
-    return paths
+        try:
+            folders.append((str(directory), os.stat(directory).st_mtime_ns))
+        except OSError:
+            continue
+    key = tuple(folders)
+    found = _listings.get(key)
+    if found is None:
+        seen, found = set(), []
+        for directory, _ in folders:
+            for path in sorted(Path(directory).glob("*.yaml")):
+                if path.stem not in seen:
+                    seen.add(path.stem)
+                    found.append(path)
+        _listings.put(key, found)
+    return list(found)
 
 
 # A ruleset id: what a document, a batch row or a ruleset's `extends:` may name (never a path).
@@ -83,13 +98,13 @@ def find_ruleset(id_or_path: str | os.PathLike) -> Path:
     return find_ruleset_id(text)
 
 
-_cache: dict[tuple[str, int, int], Ruleset] = {}
-_cache_lock = threading.Lock()
 _loading = threading.local()  # the files being loaded by this thread: a ruleset may not require itself
 
 
 def load_ruleset(id_or_path: str | os.PathLike | Ruleset) -> Ruleset:
-    """Load, validate and check a ruleset by id (``vn-2016-2020``) or path. Cached per file.
+    """Load, validate and check a ruleset by id (``vn-2016-2020``) or path; kept by identity
+    (`identity.py`, `cache.py`). A set given as an object is returned as it is, with its identity
+    computed again when it is not sealed (built or changed in memory).
 
     Raises RulesetError for a file that cannot be used, InternalError for a bug of ours."""
     try:
@@ -105,68 +120,78 @@ def _load_ruleset(id_or_path: str | os.PathLike | Ruleset) -> Ruleset:
         raise RulesetError([f"{type(id_or_path).__name__}: a ruleset is named by its id or the path of its file; "
                             "fix: pass a text such as vn-2016-2020"])
     if isinstance(id_or_path, Ruleset):
-        if not id_or_path.sha256:  # built in memory: hash its content
-            id_or_path._sha256 = file_sha256(id_or_path.model_dump_json().encode())
+        if not sealed(id_or_path):  # built or changed in memory: its identity is its content now
+            object.__getattribute__(id_or_path, "__pydantic_private__")["_sha256"] = identity.of_content(id_or_path)
         return id_or_path
     path = find_ruleset(id_or_path)
     name = _display(path)
     try:
         path = path.resolve()
-        stat = path.stat()
     except OSError as error:
-        message = "no such ruleset file" if isinstance(error, FileNotFoundError) else f"cannot read it ({error.strerror})"
-        raise RulesetError([f"{name}: {message}; fix: check the path"]) from None
+        raise RulesetError([f"{name}: cannot read it ({error.strerror}); fix: check the path"]) from None
     except RuntimeError:  # a symlink loop
         raise RulesetError([f"{name}: the path loops through symbolic links; fix: check the path"]) from None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached
     stack = _loading.__dict__.setdefault("stack", [])
     if str(path) in stack:
         names = " → ".join(_display(Path(p)) for p in stack[stack.index(str(path)):] + [str(path)])
         raise RulesetError([f"{name}: the ruleset requires itself through {names}; fix: break the cycle"])
     stack.append(str(path))
     try:
-        ruleset = _load_path(path, chain=())
+        return _load_path(path, chain=())
     finally:
         stack.pop()
-    with _cache_lock:
-        _cache[key] = ruleset
-    return ruleset
 
 
 def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
+    """A set's file and its parents' as one validated set, from the caches when its identity is
+    known there (the parent `extends:` finds now is always looked up again)."""
     name = _display(path)
     if str(path) in chain:
         through = " → ".join(_display(Path(p)) for p in chain)
         raise RulesetError([f"{name}: extends: the ruleset extends itself through {through}; fix: break the cycle"])
-    raw = read_ruleset_bytes(path)
-    cached = disk_cache.get(path, raw)
-    if cached is not None:
-        ruleset, extends, parent_path, parent_sha = cached
-        if extends is None and parent_path is None:
-            _load_verdict_targets(ruleset, name)
-            return ruleset
-        try:  # `extends:` must still find the same parent file, unchanged
-            found = find_ruleset_id(extends, beside=path.parent).resolve()
-            same = str(found) == parent_path and _load_path(found, chain + (str(path),)).sha256 == parent_sha
-        except RulesetError:
-            same = False  # a miss: the full load below says what is wrong
-        if same:
-            _load_verdict_targets(ruleset, name)
-            return ruleset
+    digest, raw = cache.file_digest_of(path, read_ruleset_bytes)
+    extends = cache.known_extends(digest)
+    entry = None
+    if extends is None:
+        entry = cache.read_entry(digest)
+        extends = (entry.get("extends") or "") if entry is not None else None
+    if extends is not None:
+        parent = _parent(path, extends, chain) if extends else None
+        found_identity = identity.of_files(digest, parent.sha256 if parent else None)
+        found = cache.get(found_identity, path)
+        if found is None and entry is None:
+            entry = cache.read_entry(digest)
+        if found is None and entry is not None and entry.get("identity") == found_identity:
+            found = _from_entry(entry, path)
+        if found is not None:
+            _load_verdict_targets(found, name)
+            cache.put(found_identity, path, found)
+            return found
+    if raw is None:
+        raw = read_ruleset_bytes(path)
+        digest = identity.file_digest(raw)
+    return _validated(path, raw, digest, chain)
+
+
+def _parent(path: Path, extends: str, chain: tuple[str, ...]) -> Ruleset:
+    name = _display(path)
+    try:
+        parent_path = find_ruleset_id(extends, beside=path.parent).resolve()
+    except RulesetError as error:
+        raise RulesetError([f"{name}: extends: {p}" for p in error.problems]) from None
+    return _load_path(parent_path, chain + (str(path),))
+
+
+def _validated(path: Path, raw: bytes, digest: str, chain: tuple[str, ...]) -> Ruleset:
+    """Read, merge with the parent, validate and check a set's file; cache it by its identity."""
+    name = _display(path)
     data, raw = read_yaml(path, raw)
-    parent, overridden = None, None
-    parent_path = None
+    _refuse_impossible_period(data, name)
     extends_id = data.get("extends") if isinstance(data.get("extends"), str) else None
+    cache.remember_extends(digest, extends_id)
+    parent, overridden = None, None
     if extends_id is not None:
-        try:
-            parent_path = find_ruleset_id(data["extends"], beside=path.parent).resolve()
-        except RulesetError as error:
-            raise RulesetError([f"{name}: extends: {p}" for p in error.problems]) from None
-        parent = _load_path(parent_path, chain + (str(path),))
+        parent = _parent(path, extends_id, chain)
         data, overridden, problems = inherit.merge(parent, data, name)
         if problems:
             raise RulesetError(problems)
@@ -174,17 +199,78 @@ def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
         ruleset = Ruleset.model_validate(data)
     except ValidationError as error:
         raise RulesetError(validation_problems(name, data, error))
-    ruleset._path = str(path)
-    ruleset._sha256 = file_sha256(raw, parent.sha256 if parent else "")
     inherit.record_origins(ruleset, parent, overridden)
     problems = check_ruleset(ruleset, name)
-    if parent is not None:
+    if parent is not None and not problems:  # (it walks the years: only once they are known to be sane)
         problems += inherit.check_against_parent(ruleset, parent, name)
     if problems:
         raise RulesetError(problems)
+    found_identity = identity.of_files(digest, parent.sha256 if parent else None)
+    _finish(ruleset, path, found_identity)
     _load_verdict_targets(ruleset, name)
-    disk_cache.put(path, raw, ruleset, extends_id, parent_path, parent.sha256 if parent else None)
+    cache.write_entry(digest, _entry_of(ruleset, extends_id, parent.sha256 if parent else None))
+    cache.put(found_identity, path, ruleset)
     return ruleset
+
+
+def _finish(ruleset: Ruleset, path: Path, found_identity: str) -> None:
+    private = object.__getattribute__(ruleset, "__pydantic_private__")
+    private["_path"], private["_sha256"] = str(path), found_identity
+    seal(ruleset)
+
+
+def _origin_slots(ruleset: Ruleset):
+    """Every assignment and threshold of a set, in one order (their origins are kept on disk)."""
+    for criterion in ruleset.criteria:
+        yield criterion.department
+        for indicator in criterion.indicators:
+            if indicator.department is not None:
+                yield indicator.department
+            for check in indicator.all_checks():
+                for entries in check.thresholds.values():
+                    yield from entries if isinstance(entries, list) else [entries]
+
+
+def _entry_of(ruleset: Ruleset, extends: str | None, parent_identity: str | None) -> dict:
+    return {"extends": extends, "parent": parent_identity, "identity": ruleset.sha256,
+            "set": ruleset.model_dump(mode="json", by_alias=True),
+            "origins": [slot._origin for slot in _origin_slots(ruleset)],
+            "lineage": {key: list(value) for key, value in ruleset._lineage.items()}}
+
+
+def _from_entry(entry: dict, path: Path) -> Ruleset | None:
+    """A set from a disk entry (data, validated again by the schema); None when it does not fit."""
+    try:
+        ruleset = Ruleset.model_validate(entry["set"])
+        slots = list(_origin_slots(ruleset))
+        origins = entry["origins"]
+        if len(slots) != len(origins) or not all(isinstance(o, str) for o in origins):
+            return None
+        for slot, origin in zip(slots, origins):
+            slot._origin = origin
+        ruleset._lineage = {str(k): tuple(v) for k, v in dict(entry["lineage"]).items()}
+    except (ValidationError, KeyError, TypeError, ValueError):
+        return None
+    _finish(ruleset, path, entry["identity"])
+    return ruleset
+
+
+def _refuse_impossible_period(data: dict, name: str) -> None:
+    """A period outside the years a criteria set can cover ends validation at once, in one line,
+    before anything walks its years (a hostile `to: 300000000` would otherwise take minutes)."""
+    period = data.get("period")
+    if not isinstance(period, dict):
+        return
+    first, last = period.get("from"), period.get("to")
+    years = [y for y in (first, last) if isinstance(y, int) and not isinstance(y, bool)]
+    if any(not PERIOD_YEARS[0] <= y <= PERIOD_YEARS[1] for y in years):
+        shown = "–".join(_plain_year(y) if isinstance(y, int) else "?" for y in (first, last))
+        raise RulesetError([f"{name}: period: {shown} is outside the years a criteria set can cover; "
+                            f"fix: write years from {PERIOD_YEARS[0]} to {PERIOD_YEARS[1]}"])
+
+
+def _plain_year(year: int) -> str:
+    return str(year) if abs(year) < 10 ** 12 else f"a number of {len(str(abs(year)))} digits"
 
 
 def _load_verdict_targets(ruleset: Ruleset, name: str) -> None:
@@ -211,13 +297,16 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
         if line not in problems:  # a value under `all` is checked once per region
             problems.append(line)
 
-    if first > last:
-        problem("period", f"from {first} is after to {last}", "write the earlier year in `from`")
     if not is_ruleset_id(rs.id):
         problem("id", f"{printable(rs.id)[:80]!r} is not a ruleset id", "write lowercase letters, digits, '-', '.' or '_'")
+    before = len(problems)
+    if first > last:
+        problem("period", f"from {first} is after to {last}", "write the earlier year in `from`")
     if not (PERIOD_YEARS[0] <= first <= PERIOD_YEARS[1] and PERIOD_YEARS[0] <= last <= PERIOD_YEARS[1]):
         problem("period", f"{first}–{last} is outside the years a criteria set can cover",
                 f"write years from {PERIOD_YEARS[0]} to {PERIOD_YEARS[1]}")
+    if len(problems) > before:
+        return problems  # nothing below may walk the years of an impossible period
 
     def check_source(path: str, source_key: str, verified: bool, note) -> None:
         source = rs.sources.get(source_key)
@@ -488,36 +577,41 @@ def known_fields() -> dict[str, str]:
     return {name: spec.type for name, spec in field_specs().items()}
 
 
-_fields_cache: dict[str, FieldSpec] | None = None
-_verdicts_cache: dict[str, str] | None = None
+_catalogues = cache.Bounded(32)  # identities of the installed sets (and of a set) → what they name
+
+
+def installed_key() -> tuple:
+    """The identities of the installed sets: what every catalogue built from them is keyed by."""
+    return tuple(rs.sha256 for rs in installed())
 
 
 def verdict_fields() -> dict[str, str]:
     """Fields that carry another ruleset's verdict (computed, never read from a document): field → ruleset id."""
-    global _verdicts_cache
-    if _verdicts_cache is None:
-        _verdicts_cache = {c.field: c.verdict_of for rs in installed() for cr in rs.criteria for i in cr.indicators
-                           for c in i.all_checks() if c.verdict_of}
-    return _verdicts_cache
+    sets = installed()
+    key = ("verdicts",) + tuple(rs.sha256 for rs in sets)
+    found = _catalogues.get(key)
+    if found is None:
+        found = _catalogues.put(key, {c.field: c.verdict_of for rs in sets for cr in rs.criteria for i in cr.indicators
+                                      for c in i.all_checks() if c.verdict_of})
+    return found
 
 
 def field_specs(ruleset: Ruleset | None = None) -> dict[str, FieldSpec]:
     """Every data field an installed ruleset names (shipped or in NTM_RULESETS_PATH): type, label,
     unit, plausible range (the widest any ruleset gives, else the type's) and options; with a
     ruleset, also the fields it (and the sets whose verdict it requires) introduces itself."""
-    global _fields_cache
-    if _fields_cache is None:
-        _fields_cache = _specs_of(installed())
+    sets = installed()
+    key = tuple(rs.sha256 for rs in sets)
+    found = _catalogues.get(key)
+    if found is None:
+        found = _catalogues.put(key, _specs_of(sets))
     if ruleset is None:
-        return _fields_cache
-    key = (ruleset.id, ruleset.sha256)
-    own = _own_specs.get(key)
+        return found
+    own_key = key + ("with", ruleset.sha256)
+    own = _catalogues.get(own_key)
     if own is None:
-        own = _own_specs[key] = {**_fields_cache, **_specs_of(with_prerequisites(ruleset))}
+        own = _catalogues.put(own_key, {**found, **_specs_of(with_prerequisites(ruleset))})
     return own
-
-
-_own_specs: dict[tuple, dict[str, FieldSpec]] = {}
 
 
 def with_prerequisites(ruleset: Ruleset) -> list[Ruleset]:

@@ -50,3 +50,42 @@ def period_of(year: int, day: date | None = None) -> NationalPeriod | None:
         if found is not None:
             return found
     return next((p for p in PERIODS if p.years[0] <= year <= p.years[1]), None)
+
+
+@dataclass(frozen=True)
+class ConfirmedValues:
+    """Thresholds of a period's table that a public page restates (../shared/reference/): the
+    draft workbook of the period carries them, confirmed, with that page; the office fills the rest."""
+
+    criterion: str
+    indicator: str
+    name: tuple[str, str]
+    field: str
+    type: str
+    operator: str
+    unit: tuple[str, str]
+    years: tuple[int, int]
+    values: dict  # region → value
+    source: str
+    notes: dict  # region → (vi, en): what the office should know of that value
+
+
+CONFIRMED = {
+    "2021-2025": (
+        ConfirmedValues(
+            criterion="10", indicator="10",
+            name=("Thu nhập bình quân đầu người khu vực nông thôn", "Rural income per capita"),
+            field="income_per_capita_million_vnd", type="number", operator=">=",
+            unit=("triệu đồng/người/năm", "million VND per person per year"), years=(2022, 2022),
+            values={"northern_midlands_mountains": 39, "red_river_delta": 53, "north_central_coast": 39,
+                    "south_central_coast": 44, "central_highlands": 44, "southeast": 62, "mekong_delta": 53},
+            source="http://phapluatkhanhhoa.vn/tin-chi-tiet/id/10148/Chinh-phu-ban-hanh-Bo-tieu-chi-quoc-gia-ve-xa-nong-thon-moi--giai-doan-2021---2025",
+            notes={"southeast": (
+                "Bộ tiêu chí riêng của Bình Phước (Đông Nam Bộ) được đưa tin là 59 triệu đồng cho xã thường, thấp hơn "
+                "mức 62 của quốc gia mà tỉnh không được thấp hơn: một trong hai bản dẫn lại bị sai; đối chiếu với "
+                "Quyết định 318/QĐ-TTg.",
+                "Bình Phước's own set (southeast) was reported at 59 million VND for its ordinary communes, below the "
+                "national 62 a province may not go under: one of the two restatements is wrong; check against "
+                "Decision 318/QĐ-TTg.")}),
+    ),
+}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import InputError, Say
+from .cache import Bounded
 from .schema import Check, Ruleset, Text, Threshold
 
 
@@ -75,7 +76,13 @@ class ResolvedRuleset:
 
     @property
     def key(self) -> str:
+        """A short name for it within one set (a batch's lines name their part of ruleset.json by it)."""
         return f"{self.ruleset.id}-{self.ruleset.sha256[:16]}-{self.dimension}-{self.year}"
+
+    @property
+    def identity(self) -> tuple[str, str, int]:
+        """What every cache of resolved sets (and of what is built from them) is keyed by."""
+        return self.ruleset.sha256, self.dimension, self.year
 
     @property
     def unconfirmed(self) -> int:
@@ -96,15 +103,15 @@ def entries_for(check: Check, dimension: str, year: int) -> Threshold | None:
     return None
 
 
-_resolved: dict[tuple[str, str, int], ResolvedRuleset] = {}
+_resolved = Bounded(512)  # (the set's identity, region or group, year) → ResolvedRuleset
 
 
 def resolve(ruleset: Ruleset, dimension: str | int, year: int) -> ResolvedRuleset:
-    """The thresholds of `ruleset` for one region (or group) and year; cached by content hash."""
+    """The thresholds of `ruleset` for one region (or group) and year; cached by the set's identity."""
     key = (ruleset.sha256, str(dimension), int(year))
     found = _resolved.get(key)
-    if found is None or found.ruleset is not ruleset and found.ruleset.sha256 != ruleset.sha256:
-        found = _resolved[key] = _resolve(ruleset, str(dimension), int(year))
+    if found is None:
+        found = _resolved.put(key, _resolve(ruleset, str(dimension), int(year)))
     return found
 
 

@@ -22,6 +22,54 @@ Operator = Literal[">=", "<=", "=="]
 class _Strict(BaseModel):
     # built on first validation: a run that finds its sets in the disk cache never validates one
     model_config = ConfigDict(extra="forbid", frozen=False, defer_build=True)
+    # a set loaded from its files is sealed: its identity is its files', so it is never changed in
+    # place (a copy is not sealed, and is a set of its own: see `identity.py`)
+    _sealed: bool = PrivateAttr(default=False)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name[0] != "_":
+            private = object.__getattribute__(self, "__pydantic_private__")
+            if private and private.get("_sealed"):
+                raise RulesetError(["a criteria set loaded from its file is not changed in place; fix: change a copy "
+                                    "(ruleset.model_copy(deep=True)): the copy is assessed as a set of its own"])
+        super().__setattr__(name, value)
+
+    def __copy__(self):
+        copied = super().__copy__()
+        _unsealed(copied)
+        return copied
+
+    def __deepcopy__(self, memo=None):
+        copied = super().__deepcopy__(memo)
+        _unsealed(copied)
+        return copied
+
+
+def _unsealed(model: "_Strict") -> None:
+    private = object.__getattribute__(model, "__pydantic_private__")
+    if private:
+        private["_sealed"] = False
+        if "_sha256" in private:  # a copy is a set of its own: its identity is its content's
+            private["_sha256"] = ""
+
+
+def seal(node) -> None:
+    """Seal a set loaded from its files and every model in it (see `_Strict`)."""
+    if isinstance(node, _Strict):
+        object.__getattribute__(node, "__pydantic_private__")["_sealed"] = True
+        for name in type(node).model_fields:
+            seal(node.__dict__[name])
+    elif isinstance(node, dict):
+        for value in node.values():
+            seal(value)
+    elif isinstance(node, list):
+        for value in node:
+            seal(value)
+
+
+def sealed(model: "_Strict") -> bool:
+    private = object.__getattribute__(model, "__pydantic_private__")
+    return bool(private and private.get("_sealed"))
 
 
 class Text(_Strict):
@@ -214,7 +262,16 @@ class Ruleset(_Strict):
 
     @property
     def sha256(self) -> str:
-        return object.__getattribute__(self, "__pydantic_private__")["_sha256"]
+        """The set's identity (`identity.py`): its files' for a set loaded from them, else its
+        content's, computed when first read (`load_ruleset` computes it again for a set that is not
+        sealed, which may have been changed since)."""
+        private = object.__getattribute__(self, "__pydantic_private__")
+        found = private["_sha256"]
+        if not found:
+            from .identity import of_content
+
+            found = private["_sha256"] = of_content(self)
+        return found
 
     @property
     def dimension_values(self) -> tuple:

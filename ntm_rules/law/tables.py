@@ -26,8 +26,9 @@ from typing import Any
 from ..errors import InputError, Say
 from ..files.numbers import number as cell_number
 from ..files.xlsx import cell_name, open_workbook, texts_stay_texts
+from ..limits import PERIOD_YEARS
 from ..regions import COMMUNE_GROUPS, REGION_IDS
-from .periods import PERIODS
+from .periods import CONFIRMED, PERIODS
 from .schema import Ruleset
 
 SHEETS = {"meta": "Bộ tiêu chí", "rows": "Chỉ tiêu", "sources": "Nguồn", "departments": "Sở, ngành",
@@ -385,6 +386,14 @@ def read_workbook(path: str | Path, rows_of: dict[str, str] | None = None) -> di
         "period": {"from": _int(meta.get("period_from")), "to": _int(meta.get("period_to"))},
         "varies_by": _text(meta.get("varies_by")) or "region",
     }
+    for key in ("from", "to"):
+        year = data["period"][key]
+        if year is not None and not PERIOD_YEARS[0] <= year <= PERIOD_YEARS[1]:
+            problems.add(f"{SHEETS['meta']}!period_{key}", f"năm {year} nằm ngoài các năm một bộ tiêu chí có thể áp dụng",
+                         f"the year {year} is outside the years a criteria set can cover",
+                         f"ghi năm từ {PERIOD_YEARS[0]} đến {PERIOD_YEARS[1]}",
+                         f"write a year from {PERIOD_YEARS[0]} to {PERIOD_YEARS[1]}")
+            problems.raise_first()  # nothing below may walk the years of an impossible period
     if _text(meta.get("in_force_from")):
         data["in_force"] = {"from": _date(meta.get("in_force_from"))}
         if _text(meta.get("in_force_to")):
@@ -917,7 +926,27 @@ def draft(period_name: str) -> Ruleset:
                       "indicators": [{"id": f"{cid}.1", "name": {"vi": "(ghi nội dung chỉ tiêu)", "en": "(the indicator's content)"}}]}
                      for cid, vi, en in names],
     }
+    _confirmed(data, CONFIRMED.get(period_name, ()))
     return Ruleset.model_validate(data)
+
+
+def _confirmed(data: dict, known) -> None:
+    """The values of the period's table a public page confirms, in place of their criterion's
+    placeholder indicator, each with that page (`periods.CONFIRMED`)."""
+    for number, values in enumerate(known, start=1):
+        key = f"confirmed-{number}"
+        data["sources"][key] = {"url": values.source}
+        thresholds = {}
+        for dimension, value in values.values.items():
+            entry = {"value": value, "source": key, "verified": True, "years": list(values.years)}
+            if dimension in values.notes:
+                entry["note"] = {"vi": values.notes[dimension][0], "en": values.notes[dimension][1]}
+            thresholds[dimension] = [entry]
+        indicator = {"id": values.indicator, "name": {"vi": values.name[0], "en": values.name[1]},
+                     "field": values.field, "type": values.type, "operator": values.operator,
+                     "unit": {"vi": values.unit[0], "en": values.unit[1]}, "thresholds": thresholds}
+        criterion = next(c for c in data["criteria"] if c["id"] == values.criterion)
+        criterion["indicators"] = [indicator]
 
 
 def draft_dimensions(period_name: str) -> list[str]:
@@ -980,14 +1009,10 @@ def _refuse_loosening(data: dict, parent: Ruleset, rows_of: dict[str, str], sour
     """A province's table under `--extends` may tighten its parent's thresholds, never loosen them:
     each loosened value named by its row, in both languages (the loader would say it in English,
     and its remedy, `loosening_exception`, has no column in the table)."""
-    import hashlib
-    import json
-
     from .diff import diff
 
     try:
         full = Ruleset.model_validate(_unsuffixed(data, parent))
-        full._sha256 = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
         changes = diff(parent, full).changes
     except Exception:  # not a valid set yet: the loader names what is wrong
         return

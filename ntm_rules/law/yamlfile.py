@@ -2,7 +2,6 @@
 duplicate keys found, and validation problems as one line each (file, key path, fix)."""
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -165,11 +164,3 @@ def validation_problems(name: str, data: dict, error: ValidationError) -> list[s
             seen.add(line)
             lines.append(line)
     return lines
-
-
-def file_sha256(raw: bytes, parent_sha: str = "") -> str:
-    digest = hashlib.sha256()
-    if parent_sha:
-        digest.update(parent_sha.encode())
-    digest.update(raw)
-    return digest.hexdigest()
