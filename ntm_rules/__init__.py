@@ -7,7 +7,6 @@
 from .assess import Rejected, assess, assess_many
 from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError
 from .inputs.columns import IgnoredColumnsWarning, document_from_row
-from .inputs.sources import Row, read_table
 from .law.load import load_ruleset
 from .law.resolve import resolve
 from .result import Assessment
@@ -16,3 +15,13 @@ __all__ = ["assess", "assess_many", "Rejected", "document_from_row", "read_table
            "load_ruleset", "resolve", "Assessment",
            "NtmError", "InputError", "RulesetError", "OutputError", "EngineError", "InternalError"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """`read_table` and `Row` are imported when first used: reading workbooks needs modules that
+    one commune from the command line never does (PEP 562)."""
+    if name in ("read_table", "Row"):
+        from .inputs import sources
+
+        return getattr(sources, name)
+    raise AttributeError(f"module 'ntm_rules' has no attribute {name!r}")

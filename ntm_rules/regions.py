@@ -33,7 +33,8 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def regions() -> dict:
-    return yaml.safe_load(resources.files("ntm_rules.data").joinpath("regions.yaml").read_text("utf-8"))["regions"]
+    text = resources.files("ntm_rules.data").joinpath("regions.yaml").read_text("utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["regions"]  # libyaml: 10 × faster
 
 
 @lru_cache(maxsize=1)

@@ -31,7 +31,11 @@ def test_a_loaded_set_is_stored_and_read_back(cache_folder, tmp_path):
     assert len(list(cache_folder.glob("*.json"))) == 1
     law_cache.forget()
     second = load.load_ruleset(path)
+    assert second is not first  # read back from the disk
     assert second == first and second.sha256 == first.sha256 and second.path == first.path
+    from ntm_rules.errors import RulesetError
+    with pytest.raises(RulesetError):  # sealed as the set it was written from
+        second.criteria[1].indicators[0].thresholds["all"].value = 1
 
 
 def test_a_changed_file_is_never_served_from_the_cache(cache_folder, tmp_path):

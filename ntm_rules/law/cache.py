@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import stat
 import threading
 from collections import OrderedDict
@@ -188,7 +187,7 @@ def write_entry(own_digest: str, entry: dict) -> None:
     if folder_fd is None:
         return
     name = _name(own_digest)
-    temporary = f".entry-{secrets.token_hex(8)}.tmp"
+    temporary = f".entry-{os.urandom(8).hex()}.tmp"
     try:
         data = json.dumps({"format": FORMAT, "key": name, "digest": own_digest, **entry}, ensure_ascii=False,
                           separators=(",", ":")).encode()

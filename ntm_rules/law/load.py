@@ -16,7 +16,7 @@ from . import cache, identity, inherit
 from ..errors import NtmError, RulesetError, internal_error, printable
 from ..files import is_regular_file
 from ..limits import MAX_TEXT, PERIOD_YEARS, PLAUSIBLE, THRESHOLD_COUNT_MAX, THRESHOLD_NUMBER_MAX
-from .schema import DERIVED_FIELDS, Ruleset, Text, Threshold, seal, sealed
+from .schema import DERIVED_FIELDS, Ruleset, Text, Threshold, constructed, seal, sealed
 from .yamlfile import _display, read_ruleset_bytes, read_yaml, validation_problems
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # ntm_rules/
@@ -124,17 +124,16 @@ def _load_ruleset(id_or_path: str | os.PathLike | Ruleset) -> Ruleset:
             object.__getattribute__(id_or_path, "__pydantic_private__")["_sha256"] = identity.of_content(id_or_path)
         return id_or_path
     path = find_ruleset(id_or_path)
-    name = _display(path)
     try:
         path = path.resolve()
     except OSError as error:
-        raise RulesetError([f"{name}: cannot read it ({error.strerror}); fix: check the path"]) from None
+        raise RulesetError([f"{_display(path)}: cannot read it ({error.strerror}); fix: check the path"]) from None
     except RuntimeError:  # a symlink loop
-        raise RulesetError([f"{name}: the path loops through symbolic links; fix: check the path"]) from None
+        raise RulesetError([f"{_display(path)}: the path loops through symbolic links; fix: check the path"]) from None
     stack = _loading.__dict__.setdefault("stack", [])
     if str(path) in stack:
         names = " → ".join(_display(Path(p)) for p in stack[stack.index(str(path)):] + [str(path)])
-        raise RulesetError([f"{name}: the ruleset requires itself through {names}; fix: break the cycle"])
+        raise RulesetError([f"{_display(path)}: the ruleset requires itself through {names}; fix: break the cycle"])
     stack.append(str(path))
     try:
         return _load_path(path, chain=())
@@ -145,16 +144,17 @@ def _load_ruleset(id_or_path: str | os.PathLike | Ruleset) -> Ruleset:
 def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
     """A set's file and its parents' as one validated set, from the caches when its identity is
     known there (the parent `extends:` finds now is always looked up again)."""
-    name = _display(path)
     if str(path) in chain:
         through = " → ".join(_display(Path(p)) for p in chain)
-        raise RulesetError([f"{name}: extends: the ruleset extends itself through {through}; fix: break the cycle"])
+        raise RulesetError([f"{_display(path)}: extends: the ruleset extends itself through {through}; fix: break the cycle"])
     digest, raw = cache.file_digest_of(path, read_ruleset_bytes)
     extends = cache.known_extends(digest)
     entry = None
     if extends is None:
         entry = cache.read_entry(digest)
         extends = (entry.get("extends") or "") if entry is not None else None
+        if isinstance(extends, str):
+            cache.remember_extends(digest, extends)
     if extends is not None:
         parent = _parent(path, extends, chain) if extends else None
         found_identity = identity.of_files(digest, parent.sha256 if parent else None)
@@ -164,7 +164,7 @@ def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
         if found is None and entry is not None and entry.get("identity") == found_identity:
             found = _from_entry(entry, path)
         if found is not None:
-            _load_verdict_targets(found, name)
+            _load_verdict_targets(found, path)
             cache.put(found_identity, path, found)
             return found
     if raw is None:
@@ -174,11 +174,10 @@ def _load_path(path: Path, chain: tuple[str, ...]) -> Ruleset:
 
 
 def _parent(path: Path, extends: str, chain: tuple[str, ...]) -> Ruleset:
-    name = _display(path)
     try:
         parent_path = find_ruleset_id(extends, beside=path.parent).resolve()
     except RulesetError as error:
-        raise RulesetError([f"{name}: extends: {p}" for p in error.problems]) from None
+        raise RulesetError([f"{_display(path)}: extends: {p}" for p in error.problems]) from None
     return _load_path(parent_path, chain + (str(path),))
 
 
@@ -207,7 +206,7 @@ def _validated(path: Path, raw: bytes, digest: str, chain: tuple[str, ...]) -> R
         raise RulesetError(problems)
     found_identity = identity.of_files(digest, parent.sha256 if parent else None)
     _finish(ruleset, path, found_identity)
-    _load_verdict_targets(ruleset, name)
+    _load_verdict_targets(ruleset, path)
     cache.write_entry(digest, _entry_of(ruleset, extends_id, parent.sha256 if parent else None))
     cache.put(found_identity, path, ruleset)
     return ruleset
@@ -216,7 +215,8 @@ def _validated(path: Path, raw: bytes, digest: str, chain: tuple[str, ...]) -> R
 def _finish(ruleset: Ruleset, path: Path, found_identity: str) -> None:
     private = object.__getattribute__(ruleset, "__pydantic_private__")
     private["_path"], private["_sha256"] = str(path), found_identity
-    seal(ruleset)
+    if not private["_sealed"]:  # (a set built from the disk cache comes sealed)
+        seal(ruleset)
 
 
 def _origin_slots(ruleset: Ruleset):
@@ -233,7 +233,7 @@ def _origin_slots(ruleset: Ruleset):
 
 def _entry_of(ruleset: Ruleset, extends: str | None, parent_identity: str | None) -> dict:
     return {"extends": extends, "parent": parent_identity, "identity": ruleset.sha256,
-            "set": ruleset.model_dump(mode="json", by_alias=True),
+            "set": ruleset.model_dump(mode="json"),
             "origins": [slot._origin for slot in _origin_slots(ruleset)],
             "lineage": {key: list(value) for key, value in ruleset._lineage.items()}}
 
@@ -241,7 +241,7 @@ def _entry_of(ruleset: Ruleset, extends: str | None, parent_identity: str | None
 def _from_entry(entry: dict, path: Path) -> Ruleset | None:
     """A set from a disk entry (data, validated again by the schema); None when it does not fit."""
     try:
-        ruleset = Ruleset.model_validate(entry["set"])
+        ruleset = constructed(Ruleset, entry["set"])
         slots = list(_origin_slots(ruleset))
         origins = entry["origins"]
         if len(slots) != len(origins) or not all(isinstance(o, str) for o in origins):
@@ -249,7 +249,7 @@ def _from_entry(entry: dict, path: Path) -> Ruleset | None:
         for slot, origin in zip(slots, origins):
             slot._origin = origin
         ruleset._lineage = {str(k): tuple(v) for k, v in dict(entry["lineage"]).items()}
-    except (ValidationError, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError, StopIteration, RecursionError):
         return None
     _finish(ruleset, path, entry["identity"])
     return ruleset
@@ -273,13 +273,20 @@ def _plain_year(year: int) -> str:
     return str(year) if abs(year) < 10 ** 12 else f"a number of {len(str(abs(year)))} digits"
 
 
-def _load_verdict_targets(ruleset: Ruleset, name: str) -> None:
-    for target in sorted({c.verdict_of for cr in ruleset.criteria for i in cr.indicators for c in i.all_checks()
-                          if c.verdict_of}):
+_verdict_targets = cache.Bounded(64)  # a set's identity → the ids of the sets whose verdict it requires
+
+
+def _load_verdict_targets(ruleset: Ruleset, path: Path) -> None:
+    targets = _verdict_targets.get(ruleset.sha256)
+    if targets is None:
+        targets = _verdict_targets.put(ruleset.sha256, sorted({c.verdict_of for cr in ruleset.criteria
+                                                               for i in cr.indicators for c in i.all_checks()
+                                                               if c.verdict_of}))
+    for target in targets:
         try:
             load_named_by(ruleset, target)
         except RulesetError as error:
-            raise RulesetError([f"{name}: verdict_of {target}: {p}" for p in error.problems]) from None
+            raise RulesetError([f"{_display(path)}: verdict_of {target}: {p}" for p in error.problems]) from None
 
 
 def _entries(value) -> list[Threshold]:
