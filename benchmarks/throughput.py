@@ -85,7 +85,7 @@ def streamed(documents, ruleset):
 
 
 def statuses(assessment) -> dict:
-    return {i["id"]: i["status"] for c in assessment.outline() for i in c["indicators"]}
+    return {i.id: i.status for c in assessment.outcome.criteria for i in c.indicators}
 
 
 def plain_python(documents, raw) -> tuple[float, list]:

@@ -31,7 +31,8 @@ from .inputs.sources import (InputFile, Row, close_inputs, document_of, expand, 
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
 from .law.load import is_ruleset_id, load_ruleset, load_ruleset_id
 from .law.resolve import resolve
-from .lines import compact_line, join, static_part
+from .lines import join, line as line_of, static_part
+from .statics import statics_of
 from .result import dump_json
 from .law.schema import Ruleset
 from .summary import ProvincialSummary, SummaryBuilder, exact, summary_record
@@ -103,7 +104,7 @@ def _assess_chunk(task, ruleset_path: str, caller_chose: bool, lang: str = "vi",
                     if full:
                         line = dump_json(assessment)
                     else:
-                        line = dump_json(compact_line(assessment, resolve(ruleset, dimension, assessment.year).key))
+                        line = dump_json(line_of(assessment, resolve(ruleset, dimension, assessment.year).key))
                     out.append(("ok", record, line))
                     continue
         except InputError as problem:
@@ -642,10 +643,8 @@ def ruleset_file(ruleset: Ruleset, parts: dict[tuple[str, int], tuple[str, dict]
 
 def static_of(ruleset: Ruleset, dimension: str, year: int) -> tuple[str, dict]:
     """(key, static part) of a resolved set, for ruleset.json."""
-    from .assess import plan_for
-
-    plan = plan_for(resolve(ruleset, dimension, year))
-    return plan.resolved.key, static_part(plan)
+    resolved = resolve(ruleset, dimension, year)
+    return resolved.key, static_part(statics_of(resolved))
 
 
 def read_assessments(out_dir: str | os.PathLike) -> Iterator[dict]:

@@ -428,10 +428,10 @@ def schema(which, ruleset):
         if which == "input":
             data = input_json_schema(load_ruleset(ruleset) if ruleset else None)
         elif which == "line":
-            from .lines import line_models
-            data = line_models().model_json_schema()
+            from .lines import line_model
+            data = line_model().model_json_schema()
         else:
-            data = Assessment.model_json_schema()
+            data = Assessment.model_json_schema(mode="serialization")  # the shape every dump writes
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 

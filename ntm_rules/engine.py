@@ -25,6 +25,7 @@ import durable_rules_engine
 import orjson
 
 from .errors import EngineError
+from .law.cache import Bounded
 from .law.resolve import ResolvedRuleset
 
 _SID = "ntm"
@@ -151,7 +152,7 @@ class _ExactRuleset(durable.engine.Ruleset):
                 functions[message[2:message.index('"', 2)]](None)
                 message = durable_rules_engine.complete_and_start_action(handle, state_handle)
             complete(None, None)
-        except BaseException as error:
+        except Exception as error:  # raised again by `assert_and_run` (Ctrl-C goes through at once)
             complete(error, None)
 
     def assert_and_run(self, fact: dict) -> None:
@@ -298,8 +299,20 @@ def rules_key(resolved: ResolvedRuleset) -> str:
     return "r" + hashlib.sha256(repr(content).encode()).hexdigest()[:32]
 
 
+_by_set = Bounded(512)  # a resolved set's identity → its compiled rules (found without hashing them again)
+
+
+def compiled(resolved: ResolvedRuleset) -> CompiledRuleset:
+    """The rules of a resolved set, registered the first time they are needed."""
+    found = _by_set.get(resolved.identity)
+    if found is None:
+        found = _by_set.put(resolved.identity, compile_ruleset(resolved))
+    return found
+
+
 def compile_ruleset(resolved: ResolvedRuleset) -> CompiledRuleset:
-    """Register (once) the rules of a resolved ruleset; cached by the rules' content."""
+    """Register (once) the rules of a resolved ruleset; cached by the rules' content (a name is
+    registered once per process and never removed: the engine holds every distinct set it met)."""
     key = rules_key(resolved)
     compiled = _compiled.get(key)
     if compiled is not None:
@@ -317,27 +330,36 @@ def compile_ruleset(resolved: ResolvedRuleset) -> CompiledRuleset:
     return compiled
 
 
-def evaluate(compiled: CompiledRuleset, values: dict) -> list[int]:
-    """Assert one commune (its field values) and return the codes of the findings that fired."""
+def evaluate(compiled: CompiledRuleset, values: dict) -> tuple[list[int], list[int]]:
+    """Assert one commune (its field values): the indexes (in the resolved set's checks) of the
+    checks not met, and of those whose data is missing. The rules' codes (2i not met, 2i + 1
+    missing, the receipt) are this module's own and end here."""
     fact = {"sid": _SID, "cid": 0}
     fact.update(values)
     rules = compiled.rules
+    cleared = False
     with _lock:
         fact["cid"] = next(_commune_ids)
         _findings.clear()
         try:
             rules.assert_and_run(fact)
-        except BaseException as error:
-            if isinstance(error, (KeyboardInterrupt, SystemExit)):
-                raise
+        except Exception as error:
             raise EngineError(describe_engine_error(error)) from None
         finally:
             try:
                 rules.forget(_SID)
-            except BaseException:
+                cleared = True
+            except Exception:  # said below, unless another error is already on its way
                 pass
         found = _findings[:]
+    if not cleared:
+        raise EngineError("the rules engine could not clear a commune's session; no verdict is given rather than "
+                          "one the next commune's facts could change")
     if RECEIPT not in found:
         raise EngineError("the rules engine returned without running every rule for this commune; "
                           "no verdict is given rather than a possibly incomplete one")
-    return found
+    not_met, missing = [], []
+    for code in found:
+        if code >= 0:
+            (missing if code & 1 else not_met).append(code >> 1)
+    return not_met, missing

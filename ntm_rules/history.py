@@ -24,9 +24,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterable
 
 from .errors import InputError, OutputError, Say
+from .outcome import acting
 from .summary import exact
 
 DB_ENV = "NTM_DB"
@@ -105,6 +107,20 @@ MIGRATIONS: list[str] = [
         status TEXT NOT NULL,
         commune_key TEXT,
         PRIMARY KEY (batch_id, position)
+    ) WITHOUT ROWID;
+    """,
+    # 3: the departments that must act on each assessment, as the batch's summary counts them
+    # (`outcome.acting`): batches stored before it show no departments
+    """
+    CREATE TABLE acting_departments (
+        assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+        department TEXT NOT NULL,
+        name TEXT NOT NULL,
+        name_en TEXT NOT NULL,
+        criteria TEXT NOT NULL,
+        verified INTEGER NOT NULL,
+        level TEXT,
+        PRIMARY KEY (assessment_id, department)
     ) WITHOUT ROWID;
     """,
 ]
@@ -223,6 +239,17 @@ def _get(summary, name, default=None):
     return getattr(summary, name, default)
 
 
+def acting_in_result(a: dict) -> list:
+    """`outcome.acting` for a result in the `--format json` shape: each indicator of a department
+    looked up in the result's own criteria, or for level "standard" in the failing standard criteria."""
+    own = {i["id"]: (c["id"], i["department_verified"]) for c in a["criteria"] for i in c["indicators"]}
+    standard = {i["id"]: (c["id"], i["department_verified"])
+                for level in (a.get("levels") or {}).values() for c in level.get("failing_criteria") or []
+                for i in c["indicators"]}
+    departments = [SimpleNamespace(**d) for d in a["departments"]]
+    return acting(departments, lambda level, indicator_id: (standard if level == "standard" else own)[indicator_id])
+
+
 def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summary=None, key: str | None = None,
                 assessed_on: date | None = None, inputs: list[dict] | None = None) -> str:
     """Store a finished batch: its assessments (dicts in the `--format json` shape, as
@@ -265,6 +292,11 @@ def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summar
                 "INSERT INTO criterion_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(assessment_id, c["id"], c["name"], c["name_en"], c["department"], c["department_name"],
                   c["department_name_en"], c["status"], int(c["certain"])) for c in a["criteria"]])
+            names = {d["id"]: (d["name"], d["name_en"]) for d in a["departments"]}
+            conn.executemany(
+                "INSERT INTO acting_departments VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(assessment_id, d.id, *names[d.id], json.dumps(list(d.criteria)), int(d.verified), d.level)
+                 for d in acting_in_result(a)])
             conn.executemany(
                 "INSERT INTO indicator_results VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(assessment_id, i["id"], c["id"], i["status"], int(i["certain"]), _value(i.get("value")), i.get("gap"))
@@ -456,14 +488,14 @@ def province_history(conn: sqlite3.Connection, province: str) -> Province | None
         round_ = Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
                        communes=b["communes"], attained=b["attained"], average=average(b["met"], b["communes"]))
         for d in conn.execute(
-                "SELECT c.department, MAX(c.department_name) AS name, MAX(c.department_name_en) AS name_en,"
-                " GROUP_CONCAT(DISTINCT c.criterion_id) AS criteria, COUNT(DISTINCT c.assessment_id) AS communes"
-                " FROM criterion_results c JOIN assessments a ON a.id = c.assessment_id"
-                " WHERE a.batch_id = ? AND a.province_key = ? AND c.status != 'met' GROUP BY c.department"
-                " ORDER BY c.department", (b["id"], pkey)):
+                "SELECT d.department, MAX(d.name) AS name, MAX(d.name_en) AS name_en, json_group_array(d.criteria)"
+                " AS criteria, COUNT(*) AS communes FROM acting_departments d JOIN assessments a ON a.id = d.assessment_id"
+                " WHERE a.batch_id = ? AND a.province_key = ? GROUP BY d.department ORDER BY d.department",
+                (b["id"], pkey)):
+            criteria = {c for listed in json.loads(d["criteria"]) for c in json.loads(listed)}
             round_.departments[d["department"]] = {
                 "name": d["name"], "name_en": d["name_en"], "communes": d["communes"],
-                "criteria": sorted(d["criteria"].split(","), key=_order)}
+                "criteria": sorted(criteria, key=_order)}
         rounds.append(round_)
     keys = [r[0] for r in conn.execute(
         "SELECT commune_key FROM assessments WHERE province_key = ? GROUP BY commune_key ORDER BY MIN(district), MIN(name)",

@@ -144,7 +144,7 @@ def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None
     criteria_of = {i.id: (c, level) for level, c in _all_criteria(a) for i in c.indicators}
     notes: list[str] = []
     failing = []
-    for indicator in render._failing_indicators(a):
+    for indicator in a.to_act_on():
         criterion, level = criteria_of.get(indicator.id, (None, None))
         note = words.pick(indicator, "note", lang)
         numbers = []
@@ -192,7 +192,7 @@ def _all_criteria(a: Assessment):
 
 def _by_department(a: Assessment, lang: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for indicator in render._failing_indicators(a):
+    for indicator in a.to_act_on():
         gap = words.gap_text(indicator, lang)
         status = gap or (words.LABELS[lang]["supply_data"] if indicator.status == "missing" else
                          words.LABELS[lang]["not_met_short"])

@@ -2,7 +2,8 @@
 
 `--format json` for one commune is self-contained: every indicator carries its name, citation,
 page, note and department. Over a province that is ~47 kB a commune of text that is the same
-for every commune of a region and year. So a batch writes, per commune, a *compact line*:
+for every commune of a region and year. So a batch writes, per commune, the Assessment's
+*varying part* (`statics.VARYING`):
 
     {"resolved": KEY, "ruleset": {"id", "sha256"}, "commune", "region", "region_source",
      "commune_group", "year", "attained", "criteria_met", "criteria_total", "certain", "notes",
@@ -10,73 +11,56 @@ for every commune of a region and year. So a batch writes, per commune, a *compa
                    "indicators": [{"id", "value", "status", "gap", "certain", ...}]}],
      "departments": [...], "levels": ...}
 
-(an indicator also carries `threshold` when it is relative to another field, and `field`,
-`operator`, `threshold` and `checks` when it compares several numbers), and once, in
-`ruleset.json`, the *static part* of each resolved set the lines name by KEY (the region or
-commune group and year): the ruleset's title and note, and per criterion and indicator the
-names, citations, pages, notes and departments. `join(line, static)` gives back exactly the
-dict of `--format json`; `ntm_rules.batch.read_assessments` does it.
+and once, in `ruleset.json`, the *static part* of each resolved set the lines name by KEY (its
+`Statics`). `join(line, static)` gives back exactly the dict of `--format json`;
+`ntm_rules.batch.read_assessments` does it. The line's schema (`line_model`) is made from the
+result's own models, keeping their varying fields.
 """
 from __future__ import annotations
 
-from .result import Assessment, CriterionResult, IndicatorResult
+from typing import Optional
 
-# what a compact indicator line always carries (see the module docstring for the rest)
-ALWAYS = ("value", "status", "gap", "certain")
+from pydantic import BaseModel, ConfigDict, create_model
+
+from .result import Assessment, CriterionResult, IndicatorResult
+from .statics import VARYING, VARYING_CRITERION, Statics, department
+
+ALWAYS = ("value", "status", "gap", "certain")  # in every indicator's line; the rest of VARYING when it varies
 _INDICATOR_FIELDS = tuple(IndicatorResult.model_fields)
 _CRITERION_FIELDS = tuple(CriterionResult.model_fields)
-_ASSESSMENT_FIELDS = tuple(Assessment.model_fields)
+HEAD = ("commune", "region", "region_source", "commune_group", "year", "attained", "criteria_met", "criteria_total",
+        "certain", "notes")
 
 
-def static_part(plan) -> dict:
-    """The part of every assessment under one resolved set (an `assess._Plan`) that is the same
-    for every commune: ruleset title and note, criteria and indicators without their statuses."""
-    return {
-        "ruleset": plan.ruleset_ref.__dict__,
-        "criteria": [{**{k: v for k, v in cstatic.items() if k not in ("status", "indicators", "certain")},
-                      "indicators": [{k: v for k, v in ip.static.items() if k not in ALWAYS} for ip in plans]}
-                     for _, cstatic, plans in plan.criteria],
-    }
+def static_part(statics: Statics) -> dict:
+    """The part of every assessment under one resolved set that is the same for every commune:
+    the ruleset's reference, criteria and indicators without their statuses."""
+    criteria, position = [], 0
+    for criterion_static, criterion in zip(statics.criteria_static, statics.resolved.criteria):
+        count = len(criterion.indicators)
+        criteria.append({**{k: v for k, v in criterion_static.items() if k not in VARYING_CRITERION},
+                         "indicators": [{k: v for k, v in static.items() if k not in ALWAYS}
+                                        for static in statics.indicators_static[position:position + count]]})
+        position += count
+    return {"ruleset": statics.ruleset_ref.__dict__, "criteria": criteria}
 
 
-def compact_line(assessment: Assessment, key: str) -> dict:
+def line(assessment: Assessment, key: str) -> dict:
     """What varies per commune, with the key of its resolved set's static part."""
+    outcome, statics = assessment.outcome, assessment.statics
     own = assessment.__dict__
-    outline = assessment.outline()
-    line = {"resolved": key, "ruleset": {"id": assessment.ruleset.id, "sha256": assessment.ruleset.sha256}}
-    for name in ("commune", "region", "region_source", "commune_group", "year", "attained", "criteria_met",
-                 "criteria_total", "certain", "notes"):
-        line[name] = own[name]
-    line["criteria"] = outline
-    line["departments"] = assessment.departments_outline()
-    line["levels"] = own.get("levels") if "levels" in own else None
-    return line
-
-
-def indicator_line(indicator: IndicatorResult) -> dict:
-    """What varies per commune in one full indicator result (see the module docstring)."""
-    values = indicator.__dict__
-    if indicator.checks:  # several numbers: the decisive one and every check
-        line = {"id": indicator.id, **{k: values[k] for k in ("field", "operator", "threshold") + ALWAYS},
-                "checks": [c.__dict__ for c in indicator.checks]}
-    else:
-        line = {"id": indicator.id, **{k: values[k] for k in ALWAYS}}
-        if indicator.relative_to:
-            line["threshold"] = values["threshold"]
-    for k in ("value_text", "value_text_en"):
-        if values.get(k) is not None:
-            line[k] = values[k]
-    return line
-
-
-def outline_of(assessment: Assessment) -> list:
-    """The compact criteria of a full Assessment (a set with prerequisites, built in full)."""
-    return [{"id": criterion.id, "status": criterion.status, "certain": criterion.certain,
-             "indicators": [indicator_line(i) for i in criterion.indicators]} for criterion in assessment.criteria]
+    out = {"resolved": key, "ruleset": {"id": assessment.ruleset.id, "sha256": assessment.ruleset.sha256}}
+    for name in HEAD:
+        out[name] = own[name] if name in own else getattr(assessment, name)
+    out["criteria"] = [{"id": c.id, "status": c.status, "certain": c.certain,
+                        "indicators": [statics.varying(i) for i in c.indicators]} for c in outcome.criteria]
+    out["departments"] = [department(d).__dict__ for d in outcome.departments]
+    out["levels"] = assessment.levels if outcome.levels is not None else None
+    return out
 
 
 def join(line: dict, static: dict) -> dict:
-    """A compact line and its resolved set's static part → the dict of `--format json`."""
+    """A line and its resolved set's static part → the dict of `--format json`."""
     if len(line["criteria"]) != len(static["criteria"]):
         raise ValueError(f"line for {line.get('commune')} does not match its resolved set {line.get('resolved')}")
     criteria = []
@@ -90,7 +74,10 @@ def join(line: dict, static: dict) -> dict:
         merged = {**c_static, "status": c_line["status"], "certain": c_line["certain"], "indicators": indicators}
         criteria.append({name: merged[name] for name in _CRITERION_FIELDS})
     merged = {**line, "ruleset": static["ruleset"], "criteria": criteria}
-    return {name: merged.get(name) for name in _ASSESSMENT_FIELDS}
+    return {name: merged.get(name) for name in FIELD_ORDER}
+
+
+FIELD_ORDER = tuple(Assessment.model_fields) + tuple(Assessment.model_computed_fields)
 
 
 def _default(model, name: str):
@@ -98,61 +85,32 @@ def _default(model, name: str):
     return None if field.is_required() else field.get_default(call_default_factory=True)
 
 
-# ------------------------------------------------------------------------ the shapes, as schemas
+# ------------------------------------------------------------------------------ the line's shape
 
-def line_models():
-    """Pydantic models of a compact line (for `ntm-assess schema line`)."""
-    from typing import Literal, Optional, Union
+def line_model() -> type[BaseModel]:
+    """The model of one line of assessments.jsonl (for `ntm-assess schema line`), made from the
+    result's models: an indicator's and a criterion's varying fields, the Assessment's own."""
+    config = ConfigDict(extra="forbid")
 
-    from pydantic import BaseModel, ConfigDict
+    def optional(model, name):
+        info = model.model_fields[name]
+        return (Optional[info.annotation], None) if name not in ("id", "status", "certain") else (info.annotation, ...)
 
-    from .result import CheckResult, CommuneRef, DepartmentResult, LevelResult, Status, Value
+    indicator = create_model("IndicatorLine", __config__=config, __doc__="What varies per commune in one "
+                             "indicator; the rest is in ruleset.json.",
+                             **{name: optional(IndicatorResult, name) for name in ("id", *VARYING)})
+    criterion = create_model("CriterionLine", __config__=config, id=(str, ...),
+                             status=CriterionResult.model_fields["status"].annotation, certain=(bool, ...),
+                             indicators=(list[indicator], ...))
+    ruleset = create_model("RulesetId", __config__=config, id=(str, ...), sha256=(str, ...))
+    fields = {name: (info.annotation, info) for name, info in Assessment.model_fields.items() if name != "ruleset"}
+    computed = {name: (info.return_type, ...) for name, info in Assessment.model_computed_fields.items()}
+    computed["criteria"] = (list[criterion], ...)
+    computed["levels"] = (computed["levels"][0], None)
+    return create_model("AssessmentLine", __config__=config, __doc__="One line of a batch's assessments.jsonl: "
+                        "`resolved` names the static part in ruleset.json (\"resolved\": {KEY: {\"ruleset\": ..., "
+                        "\"criteria\": [...]}}) that joins it into the shape of `ntm-assess schema result`.",
+                        resolved=(str, ...), ruleset=(ruleset, ...), **fields, **computed)
 
-    class _Line(BaseModel):
-        model_config = ConfigDict(extra="forbid")
 
-    class IndicatorLine(_Line):
-        """What varies per commune in one indicator; the rest is in ruleset.json."""
-        id: str
-        value: Value = None
-        status: Status
-        gap: Optional[float] = None
-        certain: bool
-        threshold: Optional[Union[bool, int, float]] = None  # a relative threshold, or the decisive number's
-        field: Optional[str] = None  # an indicator of several numbers: the decisive one
-        operator: Optional[str] = None
-        checks: Optional[list[CheckResult]] = None
-        value_text: Optional[str] = None
-        value_text_en: Optional[str] = None
-
-    class CriterionLine(_Line):
-        id: str
-        status: Status
-        certain: bool
-        indicators: list[IndicatorLine]
-
-    class RulesetId(_Line):
-        id: str
-        sha256: str
-
-    class AssessmentLine(_Line):
-        """One line of a batch's assessments.jsonl: `resolved` names the static part in
-        ruleset.json ("resolved": {KEY: {"ruleset": ..., "criteria": [...]}}) that joins it into
-        the shape of `ntm-assess schema result`."""
-        resolved: str
-        ruleset: RulesetId
-        commune: CommuneRef
-        region: Optional[str] = None
-        region_source: Literal["document", "province", "extremely_disadvantaged", "none"]
-        commune_group: Optional[int] = None
-        year: int
-        attained: bool
-        criteria_met: int
-        criteria_total: int
-        certain: bool
-        notes: list[str] = []
-        criteria: list[CriterionLine]
-        departments: list[DepartmentResult]
-        levels: Optional[dict[str, LevelResult]] = None
-
-    return AssessmentLine
+__all__ = ["static_part", "line", "join", "line_model"]

@@ -40,13 +40,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def plan_rows(assessment: Assessment, lang: str = "vi") -> list[list]:
     """The plan's rows: numbers stay numbers (None when there is none), texts in the reader's language."""
-    from .render import _failing_indicators
 
     L = LABELS[lang]
     yes, no = YES_NO[lang]
     criteria = {i.id: c for c in _all_criteria(assessment) for i in c.indicators}
     rows = []
-    for indicator in _failing_indicators(assessment):
+    for indicator in assessment.to_act_on():
         criterion = criteria.get(indicator.id)
         status = L["not_met_short"] if indicator.status == "not_met" else L["missing_short"]
         value = indicator.value

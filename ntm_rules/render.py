@@ -95,7 +95,7 @@ def next_steps(a: Assessment, lang: str, source: str | None) -> list[str]:
         f" --plan {L['plan_file']}" + (" --lang en" if lang == "en" else "")
     lines = [f"{L['next']}:", f"  1. {L['next_plan'].format(command=command)}", f"  2. {L['next_departments']}"]
     by_department: OrderedDict[str, list[str]] = OrderedDict()
-    for indicator in _failing_indicators(a):
+    for indicator in a.to_act_on():
         gap = gap_text(indicator, lang)
         what = f"{indicator.id} {pick(indicator, 'name', lang)}" + (f" ({gap})" if gap else
                                                                     f" ({L['missing_short']}: {L['supply_data']})"
@@ -105,19 +105,6 @@ def next_steps(a: Assessment, lang: str, source: str | None) -> list[str]:
         lines.append(f"     {name}:")
         lines += [f"       - {item}" for item in items]
     return lines
-
-
-def _failing_indicators(a: Assessment):
-    """Every indicator the commune must act on: its own, and for a higher level the standard's."""
-    if a.levels:
-        for level in a.levels.values():
-            for criterion in level.failing_criteria or []:
-                yield from (i for i in criterion.indicators if i.status != "met")
-            if level.ruleset == a.ruleset.id and not level.blocked_by:
-                yield from (i for i in level.requirements or [] if i.status != "met")
-        return
-    for criterion in a.criteria:
-        yield from (i for i in criterion.indicators if i.status != "met")
 
 
 def level_lines(a: Assessment, lang: str) -> list[str]:
@@ -189,7 +176,7 @@ def text_report(a: Assessment, lang: str = "vi", by_department: bool = False, so
     steps = next_steps(a, lang, source)
     if steps:
         lines += [""] + steps
-    if a.ruleset.unconfirmed_thresholds or any(not i.department_verified for i in _failing_indicators(a)):
+    if a.ruleset.unconfirmed_thresholds or any(not i.department_verified for i in a.to_act_on()):
         lines += ["", L["legend"], L["warning"]]
     return "\n".join(lines) + "\n"
 

@@ -1,12 +1,11 @@
 """The assessment result (the contract's result shape), as pydantic models."""
 from __future__ import annotations
 
+from functools import cached_property, lru_cache
 from typing import Literal, Optional, Union
 
 import orjson
-import threading
-
-from pydantic import BaseModel, ConfigDict, model_serializer
+from pydantic import BaseModel, ConfigDict, PrivateAttr, computed_field, create_model, model_validator
 
 _set = object.__setattr__
 Status = Literal["met", "not_met", "missing"]
@@ -163,130 +162,105 @@ class LevelResult(_Model):
 
 
 class Assessment(_Model):
+    """One commune's assessment (the contract's result shape).
+
+    What varies per commune is held here: the commune, its region or group and year, and the
+    outcome the kernel computed (`outcome.py`). What is the same for every commune of a resolved
+    set (names, citations, units, pages, notes, departments) is held once per resolved set by its
+    `statics.Statics` and referenced: the criteria, departments and levels are built from both
+    when first read (and kept), and are what every serialisation writes. An Assessment read back
+    from JSON (`Assessment.model_validate`) carries them as read."""
+
     ruleset: RulesetRef
     commune: CommuneRef
     region: Optional[str] = None
     region_source: Literal["document", "province", "extremely_disadvantaged", "none"] = "document"
     commune_group: Optional[int] = None
     year: int
-    attained: bool
-    criteria_met: int
-    criteria_total: int
-    criteria: list[CriterionResult]
-    departments: list[DepartmentResult]
-    notes: list[str] = []
-    levels: Optional[dict[str, LevelResult]] = None
-    # attained: every indicator certainly met; not attained: an indicator certainly not met or
-    # lacking data. Otherwise the verdict depends on thresholds that are not confirmed.
-    certain: bool = True
-
-    # --- Compact until read. An Assessment built by `assess` for a set without prerequisites holds
-    # only what varies per commune (statuses, values) and a reference to its resolved set; its
-    # `criteria`, `departments` and `levels` (names, citations, URLs, departments joined in) are
-    # built the first time they are read or the result is serialised, compared or copied. Kept in a
-    # list, 10 000 results cost what their verdicts cost, not 700 000 objects.
+    _outcome: object = PrivateAttr(default=None)  # the kernel's Outcome (None when read back)
+    _statics: object = PrivateAttr(default=None)  # the resolved set's Statics (None when read back)
+    _read: object = PrivateAttr(default=None)  # the views as read back from JSON
 
     @classmethod
-    def compact(cls, values: dict, outcome) -> "Assessment":
-        """`values`: every field but criteria, departments and levels; `outcome`: an object whose
-        `parts()` returns those three and `outline()` the per-indicator varying part."""
-        instance = cls.trusted(values)
-        _set(instance, "__pydantic_private__", {"outcome": outcome})
+    def of(cls, head: dict, outcome, statics) -> "Assessment":
+        """The result of the kernel's `outcome` under the resolved set whose `statics` it references;
+        `head`: every field of the model (built by ntm_rules itself, not validated again)."""
+        instance = cls.trusted(head)
+        _set(instance, "__pydantic_private__", {"_outcome": outcome, "_statics": statics, "_read": None})
         return instance
 
-    def _outcome(self):
-        private = object.__getattribute__(self, "__pydantic_private__")
-        return private.get("outcome") if private else None
+    @property
+    def outcome(self):
+        """The kernel's outcome (`ntm_rules.outcome.Outcome`); None for a result read back from JSON."""
+        return self._outcome
 
-    def _materialize(self) -> "Assessment":
-        if self._outcome() is not None:
-            with _MATERIALIZING:  # one thread builds it; the others then find it built
-                outcome = self._outcome()
-                if outcome is not None:
-                    parts = outcome.parts()
-                    current = object.__getattribute__(self, "__dict__")
-                    _set(self, "__dict__", {name: parts[name] if name in parts else current[name]
-                                            for name in _ASSESSMENT_FIELDS})
-                    _set(self, "__pydantic_private__", None)
-        return self
+    @property
+    def statics(self):
+        """The static parts of its resolved set (`ntm_rules.statics.Statics`); None when read back."""
+        return self._statics
 
-    def __getattr__(self, name: str):
-        if name in _LAZY_FIELDS:
-            # built now, or by another thread since the normal lookup missed it
-            built = self._materialize().__dict__
-            if name in built:
-                return built[name]
-        return super().__getattr__(name)
+    @computed_field
+    @property
+    def attained(self) -> bool:
+        return self._read.attained if self._read is not None else self._outcome.attained
 
-    @model_serializer(mode="wrap")
-    def _serialize_full(self, handler):
-        """Every serialisation (also inside another model, a TypeAdapter or a web framework's
-        response model, which read the fields directly) sees the full result."""
-        return handler(self._materialize())
+    @computed_field
+    @property
+    def criteria_met(self) -> int:
+        return self._read.criteria_met if self._read is not None else self._outcome.criteria_met
 
-    def outline(self) -> dict:
-        """Per criterion and indicator, what varies per commune (see `ntm_rules.lines`)."""
-        outcome = self._outcome()
-        if outcome is not None:
-            return outcome.outline()
-        from .lines import outline_of
-        return outline_of(self)
+    @computed_field
+    @property
+    def criteria_total(self) -> int:
+        return self._read.criteria_total if self._read is not None else self._outcome.criteria_total
 
-    def failing_indicators(self) -> list[tuple[str, dict]]:
-        """(criterion id, the indicator's result fields as a plain dict) of every indicator not met
-        or lacking data, in order, without building the full result when it has not been read."""
-        outcome = self._outcome()
-        if outcome is not None:
-            return outcome.failing()
-        return [(c.id, i.__dict__) for c in self.criteria for i in c.indicators if i.status != "met"]
+    @computed_field
+    @cached_property
+    def criteria(self) -> list[CriterionResult]:
+        return self._read.criteria if self._read is not None else self._statics.criteria(self._outcome)
 
-    def not_met_departments(self) -> list[tuple[str, str, bool]]:
-        """(department, criterion id, assignment confirmed) of every indicator not met, in order."""
-        outcome = self._outcome()
-        if outcome is not None:
-            return outcome.not_met_departments()
-        return [(i.department, c.id, i.department_verified) for c in self.criteria for i in c.indicators
-                if i.status == "not_met"]
+    @computed_field
+    @cached_property
+    def departments(self) -> list[DepartmentResult]:
+        return self._read.departments if self._read is not None else self._statics.departments(self._outcome)
 
-    def departments_outline(self) -> list[dict]:
-        """The accountable departments as plain dicts (without building the full result)."""
-        outcome = self._outcome()
-        if outcome is not None:
-            return outcome.departments()
-        return [d.__dict__ for d in self.departments]
+    @computed_field
+    @property
+    def notes(self) -> list[str]:
+        return self._read.notes if self._read is not None else []
 
-    def model_dump(self, *args, **kwargs):
-        return super(Assessment, self._materialize()).model_dump(*args, **kwargs)
+    @computed_field
+    @cached_property
+    def levels(self) -> Optional[dict[str, LevelResult]]:
+        return self._read.levels if self._read is not None else self._statics.levels(self._outcome)
 
-    def model_dump_json(self, *args, **kwargs):
-        return super(Assessment, self._materialize()).model_dump_json(*args, **kwargs)
+    @computed_field
+    @property
+    def certain(self) -> bool:
+        """attained: every indicator certainly met; not attained: an indicator certainly not met or
+        lacking data. Otherwise the verdict depends on thresholds that are not confirmed."""
+        return self._read.certain if self._read is not None else self._outcome.certain
 
-    def model_copy(self, *args, **kwargs):
-        return super(Assessment, self._materialize()).model_copy(*args, **kwargs)
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read_back(cls, data, handler):
+        """A result read from JSON (or a dict): the fields, and the views as they were written."""
+        if not isinstance(data, dict) or not data.keys() & _VIEWS:
+            return handler(data)
+        instance = handler({k: v for k, v in data.items() if k not in _VIEWS})
+        views = _views_model().model_validate({k: v for k, v in data.items() if k in _VIEWS})
+        _set(instance, "__pydantic_private__", {"_outcome": None, "_statics": None, "_read": views})
+        return instance
 
-    def __eq__(self, other):
-        if isinstance(other, Assessment):
-            other._materialize()
-        return super(Assessment, self._materialize()).__eq__(other)
+    def __eq__(self, other) -> bool:
+        """Two results are equal when they say the same (one may be built, the other read back)."""
+        if not isinstance(other, Assessment):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
 
-    def __hash__(self):
-        return super(Assessment, self._materialize()).__hash__()
+    __hash__ = _Model.__hash__
 
-    def __getstate__(self):
-        return super(Assessment, self._materialize()).__getstate__()
-
-    def __copy__(self):
-        return super(Assessment, self._materialize()).__copy__()
-
-    def __deepcopy__(self, memo=None):
-        return super(Assessment, self._materialize()).__deepcopy__(memo)
-
-    def __repr_args__(self):
-        return super(Assessment, self._materialize()).__repr_args__()
-
-    def __iter__(self):
-        return super(Assessment, self._materialize()).__iter__()
-
+    # --- the walks every report shares (one place each)
     def indicators(self):
         for criterion in self.criteria:
             yield from criterion.indicators
@@ -297,19 +271,52 @@ class Assessment(_Model):
     def missing(self) -> list[IndicatorResult]:
         return [i for i in self.indicators() if i.status == "missing"]
 
+    def to_act_on(self):
+        """Every indicator the commune must act on (not met or lacking data): its own, and for a
+        higher level the standard's it still fails (a level it is blocked from is not listed)."""
+        if not self.levels:
+            yield from (i for i in self.indicators() if i.status != "met")
+            return
+        for level in self.levels.values():
+            for criterion in level.failing_criteria or []:
+                yield from (i for i in criterion.indicators if i.status != "met")
+            if level.ruleset == self.ruleset.id and not level.blocked_by:
+                yield from (i for i in level.requirements or [] if i.status != "met")
 
-_LAZY_FIELDS = frozenset({"criteria", "departments", "levels"})
-_MATERIALIZING = threading.RLock()
-_ASSESSMENT_FIELDS = tuple(Assessment.model_fields)
+    def verdict_indicators(self):
+        """The indicators the verdict rests on: the set's own; for a higher level, the standard
+        criteria it still fails, the advanced recognition and its own requirements."""
+        if not self.levels:
+            yield from self.indicators()
+            return
+        for level in self.levels.values():
+            for criterion in level.failing_criteria or []:
+                yield from criterion.indicators
+            if level.ruleset is None or level.ruleset == self.ruleset.id:
+                yield from level.requirements or []
+
+
+_VIEWS = frozenset(Assessment.model_computed_fields)
+
+
+@lru_cache(maxsize=1)
+def _views_model() -> type[BaseModel]:
+    """The computed fields of an Assessment as a model of their own (to read them back), made
+    from their declarations."""
+    fields = {name: (info.return_type, ...) for name, info in Assessment.model_computed_fields.items()}
+    return create_model("AssessmentViews", __config__=ConfigDict(extra="forbid", frozen=True), **fields)
+
 
 for _model in (CheckResult, IndicatorResult, CriterionResult, DepartmentResult, RulesetRef, CommuneRef, LevelResult,
                Assessment):
     _model._all_fields = set(_model.model_fields)
 
+FIELD_ORDER = tuple(Assessment.model_fields) + tuple(Assessment.model_computed_fields)  # as every dump writes them
+
 
 def _fields_of(obj):
     if isinstance(obj, Assessment):
-        return obj._materialize().__dict__
+        return {name: getattr(obj, name) for name in FIELD_ORDER}
     if isinstance(obj, _Model):
         return obj.__dict__
     raise TypeError(f"cannot serialise {type(obj).__name__}")

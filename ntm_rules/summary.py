@@ -21,6 +21,7 @@ from .inputs.document import json_value, read_utf8
 from .errors import InputError, printable
 from .limits import MAX_REGISTERED, MAX_REGISTERED_BYTES, MAX_TEXT
 from .regions import fold
+from .outcome import acting_of
 from .result import Assessment
 from .law.schema import Ruleset
 
@@ -53,21 +54,25 @@ _FAILING_FIELDS = ("id", "name", "name_en", "status", "value", "operator", "thre
 
 def summary_record(a: Assessment, row=None, details: bool = True) -> dict:
     """What the summary needs of one assessment: small, plain and picklable. `row` (an input Row)
-    says where it came from. "departments": (department, criterion, confirmed) of each indicator
-    not met; "failing": every failing indicator in full, only with `details` (a registered commune's
-    section of the summary needs them; the counts do not)."""
-    outline = a.outline()
-    failing = [{"criterion": criterion_id, **{k: i.get(k) for k in _FAILING_FIELDS}}
-               for criterion_id, i in a.failing_indicators()] if details else []
+    says where it came from. "departments": per department that must act on indicators not met
+    (`outcome.acting`), its id, criteria, whether confirmed, and its names; "failing": every
+    failing indicator in full, only with `details` (a registered commune's section of the summary
+    needs them; the counts do not)."""
+    outcome, statics = a.outcome, a.statics
+    failing = [{"criterion": criterion.id, **{k: view.get(k) for k in _FAILING_FIELDS}}
+               for criterion, indicator in outcome.failing()
+               for view in (statics.indicator(indicator).__dict__,)] if details else []
+    names = {d.id: d.names for d in outcome.departments}
     return {
         "name": a.commune.name, "district": a.commune.district, "province": a.commune.province, "code": a.commune.code,
         "source": getattr(row, "source", None), "row": getattr(row, "row", None), "sheet": getattr(row, "sheet", None),
         "where": row.where if row is not None else None,
-        "year": a.year, "attained": a.attained, "certain": a.certain, "criteria_met": a.criteria_met,
-        "criteria_total": a.criteria_total,
-        "not_met": [c["id"] for c in outline if c["status"] == "not_met"],
-        "missing": [c["id"] for c in outline if c["status"] == "missing"],
-        "departments": a.not_met_departments(),
+        "year": a.year, "attained": outcome.attained, "certain": outcome.certain, "criteria_met": outcome.criteria_met,
+        "criteria_total": outcome.criteria_total,
+        "not_met": [c.id for c in outcome.criteria if c.status == "not_met"],
+        "missing": [c.id for c in outcome.criteria if c.status == "missing"],
+        "departments": [(d.id, d.criteria, d.verified, names[d.id].department_name(d.id, "vi"),
+                         names[d.id].department_name(d.id, "en")) for d in acting_of(outcome)],
         "failing": failing,
         "unconfirmed": a.ruleset.unconfirmed_thresholds,
     }
@@ -288,7 +293,6 @@ class SummaryBuilder:
                                       title_en=ruleset.title.en, note=ruleset.note.vi if ruleset.note else None,
                                       note_en=ruleset.note.en if ruleset.note else None)
         self.criteria = {c.id: (c.name.vi, c.name.en) for c in ruleset.criteria}
-        self.department_names = ruleset.departments
         self.years: set[int] = set()
         self.unconfirmed = 0
         self.brackets = Counter()
@@ -338,18 +342,14 @@ class SummaryBuilder:
                 break
         self.not_met.update(record["not_met"])
         self.missing.update(record["missing"])
-        seen: set[str] = set()
-        for department, criterion_id, verified in record["departments"]:
+        for department, criteria, verified, name, name_en in record["departments"]:
             dept = self.departments.get(department)
             if dept is None:
-                text = self.department_names[department]
                 dept = self.departments[department] = {
-                    "name": text.vi, "name_en": text.en, "criteria": set(), "communes": 0, "verified": True}
-            dept["criteria"].add(criterion_id)
+                    "name": name, "name_en": name_en, "criteria": set(), "communes": 0, "verified": True}
+            dept["criteria"].update(criteria)
             dept["verified"] = dept["verified"] and verified
-            if department not in seen:
-                seen.add(department)
-                dept["communes"] += 1
+            dept["communes"] += 1
         if self.wanted:
             for wanted, how in self._candidates(record):
                 (wanted.found if how == "exact" else wanted.near).append(record)

@@ -216,7 +216,7 @@ def certainty_text(assessment, lang: str) -> str:
     """How sure the verdict is, and why: "chắc chắn (9.1 không đạt theo ngưỡng đã xác nhận)" or
     "phụ thuộc ngưỡng chưa xác nhận (10, 11)"."""
     L = LABELS[lang]
-    indicators = list(verdict_indicators(assessment))
+    indicators = list(assessment.verdict_indicators())
     if assessment.certain:
         if assessment.attained:
             return L["certain"]
@@ -241,20 +241,6 @@ def certainty_text(assessment, lang: str) -> str:
     parts = ([", ".join(shaky)] if shaky else []) + ([L["uncertain_declared"].format(ids=", ".join(declared))]
                                                      if declared else [])
     return f"{L['uncertain']} ({'; '.join(parts)})" if parts else L["uncertain"]
-
-
-def verdict_indicators(assessment):
-    """The indicators a verdict rests on: the ruleset's own; for a higher level, the standard
-    criteria it still fails, the advanced recognition and its own requirements."""
-    if not assessment.levels:
-        for criterion in assessment.criteria:
-            yield from criterion.indicators
-        return
-    for level in assessment.levels.values():
-        for criterion in level.failing_criteria or []:
-            yield from criterion.indicators
-        if level.ruleset is None or level.ruleset == assessment.ruleset.id:
-            yield from level.requirements or []
 
 
 def verdict_text(assessment, lang: str) -> str:

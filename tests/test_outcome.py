@@ -1,6 +1,6 @@
-"""Compact results: an Assessment holds what varies per commune until its full result is read;
-a batch writes compact lines and the static part once. Both must say exactly what the full
-result says."""
+"""One outcome per commune: the kernel computes it once; the Assessment's criteria, departments
+and levels, a batch's lines (joined with the static part written once) and the figures of a
+province are views of it, and say exactly what it says."""
 from __future__ import annotations
 
 import copy
@@ -18,7 +18,8 @@ import reference
 from conftest import REGIONS, random_document
 from ntm_rules import Assessment
 from ntm_rules.batch import read_assessments
-from ntm_rules.lines import line_models, outline_of
+from ntm_rules.lines import line_model
+from ntm_rules.outcome import MET, acting_of, combine
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -31,27 +32,36 @@ def documents(count: int, seed: int) -> list[dict]:
             for _ in range(count)]
 
 
-def test_the_compact_verdict_is_the_full_results_verdict():
+def test_every_view_says_what_the_outcome_says():
     ruleset = ntm_rules.load_ruleset("vn-2016-2020")
     for document in documents(2000, seed=7):
-        compact = ntm_rules.assess(document, ruleset)
-        assert compact._outcome() is not None  # nothing built yet
-        verdict = (compact.attained, compact.criteria_met, compact.certain)
-        outline, departments = compact.outline(), compact.departments_outline()
-        not_met_departments, failing = compact.not_met_departments(), compact.failing_indicators()
-        full = Assessment.model_validate(json.loads(compact.model_dump_json()))  # built, then read back
-        assert compact._outcome() is None
-        assert verdict == (full.attained, full.criteria_met, full.certain)
-        assert full.criteria_met == sum(c.status == "met" for c in full.criteria)
-        assert json.loads(json.dumps(outline)) == json.loads(json.dumps(outline_of(full), default=lambda m: m.__dict__))
-        assert departments == [d.__dict__ for d in full.departments]
-        assert not_met_departments == full.not_met_departments()
-        assert [(c, json.loads(json.dumps(i, default=lambda m: m.__dict__))) for c, i in failing] == \
-            [(c, json.loads(json.dumps(i, default=lambda m: m.__dict__))) for c, i in full.failing_indicators()]
-        assert compact == full
+        built = ntm_rules.assess(document, ruleset)
+        outcome = built.outcome
+        assert "criteria" not in built.__dict__  # nothing of the views is built before it is read
+        read_back = Assessment.model_validate(json.loads(built.model_dump_json()))
+        assert read_back.outcome is None and read_back == built
+        assert (outcome.attained, outcome.criteria_met, outcome.certain) == \
+            (read_back.attained, read_back.criteria_met, read_back.certain)
+        assert read_back.criteria_met == sum(c.status == MET for c in read_back.criteria)
+        for criterion, view in zip(outcome.criteria, read_back.criteria):
+            assert (criterion.id, criterion.status, criterion.certain) == (view.id, view.status, view.certain)
+            assert combine(criterion.indicators) == (criterion.status, criterion.certain)
+            for indicator, shown in zip(criterion.indicators, view.indicators):
+                assert (indicator.id, indicator.status, indicator.certain, indicator.value, indicator.gap) == \
+                    (shown.id, shown.status, shown.certain, shown.value, shown.gap)
+        assert combine(outcome.criteria) == ("met" if outcome.attained else
+                                             "not_met" if any(c.status == "not_met" for c in outcome.criteria)
+                                             else "missing", outcome.certain)
+        assert [d.id for d in outcome.departments] == [d.id for d in read_back.departments]
+        assert {a.id: (set(a.criteria), a.verified) for a in acting_of(outcome)} == \
+            {d.id: ({c.id for c in read_back.criteria for i in c.indicators
+                     if i.status == "not_met" and i.department == d.id},
+                    all(i.department_verified for c in read_back.criteria for i in c.indicators
+                        if i.status == "not_met" and i.department == d.id))
+             for d in read_back.departments if d.not_met}
 
 
-def test_a_compact_assessment_copies_pickles_and_compares_as_a_full_one():
+def test_an_assessment_copies_pickles_and_compares_by_what_it_says():
     document = json.loads((FIXTURES / "phu-thuong-fails-several-2019.json").read_text("utf-8"))
     a, b = ntm_rules.assess(document), ntm_rules.assess(document)
     assert a == b
@@ -88,7 +98,7 @@ def test_batch_lines_joined_are_the_full_results(communes):
     joined, whole = list(read_assessments(compact)), list(read_assessments(full))
     assert len(joined) == len(docs) and joined == whole
     assert joined == [json.loads(ntm_rules.assess(d, "vn-2016-2020").model_dump_json()) for d in docs]
-    model = line_models()
+    model = line_model()
     for line in (compact / "assessments.jsonl").read_text("utf-8").splitlines():
         model.model_validate_json(line)
     size, full_size = (compact / "assessments.jsonl").stat().st_size, (full / "assessments.jsonl").stat().st_size
@@ -106,7 +116,7 @@ def test_model_rulesets_in_a_batch_join_back_exactly(tmp_path):
                                            for d in docs]
 
 
-def test_a_compact_assessment_serialises_in_full_inside_other_models_and_type_adapters():
+def test_an_assessment_serialises_in_full_inside_other_models_and_type_adapters():
     from pydantic import BaseModel, TypeAdapter
 
     class Report(BaseModel):
@@ -118,7 +128,7 @@ def test_a_compact_assessment_serialises_in_full_inside_other_models_and_type_ad
     assert json.loads(Report(item=ntm_rules.assess(document)).model_dump_json())["item"] == expected
 
 
-def test_threads_reading_one_compact_assessment_all_see_the_same_full_result():
+def test_threads_reading_one_assessment_all_see_the_same_full_result():
     import sys
     from concurrent.futures import ThreadPoolExecutor
 
@@ -129,8 +139,8 @@ def test_threads_reading_one_compact_assessment_all_see_the_same_full_result():
         for _ in range(100):
             shared = ntm_rules.assess(document)
             with ThreadPoolExecutor(8) as pool:
-                seen = list(pool.map(lambda _: id(shared.criteria), range(8)))
-            assert len(set(seen)) == 1
+                seen = list(pool.map(lambda _: shared.criteria, range(8)))
+            assert all(criteria == seen[0] for criteria in seen)
     finally:
         sys.setswitchinterval(interval)
 

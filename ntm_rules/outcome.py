@@ -1,0 +1,429 @@
+"""The outcome kernel: one commune under one resolved set → every check's, indicator's and
+criterion's status, value, gap and certainty, the verdict and its certainty, and the departments
+that must act. Computed once here; every report, file and answer is a view of it.
+
+One rule combines statuses at every level (checks → indicator → criterion → verdict): not met
+when one part is not met, else missing when one part lacks data, else met. One rule combines
+certainty: a met holds when every part's does, a failure when one failing part's does.
+
+What makes a check's status hold whatever its true threshold is, is named data (`Sure`),
+decided once per resolved check: a confirmed threshold is the law as far as the project knows
+it; an unconfirmed one with a bound on the favourable side of the status keeps a met (income
+2016–2019 is at most the 2020 value); a value at the strictest threshold possible (100 %, 0
+houses, "Đạt", every option) keeps a met; a declared requirement is the assessor's word; missing
+data is missing whatever the threshold.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from .law.cache import Bounded
+from .law.resolve import ResolvedCheck, ResolvedRuleset
+
+MET, NOT_MET, MISSING = "met", "not_met", "missing"
+
+# When a met status holds whatever the true threshold is.
+ALWAYS = "always"  # a confirmed threshold, or an unconfirmed one bounded on the side of the met
+NEVER = "never"  # a declared requirement, a threshold relative to another field, an unbounded equality
+AT_YES = "at_yes"  # a yes/no requirement: "Đạt" is the strictest there is
+AT_FULL = "at_full"  # a percentage to reach: 100 % is the strictest there is
+AT_NONE = "at_none"  # a ceiling: 0 is the strictest there is
+AT_EVERY_OPTION = "at_every_option"  # "at least N of these": all of them is the strictest there is
+
+
+@dataclass(frozen=True, slots=True)
+class Sure:
+    """What makes one check's status hold whatever its true threshold is."""
+
+    met: str  # one of ALWAYS, NEVER, AT_YES, AT_FULL, AT_NONE, AT_EVERY_OPTION
+    not_met: bool  # a not met holds (a confirmed threshold, or one bounded on the side of the failure)
+    options: int = 0  # for AT_EVERY_OPTION: how many options there are
+
+    def met_holds(self, value) -> bool:
+        met = self.met
+        if met == ALWAYS:
+            return True
+        if met == NEVER or value is None:
+            return False
+        if met == AT_YES:
+            return value is True
+        if met == AT_FULL:
+            return value >= 100
+        if met == AT_NONE:
+            return value <= 0
+        return len(set(value)) >= self.options
+
+    def holds(self, status: str, value) -> bool:
+        if status == MISSING:
+            return True
+        return self.met_holds(value) if status == MET else self.not_met
+
+
+def sure_of(check: ResolvedCheck) -> Sure:
+    """The certainty rule of one resolved check."""
+    if check.verified:
+        return Sure(ALWAYS, True)
+    if check.declared:
+        return Sure(NEVER, False)
+    favourable = None  # which side a bound keeps: True the met, False the not met
+    if check.bound is not None and check.operator in (">=", "<="):
+        favourable = (check.operator == ">=") == (check.bound == "at_most")
+    if favourable:
+        return Sure(ALWAYS, False)
+    if check.relative_to:
+        met = NEVER
+    elif isinstance(check.threshold, bool):
+        met = AT_YES
+    elif check.options:
+        return Sure(AT_EVERY_OPTION, favourable is False, len(check.options))
+    elif check.operator == ">=":
+        met = AT_FULL if check.type == "pct" else NEVER
+    elif check.operator == "<=":
+        met = AT_NONE
+    else:
+        met = NEVER
+    return Sure(met, favourable is False)
+
+
+def combine(parts) -> tuple[str, bool]:
+    """A whole's (status, certain) from its parts' `.status` and `.certain` (see the module docstring)."""
+    status, every, failing = MET, True, False
+    for part in parts:
+        if part.status == MET:
+            every = every and part.certain
+            continue
+        if part.status == NOT_MET:
+            status = NOT_MET
+        elif status == MET:
+            status = MISSING
+        failing = failing or part.certain
+    return status, every if status == MET else failing
+
+
+def gap(operator: str, threshold, value) -> float | None:
+    """How far a value is from its threshold, in its unit (None for yes/no or no value)."""
+    if isinstance(threshold, bool) or threshold is None or value is None:
+        return None
+    if operator == ">=":
+        difference = threshold - value
+    elif operator == "<=":
+        difference = value - threshold
+    else:
+        difference = abs(value - threshold)
+    return float(round(difference, 6))
+
+
+def relative_threshold(check: ResolvedCheck, values: dict):
+    """factor × the commune's own value of the field a relative threshold multiplies (None without it)."""
+    base = values.get(check.relative_to)
+    return None if base is None else round(check.threshold * base, 6)
+
+
+class CheckOutcome(NamedTuple):
+    """One comparison of an indicator that needs several numbers (e.g. 17.1)."""
+
+    field: str
+    value: object
+    status: str
+    gap: float | None
+    certain: bool
+    threshold: object
+
+
+class IndicatorOutcome(NamedTuple):
+    """One indicator: the decisive comparison's field, operator and threshold (the applied one for
+    a relative threshold), its value and gap; `checks` for an indicator of several numbers."""
+
+    position: int  # in the resolved set's indicators
+    id: str
+    status: str
+    certain: bool
+    value: object
+    gap: float | None
+    field: str
+    operator: str
+    threshold: object
+    checks: tuple | None = None
+
+
+class CriterionOutcome(NamedTuple):
+    position: int  # in the resolved set's criteria
+    id: str
+    status: str
+    certain: bool
+    indicators: tuple
+
+
+class DepartmentOutcome(NamedTuple):
+    """A department that must act: the criteria it leads that fail, its indicators not met and
+    lacking data. `names`: the set that names it (a lower level's, for the standard a model
+    commune still fails); `level` is "standard" then."""
+
+    id: str
+    criteria: tuple
+    not_met: tuple
+    missing: tuple
+    verified: bool
+    level: str | None
+    names: ResolvedRuleset
+
+
+class LevelOutcome(NamedTuple):
+    """One level (standard, advanced, model) of a set that builds on lower levels."""
+
+    attained: bool
+    certain: bool
+    ruleset: str | None  # the set whose verdict the level is (None for a declared recognition)
+    basis: tuple | None  # (vi, en): a declared recognition, as the commune declares it
+    lower: "Outcome | None"  # the lower level's own outcome: its failing criteria
+    requirements: tuple | None  # the level's own indicators (the set's own level, or a declaration)
+    blocked_by: tuple
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """Everything one commune's assessment under one resolved set says."""
+
+    resolved: ResolvedRuleset
+    attained: bool
+    certain: bool
+    criteria_met: int
+    criteria: tuple  # CriterionOutcome, one per criterion of the resolved set
+    departments: tuple  # DepartmentOutcome, in the order their indicators are met
+    levels: dict | None = None  # level name → LevelOutcome, for a set with prerequisites
+
+    @property
+    def criteria_total(self) -> int:
+        return len(self.criteria)
+
+    def failing(self):
+        """(criterion, indicator) of each indicator not met or lacking data, in order."""
+        for criterion in self.criteria:
+            if criterion.status != MET:
+                for indicator in criterion.indicators:
+                    if indicator.status != MET:
+                        yield criterion, indicator
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Outcome) and self.resolved.identity == other.resolved.identity and \
+            (self.attained, self.certain, self.criteria, self.departments_key(), self.levels) == \
+            (other.attained, other.certain, other.criteria, other.departments_key(), other.levels)
+
+    __hash__ = None
+
+    def departments_key(self) -> tuple:
+        return tuple(d[:6] for d in self.departments)
+
+
+# ------------------------------------------------------------------------------ the computation
+
+class _IndicatorPlan(NamedTuple):
+    position: int
+    id: str
+    criterion: str
+    checks: tuple  # (index of the check in the resolved set, ResolvedCheck, Sure)
+    department: str
+    department_verified: bool
+    verdict_of: str | None
+    shareable: bool  # a met result depends on its value alone (shared between communes, see `_Kernel`)
+
+
+class _Kernel:
+    """What the computation needs of a resolved set, decided once: each check's rule of certainty,
+    and per criterion its indicators. Met indicators whose value is not a float repeat from commune
+    to commune (yes/no, counts): one such outcome serves them all (bounded), which keeps a commune
+    kept in memory to what its failures cost."""
+
+    SHARED_LIMIT = 20_000
+
+    def __init__(self, resolved: ResolvedRuleset):
+        self.resolved = resolved
+        self.criteria = []
+        index = position = 0
+        for c_position, criterion in enumerate(resolved.criteria):
+            indicators = []
+            for indicator in criterion.indicators:
+                checks = tuple((index + k, check, sure_of(check)) for k, check in enumerate(indicator.checks))
+                index += len(checks)
+                first = indicator.checks[0]
+                indicators.append(_IndicatorPlan(
+                    position, indicator.id, criterion.id, checks, indicator.department, indicator.department_verified,
+                    first.verdict_of if len(checks) == 1 else None,
+                    len(checks) == 1 and not (first.relative_to or first.options or first.verdict_of)))
+                position += 1
+            self.criteria.append((c_position, criterion.id, tuple(indicators)))
+        self.plans = {plan.position: plan for _, _, indicators in self.criteria for plan in indicators}
+        self.prerequisites = {plan.id: plan for plan in self.plans.values()
+                              if resolved.indicators[plan.position].prerequisite}
+        self.shared: dict = {}
+
+
+_kernels = Bounded(512)  # a resolved set's identity → its _Kernel
+
+
+def _kernel(resolved: ResolvedRuleset) -> _Kernel:
+    found = _kernels.get(resolved.identity)
+    if found is None:
+        found = _kernels.put(resolved.identity, _Kernel(resolved))
+    return found
+
+
+def outcome_of(resolved: ResolvedRuleset, values: dict, not_met: list[int], missing: list[int],
+               lower: dict[str, "Outcome"] | None = None) -> Outcome:
+    """The outcome of one commune: `values` are the values compared (a verdict field holds the
+    lower set's verdict), `not_met` and `missing` the indexes of the checks the engine found so;
+    `lower` the outcomes of the sets whose verdict this one requires, by set id."""
+    kernel = _kernel(resolved)
+    status = [MET] * len(resolved.checks)
+    for index in not_met:
+        status[index] = NOT_MET
+    for index in missing:
+        status[index] = MISSING
+    criteria = []
+    for c_position, criterion_id, indicators in kernel.criteria:
+        outcomes = tuple(_indicator(kernel, plan, status, values, lower) for plan in indicators)
+        c_status, c_certain = combine(outcomes)
+        criteria.append(CriterionOutcome(c_position, criterion_id, c_status, c_certain, outcomes))
+    verdict, certain = combine(criteria)
+    criteria = tuple(criteria)
+    departments = _departments(kernel, criteria, lower)
+    met = sum(c.status == MET for c in criteria)
+    levels = _levels(kernel, criteria, verdict == MET, certain, lower) if lower is not None else None
+    return Outcome(resolved, verdict == MET, certain, met, criteria, departments, levels)
+
+
+def _indicator(kernel: _Kernel, plan: _IndicatorPlan, status: list[str], values: dict,
+               lower: dict | None) -> IndicatorOutcome:
+    if len(plan.checks) == 1:
+        index, check, sure = plan.checks[0]
+        value = values.get(check.field)
+        s = status[index]
+        if plan.shareable and s == MET and type(value) is not float:
+            key = (plan.position, type(value), value)
+            found = kernel.shared.get(key)
+            if found is None:
+                if len(kernel.shared) >= kernel.SHARED_LIMIT:
+                    kernel.shared.clear()
+                found = kernel.shared[key] = IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value,
+                                                              None, check.field, check.operator, check.threshold)
+            return found
+        threshold = relative_threshold(check, values) if check.relative_to else check.threshold
+        compared = len(set(value)) if check.options and value is not None else value
+        if plan.verdict_of and lower and plan.verdict_of in lower:
+            certain = lower[plan.verdict_of].certain  # as sure as the lower set's verdict
+        else:
+            certain = sure.holds(s, value)
+        return IndicatorOutcome(plan.position, plan.id, s, certain, value,
+                                gap(check.operator, threshold, compared) if s == NOT_MET else None,
+                                check.field, check.operator, threshold)
+    checks = []
+    for index, check, sure in plan.checks:
+        value = values.get(check.field)
+        s = status[index]
+        checks.append(CheckOutcome(check.field, value, s, gap(check.operator, check.threshold, value) if s == NOT_MET
+                                   else None, sure.holds(s, value), check.threshold))
+    s, certain = combine(checks)
+    decisive = next((k for k, c in enumerate(checks) if c.status == s), 0)
+    check = plan.checks[decisive][1]
+    part = checks[decisive]
+    return IndicatorOutcome(plan.position, plan.id, s, certain, part.value, part.gap if s == NOT_MET else None,
+                            check.field, check.operator, check.threshold, tuple(checks))
+
+
+def _departments(kernel: _Kernel, criteria: tuple, lower: dict | None) -> tuple:
+    """The departments that must act, in the order their first failing indicator comes: per
+    department its failing criteria, indicators not met and lacking data; for a prerequisite
+    level that fails, the lower level's own departments (level "standard")."""
+    found: dict[tuple, list] = {}
+    plans = kernel.plans
+    for criterion in criteria:
+        if criterion.status == MET:
+            continue
+        for indicator in criterion.indicators:
+            if indicator.status == MET:
+                continue
+            plan = plans[indicator.position]
+            below = lower.get(plan.verdict_of) if lower and plan.verdict_of else None
+            if below is not None and indicator.status == NOT_MET:
+                for d in below.departments:
+                    found.setdefault(("standard", d.id), [d.id, list(d.criteria), list(d.not_met), list(d.missing),
+                                                          d.verified, d.level or "standard", d.names])
+                continue
+            entry = found.get((None, plan.department))
+            if entry is None:
+                entry = found[(None, plan.department)] = [plan.department, [], [], [], True, None, kernel.resolved]
+            if criterion.id not in entry[1]:
+                entry[1].append(criterion.id)
+            entry[2 if indicator.status == NOT_MET else 3].append(indicator.id)
+            entry[4] = entry[4] and plan.department_verified
+    return tuple(DepartmentOutcome(i, tuple(c), tuple(n), tuple(m), v, level, names)
+                 for i, c, n, m, v, level, names in found.values())
+
+
+def _levels(kernel: _Kernel, criteria: tuple, attained: bool, certain: bool, lower: dict) -> dict | None:
+    """The level the set is for, and each lower level it requires, as named sections."""
+    prerequisites = kernel.prerequisites
+    if not prerequisites:
+        return None
+    levels: dict[str, LevelOutcome] = {}
+    outcomes = {i.id: i for c in criteria for i in c.indicators}
+    for indicator_id, plan in prerequisites.items():
+        level = kernel.resolved.indicators[plan.position].prerequisite
+        result = outcomes[indicator_id]
+        if plan.verdict_of:
+            below = lower[plan.verdict_of]
+            levels[level] = LevelOutcome(below.attained, below.certain, below.resolved.ruleset.id, None, below, None, ())
+        else:
+            value = result.value
+            basis = (f"theo xã tự khai: được công nhận năm {value} (chưa kiểm tra quyết định công nhận)",
+                     f"as the commune declares: recognised in {value} (the recognition decision not checked)") \
+                if value is not None else ("xã không khai năm được công nhận", "no recognition declared")
+            levels[level] = LevelOutcome(result.status == MET, result.certain, None, basis, None, (result,), ())
+    own = tuple(i for c in criteria for i in c.indicators if i.id not in prerequisites)
+    blocked = tuple(name for name, level in levels.items() if not level.attained)
+    levels[kernel.resolved.ruleset.level] = LevelOutcome(attained, certain, kernel.resolved.ruleset.id, None, None,
+                                                        own, blocked)
+    return levels
+
+
+# ------------------------------------------------------------------- what a province's figures count
+
+class Acting(NamedTuple):
+    """A department as a province's figures count it for one commune: it leads indicators that
+    are not met (missing data is counted apart, per criterion); `criteria` are theirs, and the
+    assignment is confirmed when every one of theirs is."""
+
+    id: str
+    criteria: tuple
+    verified: bool
+    level: str | None
+
+
+def acting(departments, where) -> list[Acting]:
+    """The departments that must act on indicators not met, from the departments an outcome (or a
+    result read back) names: `departments` have `id`, `not_met` and `level`; `where(level,
+    indicator id)` gives the indicator's (criterion id, assignment confirmed). The summary of a
+    batch and the history count departments through this one rule."""
+    found: dict[str, list] = {}  # one entry per department, whichever level its indicators are of
+    for d in departments:
+        if not d.not_met:
+            continue
+        entry = found.setdefault(d.id, [[], True, d.level])
+        for indicator_id in d.not_met:
+            criterion_id, confirmed = where(d.level, indicator_id)
+            if criterion_id not in entry[0]:
+                entry[0].append(criterion_id)
+            entry[1] = entry[1] and confirmed
+    return [Acting(i, tuple(criteria), verified, level) for i, (criteria, verified, level) in found.items()]
+
+
+def acting_of(outcome: Outcome) -> list[Acting]:
+    """`acting` for an outcome: each indicator looked up in the set that names its department."""
+    by_set = {d.names.identity: d.names for d in outcome.departments}
+    lookup = {}
+    for identity, resolved in by_set.items():
+        for indicator in resolved.indicators:
+            lookup[(identity, indicator.id)] = (indicator.criterion_id, indicator.department_verified)
+    names = {d.level: d.names.identity for d in outcome.departments}
+    return acting(outcome.departments, lambda level, indicator_id: lookup[(names[level], indicator_id)])
