@@ -1,5 +1,5 @@
 """A batch uploaded to the service: saved into a private folder under names the server chooses, run
-in a child process (`python -m ntm_rules.service.job request.json`, stopped at the request's
+in a child process (`python -m ntm_rules.service.run job request.json`, stopped at the request's
 time limit), stored in the history all or nothing; then its outputs, reached by the opaque key the
 server generated."""
 from __future__ import annotations
@@ -164,7 +164,7 @@ async def _run_job(work: Path, timeout: float) -> dict:
     package_root = str(Path(__file__).resolve().parent.parent.parent)
     env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ntm_rules.service.job", "request.json", cwd=work, env=env,
+        sys.executable, "-m", "ntm_rules.service.run", "job", "request.json", cwd=work, env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:
         _, stderr = await asyncio.wait_for(process.communicate(), timeout)
