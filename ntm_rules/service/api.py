@@ -120,7 +120,7 @@ def add_api(app: FastAPI) -> None:
 
 
 def _rulesets_list() -> list[dict]:
-    from ..law.load import completeness, installed, is_shipped, shipped_ruleset_paths, unconfirmed
+    from ..law.load import completeness, is_shipped, shipped_ruleset_paths, unconfirmed
 
     rows = []
     for path in shipped_ruleset_paths():

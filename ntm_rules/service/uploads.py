@@ -130,8 +130,6 @@ async def run_upload(app: FastAPI, file: UploadFile, registered: UploadFile | No
                 raise ServiceError(500, GENERIC)
             raise ServiceError(422, says, outcome.get("field") or "file", fix)
         summary = outcome["summary"]
-        from ..summary import ProvincialSummary  # noqa: F401  (the shape summary.json holds)
-
         shown = _client_name(file)
         inputs_record = [{"name": shown, "sha256": i.get("sha256"), "bytes": i.get("bytes")}
                          for i in summary.get("inputs", [])] or [{"name": shown, "bytes": digest_size}]
