@@ -4,6 +4,15 @@
 
 `create_app(db=..., token=...)` builds the ASGI application (FastAPI); `run.serve` runs it on uvicorn.
 """
-from .app import create_app
 
 __all__ = ["create_app"]
+
+
+def __getattr__(name: str):
+    """`create_app` is imported when first used, so that a batch's child process (service/run.py,
+    service/job.py) never loads the web framework (PEP 562)."""
+    if name == "create_app":
+        from .app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'ntm_rules.service' has no attribute {name!r}")

@@ -1,9 +1,10 @@
-"""One uploaded batch, run in its own process: `python -m ntm_rules.service.job REQUEST.json`.
+"""One uploaded batch, run in its own process (`python -m ntm_rules.service.run job REQUEST.json`).
 
 The service runs each batch in a child process, in the request's private folder (the current
 directory), so that a batch past the request's time limit can be stopped outright, and the rows'
 sources read as the names the server gave the uploads (`upload.csv, dòng 12`), never a server path.
-The process ends with the server, even one killed outright (Linux: PR_SET_PDEATHSIG).
+service/run.py starts the process (`job`), ties it to the server and chooses its exit status; this
+module only runs the request (`run_request`).
 
 REQUEST.json: {"inputs": [NAME], "registered": NAME|null, "ruleset": ID|null, "lang": "vi"|"en",
 "jobs": N}. It writes result.json: {"ok": true, "summary": {...}} or {"ok": false, "kind":
@@ -13,19 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import sys
-
-
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:
-        os._exit(1)
 
 
 def run(request: dict) -> dict:
@@ -57,16 +45,11 @@ def run(request: dict) -> dict:
     return {"ok": True, "summary": json.loads(result.summary.model_dump_json())}
 
 
-def main() -> None:
-    _die_with_parent()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    with open(sys.argv[1], encoding="utf-8") as handle:
+def run_request(path: str) -> None:
+    """Run the request in the file `path` and write result.json in the current directory (whole or not at all)."""
+    with open(path, encoding="utf-8") as handle:
         request = json.load(handle)
     outcome = run(request)
     with open("result.json.tmp", "w", encoding="utf-8") as handle:
         json.dump(outcome, handle, ensure_ascii=False)
     os.replace("result.json.tmp", "result.json")
-
-
-if __name__ == "__main__":
-    main()

@@ -22,7 +22,9 @@ from starlette.concurrency import run_in_threadpool
 from .. import history
 from ..errors import Say, printable
 from ..limits import MAX_TEXT
-from .app import (COOKIE, PAGE_HEADERS, ServiceError, batch_out, output_file, page_language, run_upload)
+from .answers import PAGE_HEADERS, ServiceError, page_language
+from .guard import COOKIE
+from .uploads import batch_out, output_file, run_upload
 
 WORDS = {
     "vi": {

@@ -1,9 +1,14 @@
-"""`ntm-assess serve`: the application on uvicorn, loopback unless a bearer token guards it."""
+"""`ntm-assess serve`: the application on uvicorn, loopback unless a bearer token guards it; and the
+process of one uploaded batch the server starts, `python -m ntm_rules.service.run job REQUEST.json`
+(service/job.py): it ends with the server, even one killed outright (Linux: PR_SET_PDEATHSIG), and
+SIGTERM ends it with status 143."""
 from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import stat
+import sys
 
 from ..errors import InputError, Say
 
@@ -54,3 +59,33 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, db=None, token_file: str
     app = create_app(db=db, token=token, max_upload=max_upload, timeout=timeout, jobs=jobs)
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, timeout_keep_alive=5,
                 limit_concurrency=200, access_log=True)
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:
+        os._exit(1)
+
+
+def job(request_path: str) -> None:
+    """One uploaded batch in this process (a child of the server): service/job.py's `run_request`."""
+    _die_with_parent()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    from .job import run_request
+
+    run_request(request_path)
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 2 or argv[0] != "job":
+        sys.exit("usage: python -m ntm_rules.service.run job REQUEST.json")
+    job(argv[1])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,181 @@
+"""A batch uploaded to the service: saved into a private folder under names the server chooses, run
+in a child process (`python -m ntm_rules.service.run job request.json`, stopped at the request's
+time limit), stored in the history all or nothing; then its outputs, reached by the opaque key the
+server generated."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from fastapi import FastAPI, Request, UploadFile
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from .. import history
+from ..errors import Say, printable
+from ..limits import MAX_TEXT
+from .answers import GENERIC, PAGE_HEADERS, ServiceError, log, ruleset_by_id
+from .guard import BodyTooLarge
+
+UPLOAD_SUFFIXES = (".xlsx", ".csv", ".jsonl")
+REGISTERED_SUFFIXES = (".txt", ".csv", ".json")
+OUTPUT_FILES = ("summary.html", "summary.json", "rejected.xlsx", "rejected.jsonl", "assessments.jsonl", "ruleset.json")
+BATCH_KEY = re.compile(r"^[0-9a-f]{24}$")
+
+
+def batch_links(request: Request, key: str) -> dict:
+    """The links to a stored batch's outputs and its page."""
+    base = str(request.base_url).rstrip("/")
+    links = {name: f"{base}/v1/batches/{key}/{name}" for name in OUTPUT_FILES}
+    links["page"] = f"{base}/batches/{key}"
+    return links
+
+
+def batch_out(app: FastAPI, key: str) -> Path:
+    """The output folder of a stored batch, from its key only (never a path from the request)."""
+    if not BATCH_KEY.match(key):
+        raise ServiceError(404, Say("không có lượt đánh giá này", "no such batch"), "batch")
+    conn = history.connect(app.state.db)
+    try:
+        known = conn.execute("SELECT 1 FROM batches WHERE key = ?", (key,)).fetchone()
+    finally:
+        conn.close()
+    out = app.state.batches / key / "out"
+    if not known or not (out / "summary.json").is_file():
+        raise ServiceError(404, Say("không có lượt đánh giá này", "no such batch"), "batch")
+    return out
+
+
+MEDIA = {".html": "text/html; charset=utf-8", ".json": "application/json", ".jsonl": "application/x-ndjson",
+         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def output_file(app: FastAPI, key: str, name: str) -> Response:
+    if name not in OUTPUT_FILES:
+        raise ServiceError(404, Say("không có tệp kết quả này", "no such output"), "name",
+                           Say(f"một trong {', '.join(OUTPUT_FILES)}", f"one of {', '.join(OUTPUT_FILES)}"))
+    path = batch_out(app, key) / name
+    suffix = path.suffix
+    headers = dict(PAGE_HEADERS) if suffix == ".html" else {}
+    if suffix != ".html":
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    from fastapi.responses import FileResponse
+
+    return FileResponse(path, media_type=MEDIA[suffix], headers=headers)
+
+
+def _client_name(upload: UploadFile) -> str:
+    name = printable(Path((upload.filename or "").replace("\\", "/")).name, keep_newlines=False)
+    return name[:MAX_TEXT]
+
+
+async def _save(upload: UploadFile, target: Path, limit: int) -> int:
+    size = 0
+    with open(target, "xb") as handle:
+        while True:
+            chunk = await upload.read(1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+            handle.write(chunk)
+    return size
+
+
+async def run_upload(app: FastAPI, file: UploadFile, registered: UploadFile | None, ruleset: str | None,
+                     lang: str) -> tuple[str, dict]:
+    """Run an uploaded batch in a private folder and store it in the history (all or nothing).
+    Returns the batch key and its summary (as summary.json holds it)."""
+    if ruleset:
+        ruleset_by_id(ruleset)
+    suffix = Path(_client_name(file)).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise ServiceError(422, Say(f"không đọc được tệp {suffix or 'không đuôi'} như một lượt đánh giá",
+                                    f"a {suffix or 'file without extension'} cannot be read as a batch"), "file",
+                           Say("tải lên một tệp .xlsx, .csv hoặc .jsonl (mỗi dòng một xã)",
+                               "upload an .xlsx, .csv or .jsonl file (one commune per row)"))
+    reg_suffix = None
+    if registered is not None and (registered.filename or registered.size):
+        reg_suffix = Path(_client_name(registered)).suffix.lower()
+        if reg_suffix not in REGISTERED_SUFFIXES:
+            raise ServiceError(422, Say("danh sách xã đăng ký phải là tệp .txt, .csv hoặc .json",
+                                        "the registered list must be a .txt, .csv or .json file"), "registered",
+                               Say("mỗi dòng một tên xã (.txt), hoặc cột name, district, code (.csv)",
+                                   "one commune name per line (.txt), or columns name, district, code (.csv)"))
+    key = history.new_batch_key()
+    work = Path(tempfile.mkdtemp(prefix=".upload-", dir=app.state.batches))  # 0700, a name the server chose
+    try:
+        inputs = work
+        upload_name = "upload" + suffix
+        digest_size = await _save(file, inputs / upload_name, app.state.max_upload)
+        request = {"inputs": [upload_name], "registered": None, "ruleset": ruleset or None, "lang": lang,
+                   "jobs": app.state.jobs}
+        if reg_suffix:
+            await _save(registered, inputs / ("registered" + reg_suffix), app.state.max_upload)
+            request["registered"] = f"registered{reg_suffix}"
+        (work / "request.json").write_text(json.dumps(request), "utf-8")
+        outcome = await _run_job(work, app.state.timeout)
+        if not outcome.get("ok"):
+            says = Say(outcome["error"]["vi"], outcome["error"]["en"])
+            fix = Say(outcome["fix"]["vi"], outcome["fix"]["en"])
+            if outcome["kind"] == "output":
+                log.error("batch output error: %s", says.en)
+                raise ServiceError(500, GENERIC)
+            raise ServiceError(422, says, outcome.get("field") or "file", fix)
+        summary = outcome["summary"]
+        shown = _client_name(file)
+        inputs_record = [{"name": shown, "sha256": i.get("sha256"), "bytes": i.get("bytes")}
+                         for i in summary.get("inputs", [])] or [{"name": shown, "bytes": digest_size}]
+        final = app.state.batches / key
+        os.replace(work, final)
+        work = final
+        try:
+            await run_in_threadpool(_store, app.state.db, final / "out", summary, key, inputs_record)
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)
+            raise
+        return key, summary
+    finally:
+        if work.name.startswith(".upload-"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _store(db: Path, out: Path, summary: dict, key: str, inputs: list[dict]) -> None:
+    from ..batch import read_assessments
+
+    conn = history.connect(db)
+    try:
+        history.store_batch(conn, read_assessments(out), summary=summary, key=key, inputs=inputs)
+    finally:
+        conn.close()
+
+
+async def _run_job(work: Path, timeout: float) -> dict:
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent.parent)
+    env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ntm_rules.service.run", "job", "request.json", cwd=work, env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    except (asyncio.TimeoutError, asyncio.CancelledError) as stop:
+        process.kill()
+        await process.wait()
+        if isinstance(stop, asyncio.CancelledError):
+            raise
+        raise ServiceError(504, Say("lượt đánh giá quá thời gian cho phép; không lưu gì",
+                                    "the batch took longer than allowed; nothing was stored"), "file",
+                           Say("chia thành các tệp nhỏ hơn", "split it into smaller files")) from None
+    result = work / "result.json"
+    if process.returncode != 0 or not result.is_file():
+        log.error("batch job failed (exit %s): %s", process.returncode, stderr.decode("utf-8", "replace")[-2000:])
+        raise ServiceError(500, GENERIC)
+    return json.loads(result.read_text("utf-8"))
