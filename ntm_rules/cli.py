@@ -29,7 +29,8 @@ import click
 
 from . import render
 from .assess import DEFAULT_RULESET, assess
-from .inputs.document import input_json_schema, read_document, read_stdin
+from .inputs.document import input_json_schema
+from .inputs.json_text import read_document, read_stdin
 from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError, Say, printable
 from .limits import HELP as LIMITS_HELP
 from .law.load import load_ruleset, shipped_ruleset_paths

@@ -17,7 +17,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from .inputs.document import json_value, read_utf8
+from .inputs.json_text import json_value, read_utf8
 from .errors import InputError, printable
 from .limits import MAX_REGISTERED, MAX_REGISTERED_BYTES, MAX_TEXT
 from .regions import fold

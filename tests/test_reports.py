@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 import ntm_rules
 import reference
 from conftest import FIXTURES, ROOT, attaining_document
-from ntm_rules.inputs.document import read_document
+from ntm_rules.inputs.json_text import read_document
 from ntm_rules.html_report import assessment_html
 from ntm_rules.law.load import known_fields
 from ntm_rules.plan import write_plan

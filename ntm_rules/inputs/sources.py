@@ -25,7 +25,7 @@ from ..files import is_regular_file, open_regular
 from ..limits import MAX_ROW_BYTES
 from ..regions import fold
 from .columns import label_of
-from .document import json_object, read_utf8
+from .json_text import json_object, read_utf8
 from .tables import _NOT_UTF8, _TOO_LONG, SheetInfo, bounded_lines, csv_table, xlsx_table
 
 SUFFIXES = (".json", ".jsonl", ".csv", ".xlsx")
