@@ -530,7 +530,7 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
         raise InputError(Say(f"ngôn ngữ không có: {lang!r}", f"unknown language {lang!r}"), field="lang",
                          fix=Say("dùng vi hoặc en", "use vi or en"))
     if registered is not None:
-        from .summary import check_registered
+        from .inputs.registered import check_registered
         registered = check_registered(registered)
     files = expand(inputs)
     scanned = scan(files)

@@ -473,7 +473,7 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full
     from tqdm import tqdm
 
     from .batch import run_batch
-    from .summary import read_registered
+    from .inputs.registered import read_registered
 
     bar = tqdm(total=None, unit=" xã" if lang == "vi" else " communes", file=sys.stderr,
                disable=not sys.stderr.isatty(), dynamic_ncols=True)

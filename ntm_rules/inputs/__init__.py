@@ -6,5 +6,6 @@
 - `sources`: batch inputs (folders of JSON, JSON Lines, CSV, XLSX) as rows, scanned before the batch.
 - `tables`: spreadsheets as clerks fill them (CSV, every sheet of a workbook), header found.
 - `columns`: spreadsheet columns and cells as clerks write them, turned into the contract's document.
+- `registered`: the list of communes registered to attain the standard this year.
 - `template`: the spreadsheet a clerk fills.
 """
