@@ -21,7 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, V
 from ..errors import InputError, Say
 from ..limits import MAX_TEXT
 from ..law.load import RULESET_ID_PATTERN, field_specs, known_fields, verdict_fields
-from ..regions import REGION_IDS, region_of_province
+from ..regions import REGION_IDS
 from ..words import number
 from .json_text import NOT_AN_OBJECT, TOO_DEEP, shown
 
@@ -310,14 +310,6 @@ def parse_document(obj: Any, source: str = "", ruleset=None, from_json: bool = F
         raise _error_to_input_error(error, source) from None
     except RecursionError:
         raise InputError(TOO_DEEP[0], source=source, fix=TOO_DEEP[1]) from None
-
-
-def region_of(document) -> str | None:
-    if document.region:
-        return document.region
-    if document.commune.province:
-        return region_of_province(document.commune.province)
-    return None
 
 
 def input_json_schema(ruleset=None) -> dict:
