@@ -20,10 +20,9 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 from ..errors import InputError, Say
 from ..files import is_regular_file, open_regular
-from ..limits import MAX_ROW_BYTES
 from ..regions import fold
 from .columns import label_of
-from .json_text import json_object, read_utf8
+from .json_text import read_document
 from .rows import Row, SheetInfo, document_of, unusable
 from .tables import _NOT_UTF8, _TOO_LONG, bounded_lines, csv_table, xlsx_table
 
@@ -344,7 +343,7 @@ def read_table(path: str | Path) -> Iterator[Row]:
 
 def _json_rows(path: Path) -> Iterator[Row]:
     try:
-        yield Row(str(path), 1, document=json_object(read_utf8(path, MAX_ROW_BYTES, "commune document")))
+        yield Row(str(path), 1, document=read_document(path))
     except InputError as error:
         plain = error.at("")
         yield Row(str(path), 1, error=Say(plain.line("vi"), plain.line("en")))
