@@ -21,7 +21,7 @@ def __getattr__(name: str):
     """`read_table` and `Row` are imported when first used: reading workbooks needs modules that
     one commune from the command line never does (PEP 562)."""
     if name in ("read_table", "Row"):
-        from .inputs import sources
+        from .inputs import rows, sources
 
-        return getattr(sources, name)
+        return getattr(sources if name == "read_table" else rows, name)
     raise AttributeError(f"module 'ntm_rules' has no attribute {name!r}")

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .assess import DEFAULT_RULESET, assess_document
-from .inputs.sources import (InputFile, Row, close_inputs, document_of, expand, flat_values, jsonl_part,
-                             read_rows, scan)
+from .inputs.rows import Row, document_of, flat_values
+from .inputs.sources import InputFile, close_inputs, expand, jsonl_part, read_rows, scan
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
 from .law.load import is_ruleset_id, load_ruleset, load_ruleset_id
 from .law.resolve import resolve
@@ -531,7 +531,7 @@ def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *
         raise InputError(Say(f"ngôn ngữ không có: {lang!r}", f"unknown language {lang!r}"), field="lang",
                          fix=Say("dùng vi hoặc en", "use vi or en"))
     if registered is not None:
-        from .summary import check_registered
+        from .inputs.registered import check_registered
         registered = check_registered(registered)
     files = expand(inputs)
     scanned = scan(files)

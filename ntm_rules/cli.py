@@ -29,7 +29,8 @@ import click
 
 from . import render
 from .assess import DEFAULT_RULESET, assess
-from .inputs.document import input_json_schema, read_document, read_stdin
+from .inputs.document import input_json_schema
+from .inputs.json_text import read_document, read_stdin
 from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError, Say, printable
 from .limits import HELP as LIMITS_HELP
 from .law.load import load_ruleset, shipped_ruleset_paths
@@ -472,7 +473,7 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full
     from tqdm import tqdm
 
     from .batch import run_batch
-    from .summary import read_registered
+    from .inputs.registered import read_registered
 
     bar = tqdm(total=None, unit=" xã" if lang == "vi" else " communes", file=sys.stderr,
                disable=not sys.stderr.isatty(), dynamic_ncols=True)

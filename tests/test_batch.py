@@ -21,7 +21,8 @@ from ntm_rules.batch import run_batch, read_assessments
 from ntm_rules.inputs.columns import convert as _convert
 from ntm_rules.inputs.sources import read_rows
 from ntm_rules.inputs.template import template_columns
-from ntm_rules.summary import average, read_registered
+from ntm_rules.inputs.registered import read_registered
+from ntm_rules.summary import average
 
 BATCH = FIXTURES / "batches" / "thai-nguyen-2019.csv"
 REGISTERED = FIXTURES / "batches" / "thai-nguyen-2019-registered.txt"

@@ -15,9 +15,9 @@ import pytest
 from conftest import FIXTURES, ROOT
 from ntm_rules import assess
 from ntm_rules.batch import run_batch
-from ntm_rules.inputs.document import read_document
+from ntm_rules.inputs.json_text import read_document
 from ntm_rules.html_report import assessment_html
-from ntm_rules.summary import read_registered
+from ntm_rules.inputs.registered import read_registered
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:

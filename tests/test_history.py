@@ -17,7 +17,7 @@ from conftest import FIXTURES, ROOT
 from ntm_rules import history
 from ntm_rules.batch import read_assessments, run_batch
 from ntm_rules.errors import OutputError
-from ntm_rules.summary import read_registered
+from ntm_rules.inputs.registered import read_registered
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 CSV = FIXTURES / "batches" / "thai-nguyen-2019.csv"

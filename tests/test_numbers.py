@@ -83,7 +83,7 @@ def test_threshold_written_in_exponent_form_evaluates(value, status):
 
 @pytest.mark.parametrize("text", ["1e-05", "1E-5", "0.00001", "1.0e-5"])
 def test_a_stunting_rate_of_a_hundred_thousandth_is_assessed_like_its_neighbours(text):
-    from ntm_rules.inputs.document import json_object
+    from ntm_rules.inputs.json_text import json_object
 
     base = json.loads((ROOT / "fixtures" / "tan-cuong-attains-2020.json").read_text("utf-8"))
     written = f'"stunting_under5_pct": {json.dumps(base["data"]["stunting_under5_pct"])}'
@@ -108,7 +108,7 @@ def test_a_stunting_rate_of_a_hundred_thousandth_is_assessed_like_its_neighbours
 def test_a_number_too_long_or_too_large_is_refused_naming_its_field(text, field):
     """A clerk with a long document finds the number the tool refused by its JSON path."""
     from ntm_rules.errors import InputError
-    from ntm_rules.inputs.document import json_object
+    from ntm_rules.inputs.json_text import json_object
 
     with pytest.raises(InputError) as caught:
         json_object(text, "doc.json")

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 import ntm_rules
 import reference
 from conftest import FIXTURES, ROOT, attaining_document
-from ntm_rules.inputs.document import read_document
+from ntm_rules.inputs.json_text import read_document
 from ntm_rules.html_report import assessment_html
 from ntm_rules.law.load import known_fields
 from ntm_rules.plan import write_plan
@@ -299,7 +299,7 @@ def test_summary_splits_certain_and_uncertain(tmp_path):
     the six not attained, Xã Quyết Thắng fails only income (2019: unconfirmed, bounded at most),
     so five are certain."""
     from ntm_rules.batch import run_batch
-    from ntm_rules.summary import read_registered
+    from ntm_rules.inputs.registered import read_registered
 
     summary = run_batch([FIXTURES / "batches" / "thai-nguyen-2019.csv"], tmp_path, jobs=1,
                         registered=read_registered(FIXTURES / "batches" / "thai-nguyen-2019-registered.txt")).summary

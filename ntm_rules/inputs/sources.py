@@ -1,11 +1,9 @@
 """Batch input: commune documents from a folder of JSON files, JSON Lines, CSV or XLSX.
 
-Every input row becomes one `Row`: where it came from (file, sheet, and row number as the user
-sees it: the line of a JSON Lines file, the spreadsheet row) and either the commune document (a
-dict in the contract's shape), its JSON text still to parse, or the reason it could not be read;
-with its cells as the clerk wrote them, so a rejected row can be sent back to be corrected.
-Nothing is validated against the contract here; `assess` does that per row, so a bad row never
-stops the batch. Spreadsheets are read as clerks fill them (`tables.py`).
+Every input row becomes one `Row` (`rows.py`): where it came from and either the commune
+document, its JSON text still to parse, or the reason it could not be read, with its cells as
+the clerk wrote them. Nothing is validated against the contract here; `assess` does that per
+row, so a bad row never stops the batch. Spreadsheets are read as clerks fill them (`tables.py`).
 
 `scan` reads every input once before the batch starts: it hashes it, counts its rows, and
 refuses what cannot be used as a whole (not UTF-8 text, lines ended by CR alone, no header, a
@@ -22,33 +20,14 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 from ..errors import InputError, Say
 from ..files import is_regular_file, open_regular
-from ..limits import MAX_ROW_BYTES
 from ..regions import fold
 from .columns import label_of
-from .document import json_object, read_utf8
-from .tables import _NOT_UTF8, _TOO_LONG, SheetInfo, bounded_lines, csv_table, xlsx_table
+from .json_text import read_document
+from .rows import Row, SheetInfo, document_of, unusable
+from .tables import _NOT_UTF8, _TOO_LONG, bounded_lines, csv_table, xlsx_table
 
 SUFFIXES = (".json", ".jsonl", ".csv", ".xlsx")
 _READ = 1 << 20
-
-
-@dataclass(frozen=True)
-class Row:
-    """One input row: its document, or its JSON text still to parse (see `document_of`), or why it
-    failed (a Say, both languages); `values` are its cells by header, for rejected.xlsx."""
-
-    source: str
-    row: int
-    document: dict | None = None
-    error: Say | str | None = None
-    text: str | None = None
-    sheet: str | None = None
-    values: dict | None = None
-
-    @property
-    def where(self) -> str:
-        """The row as a clerk finds it: "Đồng Hỷ!12" in a workbook, "12" elsewhere."""
-        return f"{self.sheet}!{self.row}" if self.sheet else str(self.row)
 
 
 @dataclass
@@ -78,20 +57,6 @@ class InputFile:
                 found.add(document)
             self.provinces, self.years = frozenset(found.provinces), frozenset(found.years)
         return self.provinces, self.years
-
-
-def document_of(row: Row) -> tuple[dict | None, Say | str | None]:
-    """The row's document, parsing its JSON text if need be: (document, None) or (None, error)."""
-    if row.text is None:
-        return row.document, row.error
-    try:
-        return json_object(row.text), None
-    except InputError as error:
-        return None, Say(error.line("vi"), error.line("en"))
-
-
-def unusable(path: Path):
-    return lambda message, fix: InputError(message, source=str(path), fix=fix)
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -378,7 +343,7 @@ def read_table(path: str | Path) -> Iterator[Row]:
 
 def _json_rows(path: Path) -> Iterator[Row]:
     try:
-        yield Row(str(path), 1, document=json_object(read_utf8(path, MAX_ROW_BYTES, "commune document")))
+        yield Row(str(path), 1, document=read_document(path))
     except InputError as error:
         plain = error.at("")
         yield Row(str(path), 1, error=Say(plain.line("vi"), plain.line("en")))
@@ -432,21 +397,3 @@ def _rows_of_lines(source: str, lines: Iterator[tuple[bytes | None, int]], first
             continue
         if text.strip():
             yield Row(source, number, text=text)  # parsed where it is assessed
-
-
-def flat_values(document: Any) -> dict[str, Any]:
-    """A document's values as a row of cells (for rejected.xlsx): commune.name, region, ..., fields."""
-    if not isinstance(document, dict):
-        return {}
-    values: dict[str, Any] = {}
-    commune = document.get("commune")
-    if isinstance(commune, dict):
-        for key, value in commune.items():
-            values[f"commune.{key}"] = value
-    for key, value in document.items():
-        if key not in ("commune", "data"):
-            values[key] = value
-    data = document.get("data")
-    if isinstance(data, dict):
-        values.update(data)
-    return {k: v if isinstance(v, (str, int, float, bool)) or v is None else str(v)[:200] for k, v in values.items()}

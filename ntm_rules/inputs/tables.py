@@ -10,14 +10,13 @@ letters (exit 2): a column named twice, a value under a blank header, a header t
 a field (`income_per_capita_milion_vnd`). Merged cells give their value to every row they span.
 A totals row ("Tổng cộng", or numbers without a commune name) is rejected, not counted.
 
-`read_table(path)` yields ("sheet", info) once per sheet and ("row", Row) per data row; the
-batch reads every file twice (`sources.scan` first, so a file-level problem stops the batch
-before anything is written).
+`csv_table(path)` and `xlsx_table(path)` yield ("sheet", info) once per sheet and ("row", Row)
+per data row (`rows.py`); the batch reads every file twice (`sources.scan` first, so a
+file-level problem stops the batch before anything is written).
 """
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
@@ -27,25 +26,11 @@ from ..files.numbers import number
 from ..files.xlsx import cell_name, column_letter, open_workbook
 from ..limits import MAX_ROW_BYTES
 from .columns import blank, column_of, document_of_cells, is_totals, label_of, near_miss, no_data
+from .rows import Row, SheetInfo, unusable
 
 HEADER_SEARCH = 30
 TEMPLATE_RULESET = "ntm_ruleset"  # the workbook property where `ntm-assess template` records its ruleset
 _READ = 1 << 20
-
-
-@dataclass
-class SheetInfo:
-    """What the batch summary says of one sheet: read or skipped, and the columns it ignored."""
-
-    source: str
-    sheet: str | None
-    header_row: int | None = None
-    ignored: list[str] = field(default_factory=list)  # "E (Ghi chú)"
-    found: list[str] = field(default_factory=list)  # without a header: the first cells written
-
-    @property
-    def read(self) -> bool:
-        return self.header_row is not None
 
 
 def _where(source: str, sheet: str | None) -> str:
@@ -104,8 +89,6 @@ class Table:
     def row(self, number: int, cells: list, unsaved: list[int] | None = None):
         """A data row → Row, None (blank, skipped) or raises InputError (a value under no header).
         `unsaved`: columns holding a formula whose value was never saved (the row is rejected)."""
-        from .sources import Row
-
         if all(blank(c) for c in cells):
             return None
         for index, cell in enumerate(cells):
@@ -225,8 +208,6 @@ def dialect(sample: str):
 
 def csv_table(path: Path) -> Iterator[tuple]:
     """("sheet", info) then ("row", Row) for each data row of a CSV file (UTF-8, `,` `;` or tab)."""
-    from .sources import Row, unusable
-
     source = str(path)
     with open_regular(path, unusable(path)) as handle:
         sample = handle.read(4096).decode("utf-8", "ignore").removeprefix("\ufeff")

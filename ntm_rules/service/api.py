@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import history
 from ..errors import InputError, NtmError, RulesetError, Say
-from ..inputs.document import decode_utf8, input_json_schema, json_object
+from ..inputs.document import input_json_schema
+from ..inputs.json_text import decode_utf8, json_object
 from ..law.load import is_ruleset_id, load_ruleset
 from ..limits import MAX_TEXT
 from .answers import GENERIC, ServiceError, language, log, ruleset_by_id

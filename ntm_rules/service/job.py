@@ -20,7 +20,7 @@ def run(request: dict) -> dict:
     from ..batch import run_batch
     from ..errors import InputError, OutputError, RulesetError
     from ..law.load import load_ruleset_id
-    from ..summary import read_registered
+    from ..inputs.registered import read_registered
 
     try:
         ruleset = load_ruleset_id(request["ruleset"]) if request.get("ruleset") else None
