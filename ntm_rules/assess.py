@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from . import engine
+from .engine import compiled, evaluate, fact_fields
 from .errors import InputError, NtmError, RulesetError, Say, internal_error
 from .inputs.document import parse_document
 from .law.cache import Bounded
@@ -76,7 +76,7 @@ class _Facts:
     fields that carry a lower set's verdict (by set id), the lists of options (sent as counts)."""
 
     def __init__(self, resolved: ResolvedRuleset):
-        self.fields = engine.fact_fields(resolved)
+        self.fields = fact_fields(resolved)
         self.verdicts = {c.field: c.verdict_of for _, c in resolved.checks if c.verdict_of}
         self.options = {c.field for _, c in resolved.checks if c.options}
         self.plain = not self.verdicts and not self.options and "assessment_year" not in self.fields
@@ -100,7 +100,7 @@ def outcome_for(document, ruleset: Ruleset) -> tuple[Outcome, str]:
     data = document.data.__dict__
     if facts.plain:
         values = {name: data[name] for name in facts.fields if data.get(name) is not None}
-        return outcome_of(resolved, values, *engine.evaluate(engine.compiled(resolved), values)), dimension_source
+        return outcome_of(resolved, values, *evaluate(compiled(resolved), values)), dimension_source
     lower: dict[str, Outcome] = {}
     values = {}
     for name in facts.fields:
@@ -112,7 +112,7 @@ def outcome_for(document, ruleset: Ruleset) -> tuple[Outcome, str]:
         elif data.get(name) is not None:
             values[name] = data[name]
     counted = {k: (len(set(v)) if k in facts.options else v) for k, v in values.items()}
-    found = engine.evaluate(engine.compiled(resolved), counted)
+    found = evaluate(compiled(resolved), counted)
     return outcome_of(resolved, values, *found, lower=lower or None), dimension_source
 
 
@@ -145,7 +145,7 @@ def assess(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, *, 
 
 def assess_document(commune: Any, ruleset: str | os.PathLike | Ruleset | None = None, source: str = "",
                     from_json: bool = False) -> Assessment:
-    """`assess`; `from_json`: the document is a dict `inputs.document.strict_json` read (the batch)."""
+    """`assess`; `from_json`: the document is a dict `inputs.json_text.strict_json` read (the batch)."""
     try:
         caller = load_ruleset(ruleset) if ruleset is not None else None
         document = parse_document(commune, source, caller, from_json)
