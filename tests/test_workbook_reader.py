@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ntm_rules.files.xlsx import cell_name, open_workbook
+from ntm_rules.files.cells import cell_name
+from ntm_rules.files.xlsx import open_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = "Chỉ tiêu"

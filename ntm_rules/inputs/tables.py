@@ -23,7 +23,8 @@ from typing import Any, BinaryIO, Iterator
 from ..errors import InputError, Say
 from ..files import human_size, open_regular
 from ..files.numbers import number
-from ..files.xlsx import cell_name, column_letter, open_workbook
+from ..files.cells import cell_name, column_letter
+from ..files.xlsx import open_workbook
 from ..limits import MAX_ROW_BYTES
 from .columns import blank, column_of, document_of_cells, is_totals, label_of, near_miss, no_data
 from .rows import Row, SheetInfo, unusable

@@ -25,7 +25,8 @@ from typing import Any
 
 from ..errors import InputError, Say
 from ..files.numbers import number as cell_number
-from ..files.xlsx import cell_name, open_workbook, texts_stay_texts
+from ..files.cells import cell_name
+from ..files.xlsx import open_workbook, texts_stay_texts
 from ..limits import PERIOD_YEARS
 from ..regions import COMMUNE_GROUPS, REGION_IDS
 from .periods import CONFIRMED, PERIODS
