@@ -16,8 +16,6 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict
 
 from .regions import fold
-from .outcome import acting_of
-from .result import Assessment
 from .law.schema import Ruleset
 
 def brackets_for(criteria: int) -> tuple[tuple[str, int, int], ...]:
@@ -40,37 +38,6 @@ def low_mark(criteria: int) -> int:
     """Communes meeting fewer criteria than this are listed by name: 10 of 19 (the provinces'
     "xã dưới 10 tiêu chí"), scaled to a set of another size."""
     return max(1, round(criteria * 10 / 19))
-
-
-_FAILING_FIELDS = ("id", "name", "name_en", "status", "value", "operator", "threshold", "unit", "unit_en", "gap",
-                   "verified", "certain", "bound", "source", "source_en", "department", "department_name",
-                   "department_name_en", "department_verified")
-
-
-def summary_record(a: Assessment, row=None, details: bool = True) -> dict:
-    """What the summary needs of one assessment: small, plain and picklable. `row` (an input Row)
-    says where it came from. "departments": per department that must act on indicators not met
-    (`outcome.acting`), its id, criteria, whether confirmed, and its names; "failing": every
-    failing indicator in full, only with `details` (a registered commune's section of the summary
-    needs them; the counts do not)."""
-    outcome, statics = a.outcome, a.statics
-    failing = [{"criterion": criterion.id, **{k: view.get(k) for k in _FAILING_FIELDS}}
-               for criterion, indicator in outcome.failing()
-               for view in (statics.indicator(indicator).__dict__,)] if details else []
-    names = {d.id: d.names for d in outcome.departments}
-    return {
-        "name": a.commune.name, "district": a.commune.district, "province": a.commune.province, "code": a.commune.code,
-        "source": getattr(row, "source", None), "row": getattr(row, "row", None), "sheet": getattr(row, "sheet", None),
-        "where": row.where if row is not None else None,
-        "year": a.year, "attained": outcome.attained, "certain": outcome.certain, "criteria_met": outcome.criteria_met,
-        "criteria_total": outcome.criteria_total,
-        "not_met": [c.id for c in outcome.criteria if c.status == "not_met"],
-        "missing": [c.id for c in outcome.criteria if c.status == "missing"],
-        "departments": [(d.id, d.criteria, d.verified, names[d.id].department_name(d.id, "vi"),
-                         names[d.id].department_name(d.id, "en")) for d in acting_of(outcome)],
-        "failing": failing,
-        "unconfirmed": a.ruleset.unconfirmed_thresholds,
-    }
 
 
 class _Model(BaseModel):

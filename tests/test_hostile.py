@@ -165,9 +165,9 @@ def test_a_full_output_folder_is_exit_2_and_leaves_no_complete_summary(tmp_path)
 
 
 def test_internal_error_is_exit_3_one_line_and_never_a_verdict():
-    code = ("import sys, ntm_rules.engine as e\n"
+    code = ("import sys, ntm_rules.assess as a\n"
             "def broken(*a, **k): raise ZeroDivisionError('bug')\n"
-            "e.evaluate = broken\n"
+            "a.evaluate = broken  # the engine, where the library calls it\n"
             "from ntm_rules.cli import main\nmain(sys.argv[1:])\n")
     fixture = str(ROOT / "fixtures" / "tan-cuong-attains-2020.json")
     done = subprocess.run([sys.executable, "-c", code, fixture], capture_output=True, text=True, cwd=ROOT)

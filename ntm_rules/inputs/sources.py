@@ -24,6 +24,7 @@ from ..regions import fold
 from .columns import label_of
 from .json_text import read_document
 from .rows import Row, SheetInfo, document_of, unusable
+from .spill import PART_LINES, Spill
 from .tables import _NOT_UTF8, _TOO_LONG, bounded_lines, csv_table, xlsx_table
 
 SUFFIXES = (".json", ".jsonl", ".csv", ".xlsx")
@@ -45,10 +46,14 @@ class InputFile:
     # JSON Lines file read when first asked (`places`), as only the choice of a ruleset needs them
     provinces: frozenset | None = None
     years: frozenset | None = None
-    # a JSON Lines file: (first byte, end byte, first line number) of its parts of PART_LINES
-    # lines, which the batch's workers read themselves from `fd`, the file as scanned
+    # (first byte, end byte, first line number) of its parts of PART_LINES rows, which the batch's
+    # workers read themselves from `fd`: a JSON Lines file as scanned, or (`spilled`) the rows of a
+    # table or JSON document as the scan read them (`spill.py`): every input is read once
     parts: tuple[tuple[int, int, int], ...] | None = None
     fd: int | None = None
+    spilled: bool = False
+    # the first row that is a document (None when no row is): the ruleset it names, or "" for none
+    first_names: str | None = None
 
     def places(self) -> tuple[frozenset, frozenset]:
         if self.provinces is None or self.years is None:
@@ -120,11 +125,12 @@ def _scan_file(path: Path) -> InputFile:
     suffix = path.suffix.lower()
     starts: list[tuple[int, int]] | None = [] if suffix == ".jsonl" else None
     kept = None
+    first = [None]
     with open_regular(path, unusable(path)) as handle:
         size = os.fstat(handle.fileno()).st_size
         reader = _SizedReader(handle, size, path)
         if suffix in (".jsonl", ".csv"):
-            rows = _scan_text(reader, path, suffix, digest, starts)
+            rows = _scan_text(reader, path, suffix, digest, starts, first)
         else:
             for chunk in iter(lambda: reader.read(_READ), b""):
                 digest.update(chunk)
@@ -133,15 +139,47 @@ def _scan_file(path: Path) -> InputFile:
             # a JSON Lines file is read in parts from this very file (the one hashed), even if it
             # is replaced or removed by its name meanwhile; closed by `close_inputs`
             kept = os.dup(handle.fileno())
-    sheets: tuple = ()
-    recorded = provinces = years = None
-    if suffix in (".csv", ".xlsx"):
-        places = _Places()
-        sheets, rows, recorded = _scan_table(path, places)
-        provinces, years = frozenset(places.provinces), frozenset(places.years)
-    return InputFile(path=path, sha256=digest.hexdigest(), size=size, rows=rows, sheets=sheets,
-                     ruleset=recorded, provinces=provinces, years=years,
-                     parts=_parts(starts, size) if starts is not None else None, fd=kept)
+    found = InputFile(path=path, sha256=digest.hexdigest(), size=size, rows=rows)
+    if starts is not None:
+        found.parts, found.fd = _parts(starts, size), kept
+        found.first_names = _names(first[0])
+        return found
+    spill, places = Spill(), _Places()
+    try:
+        if suffix == ".json":
+            for row in _json_rows(path):
+                spill.add(row)
+                places.add(row.document)
+                _first_names(found, row.document)
+        else:
+            found.sheets, found.rows, found.ruleset = _scan_table(path, places, spill, found)
+    except BaseException:
+        spill.discard()
+        raise
+    found.fd, found.parts = spill.finish()
+    found.spilled = True
+    found.provinces, found.years = frozenset(places.provinces), frozenset(places.years)
+    return found
+
+
+def _names(line: bytes | None) -> str | None:
+    """The ruleset a JSON Lines file's first document names ("" for none; None: no line is one)."""
+    import orjson
+
+    try:
+        document = orjson.loads(line) if line is not None else None
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    named = document.get("ruleset")
+    return named if isinstance(named, str) else ""
+
+
+def _first_names(found: InputFile, document) -> None:
+    if found.first_names is None and isinstance(document, dict):
+        named = document.get("ruleset")
+        found.first_names = named if isinstance(named, str) else ""
 
 
 def close_inputs(scanned: list[InputFile]) -> None:
@@ -183,8 +221,9 @@ def _documents(path: Path) -> Iterator[Any]:
                 continue
 
 
-def _scan_table(path: Path, places: _Places) -> tuple[tuple[SheetInfo, ...], int, str | None]:
-    """Read a spreadsheet through once: its file-level problems raise here; no header anywhere is one."""
+def _scan_table(path: Path, places: _Places, spill: Spill, found: InputFile) -> tuple[tuple[SheetInfo, ...], int, str | None]:
+    """Read a spreadsheet through once, its rows into the spill: its file-level problems raise
+    here; no header anywhere is one."""
     sheets: list[SheetInfo] = []
     rows = 0
     recorded = None
@@ -196,7 +235,9 @@ def _scan_table(path: Path, places: _Places) -> tuple[tuple[SheetInfo, ...], int
             recorded = item.get("ruleset")
         else:
             rows += 1
+            spill.add(item)
             places.add(item.document)
+            _first_names(found, item.document)
     if not any(s.read for s in sheets):
         raise no_header(path, sheets)
     return tuple(sheets), rows, recorded
@@ -251,8 +292,6 @@ def _unreadable(path: Path, error: OSError) -> InputError:
                       source=str(path), fix=Say("kiểm tra tệp", "check the file"))
 
 
-PART_LINES = 125  # a JSON Lines file is read by the batch's workers in parts of this many lines (two a task)
-
 
 def _parts(starts: list[tuple[int, int]], size: int) -> tuple[tuple[int, int, int], ...]:
     """(first byte, end byte, first line number) of each part of a JSON Lines file."""
@@ -261,8 +300,9 @@ def _parts(starts: list[tuple[int, int]], size: int) -> tuple[tuple[int, int, in
 
 
 def _scan_text(reader: _SizedReader, path: Path, suffix: str, digest,
-               starts: list[tuple[int, int]] | None = None) -> int:
-    """Count a text file's rows; `starts` gets (byte offset, line number) of every PART_LINES-th line."""
+               starts: list[tuple[int, int]] | None = None, first: list | None = None) -> int:
+    """Count a text file's rows; `starts` gets (byte offset, line number) of every PART_LINES-th
+    line, `first[0]` the first line that holds something."""
     lines = bad = 0
     first_bad = False
     saw_cr = saw_lf = False
@@ -276,6 +316,8 @@ def _scan_text(reader: _SizedReader, path: Path, suffix: str, digest,
             saw_cr = saw_cr or b"\r" in line.rstrip(b"\r\n")
         if line is None or not line.strip():
             continue
+        if first is not None and first[0] is None:
+            first[0] = line
         lines += 1
         try:
             line.decode("utf-8")

@@ -1,0 +1,197 @@
+"""Batch assessment: many communes → assessments.jsonl, rejected.jsonl, rejected.xlsx, ruleset.json,
+summary.json, summary.html.
+
+The flow, one step a module:
+- the inputs are read once (`inputs.sources.scan`): hashed, counted, refused whole when they
+  cannot be used (before anything is written); a table's or JSON document's rows are spilled as
+  JSON Lines (`inputs/spill.py`), a JSON Lines input is read in place: every input is parts;
+- the set is chosen once (`choose.py`);
+- workers assess parts and write their lines, and send back a small record per row (`work.py`);
+- the parent rejects a commune repeated across parts, joins the parts in input order, counts the
+  summary from the records, and puts every output in place, summary.json last (`outputs.py`).
+Memory stays flat whatever the number of communes: only the records' counts are kept. Every input
+row ends in exactly one of assessments.jsonl and rejected.jsonl.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..errors import InputError, InternalError, RulesetError, Say
+from ..inputs.sources import close_inputs, expand, scan
+from ..law.schema import Ruleset
+from ..summary import ProvincialSummary, SummaryBuilder
+from .choose import choose_ruleset
+from .outputs import Outputs, output_error, prepare_output, read_assessments, release, ruleset_file, static_of
+from .work import INTERNAL, Tasks, commune_keys, results
+
+__all__ = ["run_batch", "read_assessments", "BatchResult", "BatchInterrupted"]
+
+PART_ROWS = 125  # (see inputs/spill.py)
+PARALLEL_FROM = 500  # rows (four parts): measured crossover, benchmarks/batch.py and the note of issue 18
+
+
+@dataclass
+class BatchResult:
+    summary: ProvincialSummary
+    out_dir: Path
+    files: dict[str, Path]
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch: how far it got; the outputs in the folder are incomplete."""
+
+    def __init__(self, done: int, total: int | None, out_dir: Path):
+        self.done, self.total, self.out_dir = done, total, out_dir
+        of = f" of {total}" if total is not None else ""
+        super().__init__(f"stopped after {done}{of} rows; the outputs in {out_dir} are incomplete "
+                         f"(run again with --overwrite)")
+
+
+def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *,
+              ruleset: str | os.PathLike | Ruleset | None = None, registered: list[dict] | None = None,
+              jobs: int | None = None, lang: str = "vi", overwrite: bool = False, full: bool = False,
+              on_total: Callable[[int | None], None] | None = None,
+              on_progress: Callable[[int], None] | None = None) -> BatchResult:
+    """Assess every row of the inputs and write the batch output files into out_dir.
+
+    Raises InputError when an input cannot be used, RulesetError for an unusable ruleset and
+    OutputError for an output folder that cannot be written (or holds an earlier run's outputs
+    and `overwrite` is false), all before any row is assessed; bad rows never raise, they go to
+    rejected.jsonl. Ctrl-C raises BatchInterrupted (a KeyboardInterrupt) and leaves what was
+    done in DIR/partial/ (whole files of whole lines), never a summary that claims to be complete.
+    """
+    if lang not in ("vi", "en"):
+        raise InputError(Say(f"ngôn ngữ không có: {lang!r}", f"unknown language {lang!r}"), field="lang",
+                         fix=Say("dùng vi hoặc en", "use vi or en"))
+    if registered is not None:
+        from ..inputs.registered import check_registered
+        registered = check_registered(registered)
+    files = expand(inputs)
+    scanned = scan(files)
+    try:
+        return _batch(scanned, out_dir, ruleset, registered, jobs, lang, overwrite, full, on_total, on_progress)
+    finally:
+        close_inputs(scanned)
+
+
+def _batch(scanned, out_dir, ruleset, registered, jobs, lang, overwrite, full, on_total,
+           on_progress) -> BatchResult:
+    total = None if any(f.rows is None for f in scanned) else sum(f.rows for f in scanned)
+    if on_total:
+        on_total(total)
+    chosen, caller_chose, reason = choose_ruleset(scanned, ruleset)
+    if not chosen.path:
+        raise RulesetError([f"{chosen.id}: a batch needs a ruleset loaded from a file; fix: pass its id or path"])
+    if jobs is None:
+        jobs = min(os.cpu_count() or 1, 8) if total is None or total >= PARALLEL_FROM else 1
+    if total is not None:
+        jobs = max(1, min(jobs, -(-total // PART_ROWS)))  # never more workers than parts
+    out, lock = prepare_output(out_dir, overwrite)
+    try:
+        return _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason, full)
+    finally:
+        release(lock)
+
+
+def _warm_up() -> None:
+    """Import and compile what `finish` needs (the workbook writer, the summary page's template) while
+    the workers assess."""
+    try:
+        import xlsxwriter  # noqa: F401
+
+        from ..html_report import warm_up
+
+        warm_up()
+    except Exception:
+        pass
+
+
+def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason,
+         full=False) -> BatchResult:
+    if jobs > 1:
+        import threading
+
+        threading.Thread(target=_warm_up, name="ntm-warm-up", daemon=True).start()
+    builder = SummaryBuilder(chosen, registered)
+    internal = 0
+    try:
+        outputs = Outputs(out, lang)
+    except OSError as error:
+        raise output_error(out, error) from None
+    tasks = Tasks(scanned, jobs)
+    seen = _Seen(lang)
+    try:
+        used: dict[tuple[str, int], tuple[str, dict]] = {}
+        for segment, read, found in results(tasks, outputs.segments, str(chosen.path), caller_chose, jobs, lang,
+                                                full, bool(registered)):
+            tasks.read += read
+            rejected, left_out, offset = [], [], 0
+            for status, item, length in found:
+                if status == "ok":
+                    duplicate = seen.duplicate(item)
+                    offset += length
+                    if duplicate is None:
+                        key = tuple(item.pop("resolved"))
+                        if key not in used:  # its part of ruleset.json, built while the workers assess
+                            used[key] = static_of(chosen, *key)
+                        builder.add(item)
+                        continue
+                    left_out.append((offset - length, length))  # its line is left out of assessments.jsonl
+                    status, item = "rejected", duplicate
+                rejected.append(item)
+                builder.reject(item)
+                internal += status == INTERNAL
+            if offset:
+                outputs.add_assessed(segment, left_out)
+            outputs.add_rejected(segment, rejected, written=not left_out)
+            if on_progress:
+                on_progress(len(found))
+        summary = builder.result(
+            inputs=[{"path": str(f.path), "sha256": f.sha256, "bytes": f.size} for f in scanned],
+            internal_errors=internal, reason=reason,
+            sheets_skipped=[f"{s.source} [{s.sheet}]" for f in scanned for s in f.sheets if not s.read],
+            columns_ignored=[f"{s.source}{f' [{s.sheet}]' if s.sheet else ''}: {c}" for f in scanned for s in f.sheets
+                             for c in s.ignored])
+        if tasks.read != summary.assessed + summary.rejected:  # a bug if it happens: never a summary then
+            raise InternalError(f"{tasks.read} rows read but {summary.assessed} assessed and {summary.rejected} "
+                                f"rejected; the outputs in {out} are incomplete")
+        from ..html_report import summary_html
+
+        outputs.finish(summary_html(summary, lang=lang), summary.model_dump_json(indent=2) + "\n",
+                       ruleset_file(chosen, used))
+    except KeyboardInterrupt:
+        raise BatchInterrupted(builder.rows_read, total, out) from None
+    except OSError as error:
+        raise output_error(out, error) from None
+    return BatchResult(summary=summary, out_dir=out, files=dict(outputs.final))
+
+
+class _Seen:
+    """The communes already counted, by code and by name + district + province (exact, accents
+    kept): a row that repeats one is rejected, naming the row it repeats."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.codes: dict[str, str] = {}
+        self.names: dict[tuple, str] = {}
+
+    def duplicate(self, record: dict) -> dict | None:
+        code, name = record.get("keys") or commune_keys(record)
+        by_code = bool(code) and code in self.codes
+        first = self.codes[code] if by_code else self.names.get(name)
+        if first is None:
+            if code:
+                self.codes[code] = record["where"]
+            self.names[name] = record["where"]
+            return None
+        what = Say(f"trùng với dòng {first} (cùng {'mã xã' if by_code else 'tên xã, huyện, tỉnh'}); "
+                   "cách sửa: giữ một dòng cho mỗi xã", f"repeats row {first} (the same "
+                   f"{'commune code' if by_code else 'name, district and province'}); fix: keep one row per commune")
+        out = {"source": record["source"], "row": record["row"], "error": what(self.lang),
+               "commune": {k: record[k] for k in ("name", "district", "province", "code") if record.get(k)}}
+        if record.get("sheet"):
+            out["sheet"] = record["sheet"]
+        return out
