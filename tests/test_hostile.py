@@ -165,7 +165,7 @@ def test_a_full_output_folder_is_exit_2_and_leaves_no_complete_summary(tmp_path)
 
 
 def test_internal_error_is_exit_3_one_line_and_never_a_verdict():
-    code = ("import sys, ntm_rules.assess as a\n"
+    code = ("import importlib, sys\na = importlib.import_module('ntm_rules.assess')\n"
             "def broken(*a, **k): raise ZeroDivisionError('bug')\n"
             "a.evaluate = broken  # the engine, where the library calls it\n"
             "from ntm_rules.cli import main\nmain(sys.argv[1:])\n")
