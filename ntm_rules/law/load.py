@@ -574,22 +574,12 @@ class FieldSpec:
     option_labels: dict | None = None
 
 
-def known_options() -> dict[str, list[str]]:
-    """For each field of type options, the choices any shipped ruleset allows."""
-    return {name: list(spec.options) for name, spec in field_specs().items() if spec.type == "options"}
-
-
 def known_fields() -> dict[str, str]:
     """Every data field a shipped ruleset names, with its type (the input contract's field list)."""
     return {name: spec.type for name, spec in field_specs().items()}
 
 
 _catalogues = cache.Bounded(32)  # identities of the installed sets (and of a set) → what they name
-
-
-def installed_key() -> tuple:
-    """The identities of the installed sets: what every catalogue built from them is keyed by."""
-    return tuple(rs.sha256 for rs in installed())
 
 
 def verdict_fields() -> dict[str, str]:

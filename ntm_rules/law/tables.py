@@ -949,10 +949,6 @@ def _confirmed(data: dict, known) -> None:
         criterion["indicators"] = [indicator]
 
 
-def draft_dimensions(period_name: str) -> list[str]:
-    return [str(g) for g in COMMUNE_GROUPS] if period_name == "2026-2030" else list(REGION_IDS)
-
-
 def import_workbook(path: str | Path, out: str | Path | None = None, extends: str | None = None) -> Ruleset:
     """A filled workbook as a validated YAML ruleset at `out` (ID.yaml, or a folder to write it in;
     default ./ID.yaml), only what differs from `extends` when given. Nothing is written unless the set loads; the loader's problems name the row
