@@ -10,7 +10,9 @@ from typing import Any, Iterable, Iterator
 from . import engine
 from .inputs.document import parse_document
 from .errors import InputError, NtmError, RulesetError, Say, internal_error
-from .law.load import completeness, in_force_for, load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
+from .law.check import completeness
+from .law.in_force import in_force_for
+from .law.load import load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
 from .regions import region_of_province
 from .law.cache import Bounded
 from .law.resolve import ResolvedRuleset, resolve

@@ -29,7 +29,8 @@ from .assess import DEFAULT_RULESET, assess_document
 from .inputs.sources import (InputFile, Row, close_inputs, document_of, expand, flat_values, jsonl_part,
                              read_rows, scan)
 from .errors import InputError, InternalError, NtmError, OutputError, RulesetError, Say, internal_error
-from .law.load import is_ruleset_id, load_ruleset, load_ruleset_id
+from .law.check import is_ruleset_id
+from .law.load import load_ruleset, load_ruleset_id
 from .law.resolve import resolve
 from .lines import compact_line, join, static_part
 from .result import dump_json
@@ -328,7 +329,7 @@ def _with_rows(chosen: tuple[Ruleset, Say], rows: Iterator[Row]) -> tuple[Rulese
 def _in_force(scanned: list[InputFile]) -> tuple[Ruleset, Say]:
     """The set in force for the rows' years: the province's own when every row is in one province
     that has one installed, else the national one (none in force: InputError naming the period)."""
-    from .law.load import in_force_for
+    from .law.in_force import in_force_for
 
     places = [f.places() for f in scanned]
     provinces = set().union(*(p for p, _ in places)) if places else set()

@@ -25,7 +25,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, V
 from ..errors import InputError, Say, printable
 from ..files import read_limited, read_stream_limited
 from ..limits import MAX_DEPTH, MAX_INT_DIGITS, MAX_ROW_BYTES, MAX_TEXT
-from ..law.load import RULESET_ID_PATTERN, field_specs, known_fields, verdict_fields
+from ..law.catalogue import field_specs, known_fields, verdict_fields
+from ..law.check import RULESET_ID_PATTERN
 from ..regions import REGION_IDS, region_of_province
 from ..words import number
 

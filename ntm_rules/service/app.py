@@ -37,7 +37,8 @@ from starlette.concurrency import run_in_threadpool
 from .. import history
 from ..errors import InputError, NtmError, OutputError, RulesetError, Say, printable
 from ..inputs.document import decode_utf8, input_json_schema, json_object
-from ..law.load import find_ruleset_id, is_ruleset_id, load_ruleset
+from ..law.check import is_ruleset_id
+from ..law.load import find_ruleset_id, load_ruleset
 from ..limits import MAX_ROW_BYTES, MAX_TEXT
 
 log = logging.getLogger("ntm_rules.service")
@@ -229,7 +230,9 @@ async def _send_json(send, status: int, data: dict, headers: list | None = None)
 
 
 def _rulesets_list() -> list[dict]:
-    from ..law.load import completeness, installed, is_shipped, shipped_ruleset_paths, unconfirmed
+    from ..law.check import completeness, unconfirmed
+    from ..law.in_force import installed
+    from ..law.load import is_shipped, shipped_ruleset_paths
 
     rows = []
     for path in shipped_ruleset_paths():
