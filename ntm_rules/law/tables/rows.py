@@ -50,13 +50,9 @@ def _criteria(rows: list[list], data: dict, problems: _Problems, rows_of: dict[s
                              "add a row for it, or write a listed key")
         criterion = by_id.get(cid)
         if criterion is None:
-            department = {"id": _text(get("criterion_department")), "source": _text(get("criterion_department_source")),
-                          "verified": _yes(get("criterion_department_confirmed")) or False}
-            note = _pair(get("criterion_department_note_vi"), get("criterion_department_note_en"))
-            if note:
-                department["note"] = note
             criterion = by_id[cid] = {"id": cid, "name": _pair(get("criterion_vi"), get("criterion_en")),
-                                      "group": _text(get("group")), "department": department, "indicators": []}
+                                      "group": _text(get("group")), "department": _assignment(get, "criterion_department"),
+                                      "indicators": []}
             criteria.append(criterion)
             rows_of[f"criteria[id={cid}]"] = rows_of[f"criteria.{cid}"] = f"{sheet}!{number}"
         iid = _text(get("indicator"))
@@ -70,12 +66,7 @@ def _criteria(rows: list[list], data: dict, problems: _Problems, rows_of: dict[s
             rows_of[f"criteria[id={cid}].indicators[id={iid}]"] = f"{sheet}!{number}"
             rows_of[f"criteria.{cid}.indicators.{iid}"] = rows_of[f"criteria.{cid}.add_indicators.{iid}"] = f"{sheet}!{number}"
             if _text(get("department")):
-                assignment = {"id": _text(get("department")), "source": _text(get("department_source")),
-                              "verified": _yes(get("department_confirmed")) or False}
-                note = _pair(get("department_note_vi"), get("department_note_en"))
-                if note:
-                    assignment["note"] = note
-                indicator["department"] = assignment
+                indicator["department"] = _assignment(get, "department")
             if _text(get("prerequisite")):
                 indicator["prerequisite"] = _text(get("prerequisite"))
             criterion["indicators"].append(indicator)
@@ -91,6 +82,17 @@ def _criteria(rows: list[list], data: dict, problems: _Problems, rows_of: dict[s
                 continue
             indicator["checks"].append(check)
     return criteria
+
+
+def _assignment(get, key: str) -> dict:
+    """The department a criterion (key "criterion_department") or an indicator ("department") is
+    assigned to, with the source, confirmation and note of the assignment."""
+    assignment = {"id": _text(get(key)), "source": _text(get(f"{key}_source")),
+                  "verified": _yes(get(f"{key}_confirmed")) or False}
+    note = _pair(get(f"{key}_note_vi"), get(f"{key}_note_en"))
+    if note:
+        assignment["note"] = note
+    return assignment
 
 
 def _value_columns(keys: list[str], data: dict, problems: _Problems) -> list[tuple[int, tuple[str, str, tuple[int, int]]]]:
