@@ -10,7 +10,9 @@ from .engine import compiled, evaluate, fact_fields
 from .errors import InputError, NtmError, RulesetError, Say, internal_error
 from .inputs.document import parse_document
 from .law.cache import Bounded
-from .law.load import completeness, in_force_for, load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
+from .law.check import completeness
+from .law.in_force import in_force_for
+from .law.load import load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
 from .law.resolve import ResolvedRuleset, resolve
 from .law.schema import Ruleset
 from .outcome import Outcome, outcome_of

@@ -199,7 +199,7 @@ def _refuse_batch_input(path: str) -> None:
               help="Language of the summary lines (problems are written in English, with the key path and the fix).")
 def validate(paths, lang):
     """Load and check ruleset files; print how many indicators rest on an unconfirmed threshold."""
-    from .law.load import completeness, unconfirmed
+    from .law.check import completeness, unconfirmed
 
     failed = False
     for path in paths:
@@ -239,7 +239,8 @@ def rulesets_list(fmt, lang):
     Columns: id, years assessed, in force from–to, status (final, or draft with how many
     indicators have every value), thresholds not confirmed by a cited page, where it comes from.
     """
-    from .law.load import completeness, is_shipped, unconfirmed
+    from .law.check import completeness, unconfirmed
+    from .law.load import is_shipped
 
     rows = []
     for path in shipped_ruleset_paths():
@@ -318,7 +319,7 @@ def rulesets_import(table, out_path, extends, lang):
     row) and the fix. A set whose status is draft is written and listed, but never assesses.
     To use it, put SET.yaml in a folder named in NTM_RULESETS_PATH.
     """
-    from .law.load import completeness, unconfirmed
+    from .law.check import completeness, unconfirmed
     from .law.tables import import_workbook
 
     with exit_on_error(lang):

@@ -21,7 +21,8 @@ import ntm_rules
 from ntm_rules.errors import InputError, RulesetError
 from ntm_rules.law import tables
 from ntm_rules.law.diff import diff
-from ntm_rules.law.load import _specs_of, load_ruleset, with_prerequisites
+from ntm_rules.law.catalogue import _specs_of, with_prerequisites
+from ntm_rules.law.load import load_ruleset
 from ntm_rules.law.resolve import resolve
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import ntm_rules
 import reference
 from conftest import REGIONS, ROOT
 from ntm_rules.engine import number_text
-from ntm_rules.law.load import field_specs
+from ntm_rules.law.catalogue import field_specs
 
 RAW = reference.load_raw("vn-2016-2020")
 RULESET = ntm_rules.load_ruleset("vn-2016-2020")

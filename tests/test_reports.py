@@ -18,7 +18,7 @@ import reference
 from conftest import FIXTURES, ROOT, attaining_document
 from ntm_rules.inputs.json_text import read_document
 from ntm_rules.html_report import assessment_html
-from ntm_rules.law.load import known_fields
+from ntm_rules.law.catalogue import known_fields
 from ntm_rules.plan import write_plan
 from ntm_rules.render import text_report
 

@@ -181,7 +181,7 @@ def clerk_workbook(path: Path, communes: int = 40, seed: int = 7) -> list[dict]:
 
     import reference
     from conftest import random_document
-    from ntm_rules.law.load import field_specs
+    from ntm_rules.law.catalogue import field_specs
 
     rng = random.Random(seed)
     raw = reference.load_raw("vn-2016-2020")

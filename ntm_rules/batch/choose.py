@@ -10,7 +10,9 @@ from __future__ import annotations
 from ..assess import DEFAULT_RULESET
 from ..errors import InputError, RulesetError, Say
 from ..inputs.sources import InputFile
-from ..law.load import in_force_for, is_ruleset_id, load_ruleset, load_ruleset_id
+from ..law.check import is_ruleset_id
+from ..law.in_force import in_force_for
+from ..law.load import load_ruleset, load_ruleset_id
 from ..law.schema import Ruleset
 
 

@@ -22,7 +22,8 @@ from ..inputs.document import parse_document
 from ..inputs.rows import Row, document_of, flat_values
 from ..inputs.sources import jsonl_part
 from ..inputs.spill import spilled_part
-from ..law.load import is_ruleset_id, load_ruleset
+from ..law.check import is_ruleset_id
+from ..law.load import load_ruleset
 from ..law.resolve import resolve
 from ..lines import line as line_of
 from ..outcome import acting_of

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from ..errors import InputError, Say
 from ..files.numbers import number
-from ..law.load import field_specs
+from ..law.catalogue import field_specs
 from ..regions import fold
 
 # The document's own columns, with the names a template (and a clerk) gives them.

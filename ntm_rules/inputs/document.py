@@ -20,7 +20,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, V
 
 from ..errors import InputError, Say
 from ..limits import MAX_TEXT
-from ..law.load import RULESET_ID_PATTERN, field_specs, known_fields, verdict_fields
+from ..law.catalogue import field_specs, known_fields, verdict_fields
+from ..law.check import RULESET_ID_PATTERN
 from ..regions import REGION_IDS
 from ..words import number
 from .json_text import NOT_AN_OBJECT, TOO_DEEP, shown

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import OutputError, Say
 from ..files import replace_with
-from ..law.load import field_specs, with_prerequisites
+from ..law.catalogue import field_specs, with_prerequisites
 from ..law.schema import DERIVED_FIELDS, Ruleset
 from .columns import label_of
 from ..files.xlsx import texts_stay_texts

@@ -1,8 +1,8 @@
 """The criteria-set format as pydantic models: what a ruleset file may say (no I/O here).
 
-A file is read by `yamlfile` (safe YAML) and checked by `load` for the rules a schema alone
-cannot say (every region present, years covering the period without overlap, a citation on
-every threshold, a note on every unconfirmed one)."""
+A file is read by `yamlfile` (safe YAML) and, as `load` reads it, checked by `check` for the
+rules a schema alone cannot say (every region present, years covering the period without
+overlap, a citation on every threshold, a note on every unconfirmed one)."""
 from __future__ import annotations
 
 from datetime import date

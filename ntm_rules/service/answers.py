@@ -8,7 +8,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from ..errors import InputError, RulesetError, Say, printable
-from ..law.load import find_ruleset_id, is_ruleset_id, load_ruleset
+from ..law.check import is_ruleset_id
+from ..law.load import find_ruleset_id, load_ruleset
 
 log = logging.getLogger("ntm_rules.service")
 

@@ -14,7 +14,8 @@ from .. import history
 from ..errors import InputError, NtmError, RulesetError, Say
 from ..inputs.document import input_json_schema
 from ..inputs.json_text import decode_utf8, json_object
-from ..law.load import is_ruleset_id, load_ruleset
+from ..law.check import is_ruleset_id
+from ..law.load import load_ruleset
 from ..limits import MAX_TEXT
 from .answers import GENERIC, ServiceError, language, log, ruleset_by_id
 from .uploads import batch_links, batch_out, output_file, run_upload
@@ -121,7 +122,8 @@ def add_api(app: FastAPI) -> None:
 
 
 def _rulesets_list() -> list[dict]:
-    from ..law.load import completeness, is_shipped, shipped_ruleset_paths, unconfirmed
+    from ..law.check import completeness, unconfirmed
+    from ..law.load import is_shipped, shipped_ruleset_paths
 
     rows = []
     for path in shipped_ruleset_paths():
