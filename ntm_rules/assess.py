@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from .engine import compiled, evaluate, fact_fields
+from .engine import evaluate, fact_fields
 from .errors import InputError, NtmError, RulesetError, Say, internal_error
 from .inputs.document import parse_document
 from .law.cache import Bounded
@@ -102,7 +102,7 @@ def outcome_for(document, ruleset: Ruleset) -> tuple[Outcome, str]:
     data = document.data.__dict__
     if facts.plain:
         values = {name: data[name] for name in facts.fields if data.get(name) is not None}
-        return outcome_of(resolved, values, *evaluate(compiled(resolved), values)), dimension_source
+        return outcome_of(resolved, values, *evaluate(resolved, values)), dimension_source
     lower: dict[str, Outcome] = {}
     values = {}
     for name in facts.fields:
@@ -114,7 +114,7 @@ def outcome_for(document, ruleset: Ruleset) -> tuple[Outcome, str]:
         elif data.get(name) is not None:
             values[name] = data[name]
     counted = {k: (len(set(v)) if k in facts.options else v) for k, v in values.items()}
-    found = evaluate(compiled(resolved), counted)
+    found = evaluate(resolved, counted)
     return outcome_of(resolved, values, *found, lower=lower or None), dimension_source
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections import OrderedDict
 import json
 import re
 import threading
@@ -183,6 +184,12 @@ class _SynchronousHost(durable.engine.Host):
             self._ruleset_list.append(ruleset)
         return list(ruleset_definitions)
 
+    def forget_ruleset(self, name: str, ruleset: "_ExactRuleset") -> None:
+        """Delete a registered ruleset from the engine (its name may be registered again)."""
+        del self._ruleset_directory[name]
+        self._ruleset_list.remove(ruleset)
+        durable_rules_engine.delete_ruleset(ruleset._handle)
+
 
 def describe_engine_error(error: BaseException) -> str:
     text = str(error)
@@ -197,18 +204,14 @@ def describe_engine_error(error: BaseException) -> str:
     return f"the rules engine failed: {type(error).__name__}: {text[:200]}"
 
 
-class CompiledRuleset:
-    """A resolved ruleset registered in the Host: its name and the fields its fact carries."""
-
-    __slots__ = ("name", "fields", "resolved", "rules")
-
-    def __init__(self, name: str, fields: tuple[str, ...], resolved: ResolvedRuleset, rules: "_ExactRuleset"):
-        self.name, self.fields, self.resolved, self.rules = name, fields, resolved, rules
-
-
 _lock = threading.RLock()
 _host: durable.engine.Host | None = None
-_compiled: dict[str, CompiledRuleset] = {}
+# The rules registered in the engine, by their content, the least recently used first; beyond
+# MAX_REGISTERED, the oldest are deleted from the engine (durable_rules' `delete_ruleset`). Only
+# ever touched under the lock, which `evaluate` holds from finding the rules to using them.
+MAX_REGISTERED = 256
+_registered: OrderedDict[str, "_ExactRuleset"] = OrderedDict()
+_keys = Bounded(512)  # a resolved set's identity → the name of its rules
 _findings: list[int] = []
 _commune_ids = itertools.count(1)
 
@@ -299,46 +302,36 @@ def rules_key(resolved: ResolvedRuleset) -> str:
     return "r" + hashlib.sha256(repr(content).encode()).hexdigest()[:32]
 
 
-_by_set = Bounded(512)  # a resolved set's identity → its compiled rules (found without hashing them again)
+def _rules(resolved: ResolvedRuleset) -> "_ExactRuleset":
+    """The rules of a resolved set, registered the first time they are needed (call with the lock)."""
+    key = _keys.get(resolved.identity)
+    if key is None:
+        key = _keys.put(resolved.identity, rules_key(resolved))
+    rules = _registered.get(key)
+    if rules is not None:
+        _registered.move_to_end(key)
+        return rules
+    host = _host_instance()
+    try:
+        host.register_rulesets({key: definition(resolved, _findings)})
+    except Exception as error:  # a bare C error code becomes a sentence
+        raise EngineError(f"ruleset {resolved.ruleset.id}: {describe_engine_error(error)}") from None
+    rules = _registered[key] = host.get_ruleset(key)
+    while len(_registered) > MAX_REGISTERED:
+        old_key, old = _registered.popitem(last=False)
+        host.forget_ruleset(old_key, old)
+    return rules
 
 
-def compiled(resolved: ResolvedRuleset) -> CompiledRuleset:
-    """The rules of a resolved set, registered the first time they are needed."""
-    found = _by_set.get(resolved.identity)
-    if found is None:
-        found = _by_set.put(resolved.identity, compile_ruleset(resolved))
-    return found
-
-
-def compile_ruleset(resolved: ResolvedRuleset) -> CompiledRuleset:
-    """Register (once) the rules of a resolved ruleset; cached by the rules' content (a name is
-    registered once per process and never removed: the engine holds every distinct set it met)."""
-    key = rules_key(resolved)
-    compiled = _compiled.get(key)
-    if compiled is not None:
-        return compiled
-    with _lock:
-        compiled = _compiled.get(key)
-        if compiled is None:
-            fields = fact_fields(resolved)
-            try:
-                _host_instance().register_rulesets({key: definition(resolved, _findings)})
-            except Exception as error:  # a bare C error code becomes a sentence
-                raise EngineError(f"ruleset {resolved.ruleset.id}: {describe_engine_error(error)}") from None
-            compiled = _compiled[key] = CompiledRuleset(key, fields, resolved,
-                                                        _host_instance().get_ruleset(key))
-    return compiled
-
-
-def evaluate(compiled: CompiledRuleset, values: dict) -> tuple[list[int], list[int]]:
-    """Assert one commune (its field values): the indexes (in the resolved set's checks) of the
-    checks not met, and of those whose data is missing. The rules' codes (2i not met, 2i + 1
-    missing, the receipt) are this module's own and end here."""
+def evaluate(resolved: ResolvedRuleset, values: dict) -> tuple[list[int], list[int]]:
+    """Assert one commune (its field values) under a resolved set's rules: the indexes (in the
+    resolved set's checks) of the checks not met, and of those whose data is missing. The rules'
+    codes (2i not met, 2i + 1 missing, the receipt) are this module's own and end here."""
     fact = {"sid": _SID, "cid": 0}
     fact.update(values)
-    rules = compiled.rules
     cleared = False
     with _lock:
+        rules = _rules(resolved)
         fact["cid"] = next(_commune_ids)
         _findings.clear()
         try:

@@ -86,6 +86,8 @@ class Statics:
             return self.ruleset_ref
         found = self._refs.get(reason)
         if found is None:
+            if len(self._refs) >= 64:  # a reason names the years (and date) of a choice: a few at most
+                self._refs.clear()
             found = self._refs[reason] = RulesetRef.trusted({**self.ruleset_ref.__dict__, "chosen_because": reason.vi,
                                                              "chosen_because_en": reason.en})
         return found

@@ -93,3 +93,17 @@ def test_memory_stays_flat_over_20000_sequential_assessments():
 def test_an_attaining_commune_attains_in_every_region():
     for region in REGIONS:
         assert _agree(attaining_document("vn-2016-2020", region, 2020)).attained
+
+
+def test_the_engine_keeps_a_bounded_number_of_rulesets_and_still_agrees(monkeypatch):
+    """Beyond its bound the engine deletes the least recently used rules (durable_rules'
+    delete_ruleset); a set met again is registered again, and every verdict still agrees."""
+    from ntm_rules import engine
+
+    monkeypatch.setattr(engine, "MAX_REGISTERED", 2)
+    rng = random.Random(5)
+    for _ in range(3):
+        for region in REGIONS[:4]:  # four resolved sets, two at a time
+            for year in (2019, 2020):
+                _agree(random_document(rng, RAW, region, year, 0.05, 0.2))
+                assert len(engine._registered) <= 2

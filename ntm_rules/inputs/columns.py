@@ -17,12 +17,13 @@ import re
 import unicodedata
 import warnings
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, Mapping
 
 from ..errors import InputError, Say
 from ..files.numbers import number
+from ..law.cache import Bounded
 from ..law.catalogue import field_specs
+from ..law.in_force import installed_signature
 from ..regions import fold
 
 # The document's own columns, with the names a template (and a clerk) gives them.
@@ -53,9 +54,19 @@ def key(text) -> str:
     return re.sub(r"[\s\-]+", "_", text)
 
 
-@lru_cache(maxsize=1)
+_known = Bounded(4)  # the installed sets' signature → the names of the columns
+
+
 def known_columns() -> dict[str, str]:
     """Every name a column may have → the column: field ids, the template's labels, base columns."""
+    key = installed_signature()
+    found = _known.get(key)
+    if found is None:
+        found = _known.put(key, _known_columns())
+    return found
+
+
+def _known_columns() -> dict[str, str]:
     names: dict[str, str] = {}
     for column, (label, aliases) in BASE_COLUMNS.items():
         for name in (column, column.removeprefix("commune."), label.vi, label.en, *aliases):

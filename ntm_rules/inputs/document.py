@@ -20,7 +20,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, V
 
 from ..errors import InputError, Say
 from ..limits import MAX_TEXT
+from ..law.cache import Bounded
 from ..law.catalogue import field_specs, known_fields, verdict_fields
+from ..law.in_force import installed_signature
 from ..law.check import RULESET_ID_PATTERN
 from ..regions import REGION_IDS
 from ..words import number
@@ -77,30 +79,27 @@ def _description(spec) -> str:
     return text
 
 
-_models: dict[tuple, type[BaseModel]] = {}
+_models = Bounded(64)  # (the installed sets' signature, a set's identity) → the models of a document
 
 
 def data_model(ruleset=None) -> type[BaseModel]:
     """The `data` object: every installed ruleset's fields, and those a given ruleset adds."""
-    specs = field_specs(ruleset)
-    key = tuple(sorted(specs))
-    model = _models.get(("data",) + key)
+    key = ("data", installed_signature(), ruleset.sha256 if ruleset is not None else None)
+    model = _models.get(key)
     if model is None:
+        specs = field_specs(ruleset)
         fields = {name: (Optional[_type_of(spec)], Field(default=None, description=_description(spec)))
                   for name, spec in sorted(specs.items())}
-        model = _models[("data",) + key] = create_model("CommuneData", __config__=ConfigDict(extra="forbid"), **fields)
+        model = _models.put(key, create_model("CommuneData", __config__=ConfigDict(extra="forbid"), **fields))
     return model
 
 
 def document_model(ruleset=None) -> type[BaseModel]:
-    by_set = ("for", ruleset.id, ruleset.sha256) if ruleset is not None else ("for",)
-    model = _models.get(by_set)  # read for every commune: found without sorting the set's fields
+    """The commune document's model: for a set, with the fields it adds (and their own ranges)."""
+    key = ("document", installed_signature(), ruleset.sha256 if ruleset is not None else None)
+    model = _models.get(key)
     if model is None:
-        data = data_model(ruleset)
-        model = _models.get(("document", data))
-        if model is None:
-            model = _models[("document", data)] = _document_model(data)
-        _models[by_set] = model
+        model = _models.put(key, _document_model(data_model(ruleset)))
     return model
 
 

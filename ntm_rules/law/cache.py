@@ -65,7 +65,8 @@ _extends = Bounded(1024)  # digest of a file's bytes → the id its `extends:` n
 _sets = Bounded(64)  # (identity, path) → validated Ruleset
 
 
-def _signature(info: os.stat_result) -> tuple:
+def signature(info: os.stat_result) -> tuple:
+    """A file as its stat sees it: another file, or the same one rewritten, has another."""
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
@@ -77,12 +78,12 @@ def file_digest_of(path: Path, read) -> tuple[str, bytes | None]:
     except OSError:
         info = None
     known = _digests.get(str(path))
-    if info is not None and known is not None and known[0] == _signature(info):
+    if info is not None and known is not None and known[0] == signature(info):
         return known[1], None
     raw = read(path)
     digest = file_digest(raw)
     if info is not None:
-        _digests.put(str(path), (_signature(info), digest))
+        _digests.put(str(path), (signature(info), digest))
     return digest, raw
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import cache
 from ..errors import RulesetError
 from ..limits import PLAUSIBLE
-from .in_force import installed
+from .in_force import installed, installed_signature
 from .load import load_named_by
 from .schema import DERIVED_FIELDS, Ruleset, Text
 
@@ -31,17 +31,16 @@ def known_fields() -> dict[str, str]:
     return {name: spec.type for name, spec in field_specs().items()}
 
 
-_catalogues = cache.Bounded(32)  # identities of the installed sets (and of a set) → what they name
+_catalogues = cache.Bounded(32)  # the installed sets' signature (and a set's identity) → what they name
 
 
 def verdict_fields() -> dict[str, str]:
     """Fields that carry another ruleset's verdict (computed, never read from a document): field → ruleset id."""
-    sets = installed()
-    key = ("verdicts",) + tuple(rs.sha256 for rs in sets)
+    key = ("verdicts", installed_signature())
     found = _catalogues.get(key)
     if found is None:
-        found = _catalogues.put(key, {c.field: c.verdict_of for rs in sets for cr in rs.criteria for i in cr.indicators
-                                      for c in i.all_checks() if c.verdict_of})
+        found = _catalogues.put(key, {c.field: c.verdict_of for rs in installed() for cr in rs.criteria
+                                      for i in cr.indicators for c in i.all_checks() if c.verdict_of})
     return found
 
 
@@ -49,14 +48,13 @@ def field_specs(ruleset: Ruleset | None = None) -> dict[str, FieldSpec]:
     """Every data field an installed ruleset names (shipped or in NTM_RULESETS_PATH): type, label,
     unit, plausible range (the widest any ruleset gives, else the type's) and options; with a
     ruleset, also the fields it (and the sets whose verdict it requires) introduces itself."""
-    sets = installed()
-    key = tuple(rs.sha256 for rs in sets)
+    key = ("fields", installed_signature())
     found = _catalogues.get(key)
     if found is None:
-        found = _catalogues.put(key, _specs_of(sets))
+        found = _catalogues.put(key, _specs_of(installed()))
     if ruleset is None:
         return found
-    own_key = key + ("with", ruleset.sha256)
+    own_key = key + (ruleset.sha256,)
     own = _catalogues.get(own_key)
     if own is None:
         own = _catalogues.put(own_key, {**found, **_specs_of(with_prerequisites(ruleset))})

@@ -2,24 +2,47 @@
 for some assessment years, date and province (``in_force_for``)."""
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from ..errors import RulesetError
+from .cache import Bounded, signature
 from .check import completeness
 from .load import load_ruleset, shipped_ruleset_paths
 from .schema import Ruleset
 
 
+def installed_signature() -> tuple:
+    """What the installed sets are, from the file system alone (nothing read): NTM_RULESETS_PATH,
+    the set files of its folders and the shipped one, and each file's stat (a file added, removed,
+    replaced or rewritten is another signature; see `cache.file_digest_of`). Whatever is built
+    from every installed set (the catalogue of fields, the document's model) is keyed by it."""
+    files = []
+    for path in shipped_ruleset_paths():
+        try:
+            files.append((str(path), signature(os.stat(path))))
+        except OSError:
+            files.append((str(path), None))
+    return os.environ.get("NTM_RULESETS_PATH", ""), tuple(files)
+
+
+_installed = Bounded(4)  # installed_signature() → the sets
+
+
 def installed() -> list[Ruleset]:
     """Every usable ruleset of the shipped folder and NTM_RULESETS_PATH (unusable files are skipped;
     `rulesets list` shows them)."""
-    found = []
-    for path in shipped_ruleset_paths():
-        try:
-            found.append(load_ruleset(path))
-        except RulesetError:
-            continue
-    return found
+    key = installed_signature()
+    found = _installed.get(key)
+    if found is None:
+        found = []
+        for path in shipped_ruleset_paths():
+            try:
+                found.append(load_ruleset(path))
+            except RulesetError:
+                continue
+        _installed.put(key, found)
+    return list(found)
 
 
 def in_force_for(years: set[int], day: date | None = None, province: str | None = None, region: str | None = None):

@@ -296,7 +296,7 @@ def constructed(annotation, value):
     return value if build is None or value is None else build(value)
 
 
-_builders: dict = {}
+_builders: dict = {}  # one per type of the schema (a fixed, small number)
 
 
 def _builder(annotation):
