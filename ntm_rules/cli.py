@@ -31,7 +31,7 @@ from . import render
 from .assess import DEFAULT_RULESET, assess
 from .inputs.document import input_json_schema
 from .inputs.json_text import read_document, read_stdin
-from .errors import EngineError, InputError, InternalError, NtmError, OutputError, RulesetError, Say, printable
+from .errors import FRONT, EngineError, InputError, InternalError, NtmError, OutputError, RulesetError, Say, printable
 from .limits import HELP as LIMITS_HELP
 from .law.load import load_ruleset, shipped_ruleset_paths
 from .law.resolve import resolve
@@ -115,8 +115,20 @@ def _terminate(signum, frame):
     raise Terminated()
 
 
+# How the command line words what a message asks of the user (see errors.FRONT): its options and commands.
+WORDS = {lang: {
+    "ruleset": "--ruleset", "ruleset_path": "--ruleset " + path, "out": "--out", "overwrite": "--overwrite",
+    "extends": "--extends", "token_file": "--token-file", "host": "--host",
+    "schema_input": f"ntm-assess schema input --ruleset {key}", "rulesets_list": "ntm-assess rulesets list",
+    "template": "ntm-assess template", "period_template": "ntm-assess rulesets template --period {0} --out bang-tieu-chi-{0}.xlsx",
+    "rulesets_import": "ntm-assess rulesets import", "rulesets_export": "ntm-assess rulesets export",
+    "rulesets_template": "ntm-assess rulesets template", "rerun_batch": "ntm-assess batch ... --overwrite",
+    "batch_db": "ntm-assess batch ... --db"} for lang, path, key in (("vi", "ĐƯỜNG_DẪN", "MÃ"), ("en", "PATH", "ID"))}
+
+
 def main(argv: list[str] | None = None) -> None:
     """The `ntm-assess` entry point: every way out is one of the documented exit codes."""
+    FRONT.set(WORDS)
     signal.signal(signal.SIGTERM, _terminate)
     try:
         # not cli.main(): it turns Ctrl-C into a bare Abort and prints an empty line

@@ -7,7 +7,45 @@ as a verdict or as a problem with the data.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import NamedTuple
+
+# Where a message (an error's fix, a reason) names something the user does through a front (an
+# option of the command line, a parameter of the HTTP API, an argument of the library), it says it
+# as a marker, ⟪name⟫ or ⟪name:argument⟫, and the front that shows the message words it: each front
+# sets FRONT to its words (`cli.WORDS`, `service.answers.WORDS`) for as long as it runs; the
+# library's own are `LIBRARY`. So the HTTP API never tells a caller to add a command-line flag.
+LIBRARY = {
+    "vi": {"ruleset": "tham số ruleset", "ruleset_path": "tham số ruleset=ĐƯỜNG_DẪN", "out": "tham số out_dir",
+           "overwrite": "overwrite=True", "extends": "tham số extends",
+           "schema_input": "ntm_rules.inputs.document.input_json_schema(bộ tiêu chí)",
+           "rulesets_list": "ntm_rules.law.in_force.installed()", "template": "ntm_rules.inputs.template.write_template",
+           "period_template": "ntm_rules.law.tables.draft('{0}') rồi ntm_rules.law.tables.export",
+           "rulesets_import": "ntm_rules.law.tables.import_workbook", "rerun_batch": "run_batch(..., overwrite=True)",
+           "batch_db": "ntm_rules.history.store_batch",
+           "rulesets_export": "ntm_rules.law.tables.export", "rulesets_template": "ntm_rules.law.tables.draft",
+           "token_file": "tham số token_file", "host": "tham số host"},
+    "en": {"ruleset": "the ruleset argument", "ruleset_path": "the argument ruleset=PATH", "out": "the out_dir argument",
+           "overwrite": "overwrite=True", "extends": "the extends argument",
+           "schema_input": "ntm_rules.inputs.document.input_json_schema(ruleset)",
+           "rulesets_list": "ntm_rules.law.in_force.installed()", "template": "ntm_rules.inputs.template.write_template",
+           "period_template": "ntm_rules.law.tables.draft('{0}'), then ntm_rules.law.tables.export",
+           "rulesets_import": "ntm_rules.law.tables.import_workbook", "rerun_batch": "run_batch(..., overwrite=True)",
+           "batch_db": "ntm_rules.history.store_batch",
+           "rulesets_export": "ntm_rules.law.tables.export", "rulesets_template": "ntm_rules.law.tables.draft",
+           "token_file": "the token_file argument", "host": "the host argument"},
+}
+FRONT: ContextVar[dict] = ContextVar("ntm_rules_front", default=LIBRARY)
+_MARKER = re.compile("⟪([a-z_]+)(?::([^⟫]*))?⟫")
+
+
+def worded(text: str, lang: str = "vi") -> str:
+    """A message with its markers worded by the front that shows it (see FRONT)."""
+    if "⟪" not in text:
+        return text
+    words = FRONT.get()
+    table = words.get("en" if lang == "en" else "vi", {})
+    return _MARKER.sub(lambda m: table.get(m.group(1), m.group(1)).format(m.group(2) or ""), text)
 
 
 class Say(NamedTuple):
@@ -17,13 +55,13 @@ class Say(NamedTuple):
     en: str
 
     def __call__(self, lang: str = "vi") -> str:
-        return self.en if lang == "en" else self.vi
+        return worded(self.en, "en") if lang == "en" else worded(self.vi, "vi")
 
     def __str__(self) -> str:  # where one language must do (a ruleset error, a log): English
-        return self.en
+        return worded(self.en, "en")
 
     def __format__(self, spec: str) -> str:
-        return format(self.en, spec)
+        return format(worded(self.en, "en"), spec)
 
 
 def _pair(text) -> Say:
@@ -43,12 +81,12 @@ class RulesetError(NtmError):
     SHOWN = 20  # a hostile file can hold thousands of problems: the first ones say enough
 
     def __init__(self, problems: list[str], vi: list[str] | None = None):
-        lines = [printable(p) for p in problems[:self.SHOWN]]
+        lines = [worded(printable(p), "en") for p in problems[:self.SHOWN]]
         if len(problems) > self.SHOWN:
             lines.append(f"… and {len(problems) - self.SHOWN} more problems")
         self.problems = lines
         # the same problems in Vietnamese, where they are written in both languages
-        self.problems_vi = [printable(p) for p in vi[:self.SHOWN]] if vi else None
+        self.problems_vi = [worded(printable(p), "vi") for p in vi[:self.SHOWN]] if vi else None
         super().__init__("\n".join(self.problems))
 
     def lines(self, lang: str = "en") -> list[str]:
@@ -84,7 +122,7 @@ class InputError(NtmError):
 
     def line(self, lang: str = "en") -> str:
         source = self.source if len(self.source) <= 160 else self.source[:70] + "…" + self.source[-70:]
-        parts = [p for p in (source, self.field) if p]
+        parts = [p for p in (source, worded(self.field, lang)) if p]
         where = ": ".join(parts)
         message, fix = self.says(lang), self.fixes(lang)
         text = f"{where}: {message}" if where else message

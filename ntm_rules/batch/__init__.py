@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import InputError, InternalError, RulesetError, Say
+from ..errors import InputError, InternalError, RulesetError, Say, worded
 from ..inputs.sources import close_inputs, expand, scan
 from ..law.schema import Ruleset
 from ..summary import ProvincialSummary, SummaryBuilder
@@ -47,7 +47,7 @@ class BatchInterrupted(KeyboardInterrupt):
         self.done, self.total, self.out_dir = done, total, out_dir
         of = f" of {total}" if total is not None else ""
         super().__init__(f"stopped after {done}{of} rows; the outputs in {out_dir} are incomplete "
-                         f"(run again with --overwrite)")
+                         f"({worded('⟪rerun_batch⟫', 'en')})")
 
 
 def run_batch(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike, *,

@@ -21,18 +21,18 @@ def choose_ruleset(scanned: list[InputFile], ruleset) -> tuple[Ruleset, bool, Sa
     recorded = {f.ruleset for f in scanned if f.ruleset}
     if ruleset is not None:
         chosen = load_ruleset(ruleset)
-        reason = Say("chọn bằng --ruleset", "chosen with --ruleset")
+        reason = Say("chọn bằng ⟪ruleset⟫", "chosen with ⟪ruleset⟫")
         if recorded - {chosen.id}:
             names = ", ".join(sorted(recorded))
-            reason = Say(f"chọn bằng --ruleset (sổ tính ghi {names}; --ruleset được dùng)",
-                         f"chosen with --ruleset (the workbook records {names}; --ruleset wins)")
+            reason = Say(f"chọn bằng ⟪ruleset⟫ (sổ tính ghi {names}; bộ được chọn được dùng)",
+                         f"chosen with ⟪ruleset⟫ (the workbook records {names}; the set chosen wins)")
         return chosen, True, reason
     if len(recorded) > 1:
         names = ", ".join(sorted(recorded))
         raise InputError(Say(f"các sổ tính ghi những bộ tiêu chí khác nhau ({names})",
                              f"the workbooks record different rulesets ({names})"), field="ruleset",
-                         fix=Say("đánh giá mỗi bộ tiêu chí một lượt, hoặc chọn bằng --ruleset",
-                                 "assess each ruleset in its own batch, or choose one with --ruleset"))
+                         fix=Say("đánh giá mỗi bộ tiêu chí một lượt, hoặc chọn bằng ⟪ruleset⟫",
+                                 "assess each ruleset in its own batch, or choose one with ⟪ruleset⟫"))
     if recorded:
         named = next(iter(recorded))
         try:
@@ -40,8 +40,8 @@ def choose_ruleset(scanned: list[InputFile], ruleset) -> tuple[Ruleset, bool, Sa
         except RulesetError:
             raise InputError(Say(f"sổ tính ghi bộ tiêu chí {named!r} mà máy này không có",
                                  f"the workbook records the ruleset {named!r}, which is not installed here"),
-                             field="ruleset", fix=Say("cài bộ đó vào NTM_RULESETS_PATH, hoặc chọn bằng --ruleset",
-                                                      "install it in NTM_RULESETS_PATH, or choose one with --ruleset")) from None
+                             field="ruleset", fix=Say("cài bộ đó vào NTM_RULESETS_PATH, hoặc chọn bằng ⟪ruleset⟫",
+                                                      "install it in NTM_RULESETS_PATH, or choose one with ⟪ruleset⟫")) from None
         return chosen, False, Say(f"ghi trong sổ tính (mẫu của bộ {named})",
                                   f"recorded in the workbook (the template of {named})")
     first = next((f.first_names for f in scanned if f.first_names is not None), None)

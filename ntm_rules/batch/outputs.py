@@ -67,8 +67,8 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> tuple[Path, i
     it is refused); an earlier run's outputs are refused unless overwrite, which removes them (and
     only them) first. Returns the folder and the lock's file descriptor (held until the end)."""
     if not isinstance(out_dir, (str, os.PathLike)) or not os.fspath(out_dir).strip():
-        raise OutputError(Say("--out: chưa chỉ thư mục ghi kết quả; cách sửa: ghi tên một thư mục",
-                              "--out: no output folder given; fix: name a folder for the outputs"))
+        raise OutputError(Say("⟪out⟫: chưa chỉ thư mục ghi kết quả; cách sửa: ghi tên một thư mục",
+                              "⟪out⟫: no output folder given; fix: name a folder for the outputs"))
     out = Path(out_dir)
     lock = -1
     try:
@@ -80,23 +80,23 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> tuple[Path, i
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputError(Say(f"{out}: một lượt đánh giá khác đang ghi vào thư mục này; cách sửa: đợi lượt đó xong, "
-                                  "hoặc chọn thư mục --out khác",
+                                  "hoặc chọn thư mục khác (⟪out⟫)",
                                   f"{out}: another batch is writing into this folder now; fix: wait for it to end, "
-                                  "or choose another --out folder")) from None
+                                  "or choose another folder (⟪out⟫)")) from None
         earlier = [out / name for name in OUTPUT_FILES + tuple(n + PARTIAL for n in OUTPUT_FILES)
                    if (out / name).exists() or (out / name).is_symlink()]
         segments = out / PARTIAL_DIR
         if segments.is_symlink() or (segments.exists() and not segments.is_dir()):
-            raise OutputError(Say(f"{segments}: không phải thư mục của công cụ này; cách sửa: xóa nó, hoặc chọn thư mục --out khác",
-                                  f"{segments}: is not a folder of this tool's; fix: remove it, or choose another --out folder"))
+            raise OutputError(Say(f"{segments}: không phải thư mục của công cụ này; cách sửa: xóa nó, hoặc chọn thư mục khác (⟪out⟫)",
+                                  f"{segments}: is not a folder of this tool's; fix: remove it, or choose another folder (⟪out⟫)"))
         if segments.is_dir():
             earlier += sorted(p for p in segments.iterdir() if _is_segment(p.name))
         if earlier and not overwrite:
             shown = earlier[0].relative_to(out)
             raise OutputError(Say(f"{out}: thư mục đang có kết quả của lần chạy trước ({shown}); "
-                                  "cách sửa: chọn thư mục --out khác, hoặc thêm --overwrite để ghi đè",
+                                  "cách sửa: chọn thư mục khác (⟪out⟫), hoặc ghi đè (⟪overwrite⟫)",
                                   f"{out}: the folder holds the outputs of an earlier run ({shown}); "
-                                  "fix: choose another --out folder, or add --overwrite to replace them"))
+                                  "fix: choose another folder (⟪out⟫), or replace them (⟪overwrite⟫)"))
         for path in earlier:
             path.unlink()
         if segments.is_dir() and not segments.is_symlink() and not any(segments.iterdir()):
@@ -242,8 +242,7 @@ def read_assessments(out_dir: str | os.PathLike) -> Iterator[dict]:
 
     def damaged(what: Say, name: str = "assessments.jsonl", number: int | None = None) -> InputError:
         return InputError(what, source=str(out / name) + (f":{number}" if number else ""),
-                          fix=Say("chạy lại lượt đánh giá (ntm-assess batch ... --overwrite)",
-                                  "run the batch again (ntm-assess batch ... --overwrite)"))
+                          fix=Say("chạy lại lượt đánh giá (⟪rerun_batch⟫)", "run the batch again (⟪rerun_batch⟫)"))
 
     try:
         handle = open(out / "assessments.jsonl", "rb")

@@ -128,9 +128,9 @@ def assess_part(task: tuple, ruleset_path: str, caller_chose: bool, lang: str = 
                 named = document.get("ruleset")
                 if not caller_chose and named not in (None, ruleset.id) and isinstance(named, str) and is_ruleset_id(named):
                     error = Say(f"ruleset: dòng ghi bộ tiêu chí {named!r} nhưng lượt này đánh giá theo {ruleset.id!r}; "
-                                f"cách sửa: đánh giá các dòng này riêng, với --ruleset {named}",
+                                f"cách sửa: đánh giá các dòng này riêng, chọn bộ {named} bằng ⟪ruleset⟫",
                                 f"ruleset: the row names {named!r} but this batch assesses against {ruleset.id!r}; "
-                                f"fix: assess these rows in their own batch with --ruleset {named}")
+                                f"fix: assess these rows in their own batch, choosing {named} with ⟪ruleset⟫")
                 else:
                     if caller_chose or named in (None, ruleset.id):  # the batch's set, chosen once
                         assessment = evaluate_document(parse_document(document, ruleset=ruleset,

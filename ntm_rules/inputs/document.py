@@ -206,8 +206,8 @@ def _error_to_input_error(error: ValidationError, source: str) -> InputError:
                                   "bộ nào đã cài", f"the data field {shown(key)} is in neither the ruleset used nor any "
                                   "installed one"), source=source, field=path,
                               fix=Say(closest.vi.replace("bỏ khóa này", "bỏ trường này") + "; các trường của một bộ: "
-                                      "ntm-assess schema input --ruleset ID",
-                                      closest.en + "; a set's fields: ntm-assess schema input --ruleset ID"))
+                                      "⟪schema_input⟫",
+                                      closest.en + "; a set's fields: ⟪schema_input⟫"))
         return InputError(Say(f"khóa không có trong mẫu: {shown(key)}", f"unknown key {shown(key)}"),
                           source=source, field=path, fix=_closest(key, choices))
     if kind == "literal_error" and loc and loc[-1] == "region":
@@ -220,10 +220,10 @@ def _error_to_input_error(error: ValidationError, source: str) -> InputError:
             Say(f"{shown(item.get('input'))} không phải mã bộ tiêu chí: tài liệu chỉ được ghi mã, không ghi đường dẫn tệp",
                 f"{shown(item.get('input'))} is not a ruleset id: a document names a ruleset by its id only, never by "
                 "a file path"), source=source, field=path,
-            fix=Say("ghi mã của một bộ tiêu chí có sẵn (ntm-assess rulesets list) hoặc trong NTM_RULESETS_PATH; "
-                    "chỉ người chạy lệnh mới được chỉ đường dẫn tệp (--ruleset ĐƯỜNG_DẪN)",
-                    "write the id of a shipped ruleset (ntm-assess rulesets list) or one in NTM_RULESETS_PATH; "
-                    "a file path can only be given by the caller (--ruleset PATH)"))
+            fix=Say("ghi mã của một bộ tiêu chí có sẵn (⟪rulesets_list⟫) hoặc trong NTM_RULESETS_PATH; "
+                    "chỉ người chạy lệnh mới được chỉ đường dẫn tệp (⟪ruleset_path⟫)",
+                    "write the id of a shipped ruleset (⟪rulesets_list⟫) or one in NTM_RULESETS_PATH; "
+                    "a file path can only be given by the caller (⟪ruleset_path⟫)"))
     if kind in ("greater_than_equal", "less_than_equal") and len(loc) == 2 and loc[0] == "data":
         spec = field_specs().get(loc[1])
         if spec is not None:

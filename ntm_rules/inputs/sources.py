@@ -255,8 +255,8 @@ def no_header(path: Path, sheets: list[SheetInfo]) -> InputError:
                           f"no header row found: in the first 30 rows of its {len(sheets)} sheet(s) no row names "
                           f"at least three known columns (such as {expected}, or field ids such as "
                           "income_per_capita_million_vnd)" + seen_en), source=str(path),
-                      fix=Say("ghi dòng tiêu đề như trong mẫu (ntm-assess template)",
-                              "give the sheet a header row as the template has (ntm-assess template)"))
+                      fix=Say("ghi dòng tiêu đề như trong mẫu (⟪template⟫)",
+                              "give the sheet a header row as the template has (⟪template⟫)"))
 
 
 class _SizedReader:

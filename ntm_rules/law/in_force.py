@@ -79,8 +79,8 @@ def in_force_for(years: set[int], day: date | None = None, province: str | None 
         names = ", ".join(sorted(p.name for p in periods if p))
         raise InputError(Say(f"các năm {shown} thuộc nhiều giai đoạn ({names}): một lượt chỉ dùng một bộ tiêu chí",
                              f"the years {shown} fall in several periods ({names}): one batch uses one ruleset"),
-                         field="year", fix=Say("đánh giá mỗi giai đoạn một lượt, hoặc chọn bằng --ruleset",
-                                               "assess each period in its own batch, or choose with --ruleset"))
+                         field="year", fix=Say("đánh giá mỗi giai đoạn một lượt, hoặc chọn bằng ⟪ruleset⟫",
+                                               "assess each period in its own batch, or choose with ⟪ruleset⟫"))
     period = next(iter(periods))
     year_periods = {period_of(y) for y in years}
     if day is not None and period is not None and year_periods != {period}:
@@ -93,8 +93,8 @@ def in_force_for(years: set[int], day: date | None = None, province: str | None 
                              f"date {day.isoformat()} falls in the {period.name} period ({period.decision_en}, in force from "
                              f"{period.in_force_from.isoformat()}): no installed set is both in force that day and assesses "
                              "that year"), field="assessment_date",
-                         fix=Say("kiểm tra year và assessment_date; hoặc chọn bộ tiêu chí bằng --ruleset",
-                                 "check year and assessment_date; or choose the set with --ruleset"))
+                         fix=Say("kiểm tra year và assessment_date; hoặc chọn bộ tiêu chí bằng ⟪ruleset⟫",
+                                 "check year and assessment_date; or choose the set with ⟪ruleset⟫"))
     if period is None:
         raise InputError(Say(f"không có giai đoạn tiêu chí quốc gia nào cho {shown}", f"no national criteria period covers {shown}"),
                          field="year", fix=Say("kiểm tra năm đánh giá", "check the assessment year"))
@@ -113,16 +113,16 @@ def in_force_for(years: set[int], day: date | None = None, province: str | None 
         else:
             why = Say(f"bộ {rs.id} đã cài cho các năm này nhưng không ghi ngày có hiệu lực (in_force_from)",
                       f"the set {rs.id} is installed for these years but declares no in-force date (in_force_from)")
-            fix = Say("ghi in_force_from (và in_force_to) ở trang \"Bộ tiêu chí\", rồi rulesets import lại; hoặc chọn bằng --ruleset",
-                      "write in_force_from (and in_force_to) on the sheet \"Bộ tiêu chí\" and import it again; or choose it with --ruleset")
+            fix = Say("ghi in_force_from (và in_force_to) ở trang \"Bộ tiêu chí\", rồi nhập lại (⟪rulesets_import⟫); hoặc chọn bằng ⟪ruleset⟫",
+                      "write in_force_from (and in_force_to) on the sheet \"Bộ tiêu chí\" and import it again (⟪rulesets_import⟫); or choose it with ⟪ruleset⟫")
         raise InputError(Say(f"chưa có bộ tiêu chí nào có hiệu lực cho {shown}: " + why.vi,
                              f"no ruleset is in force for {shown}: " + why.en), field="year", fix=fix)
-    command = f"ntm-assess rulesets template --period {period.name} --out bang-tieu-chi-{period.name}.xlsx"
+    command = f"⟪period_template:{period.name}⟫"
     raise InputError(Say(f"chưa cài bộ tiêu chí nào có hiệu lực cho {shown}: giai đoạn {period.name} ({period.decision}) "
                          "chưa được nhập vào công cụ",
                          f"no installed ruleset is in force for {shown}: the {period.name} period ({period.decision_en}) "
                          "has not been entered"), field="year",
-                     fix=Say(f"viết bảng tiêu chí của giai đoạn: {command}, điền theo quyết định, rồi ntm-assess rulesets "
-                             "import; hoặc chọn một bộ bằng --ruleset",
-                             f"write the period's table: {command}, fill it from the decision, then ntm-assess rulesets "
-                             "import; or choose a set with --ruleset"))
+                     fix=Say(f"viết bảng tiêu chí của giai đoạn: {command}, điền theo quyết định, rồi nhập vào "
+                             "(⟪rulesets_import⟫); hoặc chọn một bộ bằng ⟪ruleset⟫",
+                             f"write the period's table: {command}, fill it from the decision, then import it "
+                             "(⟪rulesets_import⟫); or choose a set with ⟪ruleset⟫"))

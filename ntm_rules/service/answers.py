@@ -7,7 +7,7 @@ import logging
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from ..errors import InputError, RulesetError, Say, printable
+from ..errors import FRONT, InputError, RulesetError, Say, printable
 from ..law.check import is_ruleset_id
 from ..law.load import find_ruleset_id, load_ruleset
 
@@ -16,6 +16,39 @@ log = logging.getLogger("ntm_rules.service")
 PAGE_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                            "form-action 'self'; frame-ancestors 'none'",
                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+# How the service words what a message asks of its caller (see errors.FRONT): its parameters and routes;
+# what only the office does on its own computer (a table of law, a command) is said as such.
+WORDS = {
+    "vi": {"ruleset": "tham số ruleset (?ruleset=MÃ)", "ruleset_path": "văn phòng cài bộ tiêu chí lên máy chủ",
+           "schema_input": "GET /v1/schema/input?ruleset=MÃ", "rulesets_list": "GET /v1/rulesets",
+           "template": "mẫu sổ tính (ntm-assess template)", "rerun_batch": "tải lượt đánh giá lên lại",
+           "batch_db": "tải một lượt đánh giá lên trang của văn phòng",
+           "period_template": "văn phòng viết bảng tiêu chí của giai đoạn {0} (ntm-assess rulesets template) và cài lên máy chủ",
+           "rulesets_import": "văn phòng nhập bảng và cài lên máy chủ"},
+    "en": {"ruleset": "the ruleset parameter (?ruleset=ID)", "ruleset_path": "the office installs sets on the server",
+           "schema_input": "GET /v1/schema/input?ruleset=ID", "rulesets_list": "GET /v1/rulesets",
+           "template": "the workbook template (ntm-assess template)", "rerun_batch": "upload the batch again",
+           "batch_db": "upload a batch on the office's page",
+           "period_template": "the office writes the {0} period's table (ntm-assess rulesets template) and installs it "
+                              "on the server",
+           "rulesets_import": "the office imports the table and installs it on the server"},
+}
+
+
+class SpeakingToCallers:
+    """ASGI middleware: messages of the library are worded for the service's callers (errors.FRONT)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        token = FRONT.set(WORDS)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            FRONT.reset(token)
+
+
 GENERIC = Say("lỗi nội bộ của ntm-rules, không phải lỗi dữ liệu; hãy báo cho người quản trị",
               "internal error in ntm-rules, not a problem with the data; please tell the administrator")
 

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from .. import history
 from ..errors import InputError, Say
 from ..limits import MAX_ROW_BYTES
-from .answers import GENERIC, ServiceError, error_json, input_error_body, language, log
+from .answers import GENERIC, ServiceError, SpeakingToCallers, error_json, input_error_body, language, log
 from .api import add_api
 from .guard import BodyTooLarge, Guard, TooSlow, too_large
 from .pages import add_pages
@@ -51,6 +51,7 @@ def create_app(db: str | os.PathLike | None = None, token: str | None = None, *,
     app.state.timeout = timeout
     app.state.jobs = jobs
     app.add_middleware(Guard, token=token, max_upload=max_upload, timeout=timeout)
+    app.add_middleware(SpeakingToCallers)
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, error: ServiceError):

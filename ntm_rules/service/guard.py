@@ -55,7 +55,7 @@ class Guard:
         path = scope.get("path", "")
         client = (scope.get("client") or (None,))[0]
         if self.token is None and not _is_loopback(client):
-            return await _send_json(send, 403, {"error": "this service answers loopback only (start it with --token-file "
+            return await _send_json(send, 403, {"error": "this service answers loopback only (it was started without a token "
                                                          "to serve other hosts)", "field": "", "fix": ""})
         if self.token is not None and path not in OPEN_PATHS and not self._authorised(scope):
             accepts_html = b"text/html" in dict(scope.get("headers") or []).get(b"accept", b"")

@@ -18,9 +18,12 @@ import os
 
 def run(request: dict) -> dict:
     from ..batch import run_batch
-    from ..errors import InputError, OutputError, RulesetError
-    from ..law.load import load_ruleset_id
+    from ..errors import FRONT, InputError, OutputError, RulesetError
     from ..inputs.registered import read_registered
+    from ..law.load import load_ruleset_id
+    from .answers import WORDS
+
+    FRONT.set(WORDS)  # what the batch writes is worded for the service's callers
 
     try:
         ruleset = load_ruleset_id(request["ruleset"]) if request.get("ruleset") else None

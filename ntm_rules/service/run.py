@@ -29,18 +29,18 @@ def read_token(path: str) -> str:
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode) or info.st_size > 4096:
-            raise InputError(Say("không phải một tệp mã truy cập", "not a token file"), source=path, field="--token-file",
+            raise InputError(Say("không phải một tệp mã truy cập", "not a token file"), source=path, field="⟪token_file⟫",
                              fix=fix)
         with open(path, encoding="utf-8") as handle:
             token = handle.readline().strip()
     except OSError as error:
         raise InputError(Say(f"không đọc được ({error.strerror})", f"cannot be read ({error.strerror})"), source=path,
-                         field="--token-file", fix=fix) from None
+                         field="⟪token_file⟫", fix=fix) from None
     except UnicodeDecodeError:
-        raise InputError(Say("không phải chữ UTF-8", "not UTF-8 text"), source=path, field="--token-file", fix=fix) from None
+        raise InputError(Say("không phải chữ UTF-8", "not UTF-8 text"), source=path, field="⟪token_file⟫", fix=fix) from None
     if len(token) < 16 or any(c.isspace() or not c.isprintable() for c in token):
         raise InputError(Say("mã truy cập quá ngắn hoặc có khoảng trắng", "the token is too short or holds spaces"),
-                         source=path, field="--token-file", fix=fix)
+                         source=path, field="⟪token_file⟫", fix=fix)
     return token
 
 
@@ -48,10 +48,10 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, db=None, token_file: str
           max_upload: int = 50 << 20, timeout: float = 600, jobs: int = 1) -> None:
     token = read_token(token_file) if token_file else None
     if token is None and not is_loopback_host(host):
-        raise InputError(Say(f"--host {host}: không có mã truy cập thì dịch vụ chỉ nghe trên địa chỉ loopback",
-                             f"--host {host}: without a token the service listens on loopback only"), field="--host",
-                         fix=Say("thêm --token-file TỆP, hoặc dùng --host 127.0.0.1",
-                                 "add --token-file FILE, or use --host 127.0.0.1"))
+        raise InputError(Say(f"{host}: không có mã truy cập thì dịch vụ chỉ nghe trên địa chỉ loopback",
+                             f"{host}: without a token the service listens on loopback only"), field="⟪host⟫",
+                         fix=Say("thêm mã truy cập (⟪token_file⟫), hoặc nghe trên 127.0.0.1 (⟪host⟫)",
+                                 "add a token (⟪token_file⟫), or listen on 127.0.0.1 (⟪host⟫)"))
     import uvicorn
 
     from .app import create_app

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...errors import worded
 from ...files.xlsx import texts_stay_texts
 from ..schema import Ruleset
 from .layout import META_KEYS, NO, ROW_COLUMNS, SHEETS, VALUE_PARTS, YES, _span
@@ -178,8 +179,8 @@ def _guide(sheet, ruleset: Ruleset) -> None:
     dims = dimensions(ruleset)
     written = sum(len(c.indicators) for c in ruleset.criteria)
     lines = [
-        "Bảng tiêu chí để nhập vào ntm-rules: ntm-assess rulesets import BANG.xlsx --out THU_MUC "
-        "(ghi ra THU_MUC/<id>.yaml; đặt thư mục đó trong NTM_RULESETS_PATH để dùng).",
+        "Bảng tiêu chí để nhập vào ntm-rules bằng ⟪rulesets_import⟫, ghi ra một thư mục (⟪out⟫) tệp <id>.yaml; "
+        "đặt thư mục đó trong NTM_RULESETS_PATH để dùng.",
         "Trang \"Chỉ tiêu\": mỗi dòng một chỉ tiêu, theo đúng bảng của quyết định (chỉ tiêu có hai con số như 17.1: hai dòng, "
         "cột \"Số thứ tự con số\" 1 và 2). Thêm dòng khi quyết định có nhiều chỉ tiêu hơn.",
         "Dòng 2 là mã cột cho công cụ: không sửa. Mỗi vùng (hoặc nhóm xã) có một nhóm cột: Ngưỡng, Nguồn, Đã xác nhận, Giới hạn, Ghi chú.",
@@ -202,8 +203,8 @@ def _guide(sheet, ruleset: Ruleset) -> None:
         "The table of a criteria set for ntm-rules: one row per indicator of the decision's table (add rows as needed), one "
         "group of columns per region or commune group (value, source, confirmed Có/Không, bound at_most/at_least, note). Row 2 "
         "holds the importer's column keys: do not change it. Leave values empty and status = draft until every one is "
-        "filled; then status = final and ntm-assess rulesets import TABLE.xlsx --out FOLDER (writes FOLDER/<id>.yaml; put "
-        "FOLDER in NTM_RULESETS_PATH).",
+        "filled; then status = final and import it with ⟪rulesets_import⟫ into a folder (⟪out⟫: it writes <id>.yaml "
+        "there; put the folder in NTM_RULESETS_PATH).",
     ]
     if ruleset.varies_by == "commune_group":
         lines += ["", "Nhóm xã (Quyết định 51/2025/QĐ-TTg): 1 = xã giáp đô thị hoặc định hướng lên đô thị, hoặc nông nghiệp "
@@ -211,6 +212,8 @@ def _guide(sheet, ruleset: Ruleset) -> None:
                   "Commune groups (Decision 51/2025/QĐ-TTg): 1 = adjoining an urban area or oriented to become one, or "
                   "agriculture under 10 % of the economy; 3 = Area II and III communes of ethnic-minority and mountain areas; "
                   "2 = the rest."]
+    english = False  # the guide is in Vietnamese, then in English after an empty line: worded for each
     for line in lines:
-        sheet.append([line])
+        english = english or line.startswith("The table of")
+        sheet.append([worded(line, "en" if english else "vi")])
     sheet.column_dimensions["A"].width = 160

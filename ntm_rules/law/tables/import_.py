@@ -52,8 +52,8 @@ def read_workbook(path: str | Path, rows_of: dict[str, str] | None = None) -> di
                 continue
             if name not in by_name:
                 raise InputError(Say(f"thiếu trang \"{name}\"", f"the sheet \"{name}\" is missing"), source=source,
-                                 fix=Say("dùng bảng do ntm-assess rulesets export hoặc rulesets template viết ra",
-                                         "start from a table written by ntm-assess rulesets export or rulesets template"))
+                                 fix=Say("dùng bảng do công cụ viết ra (⟪rulesets_export⟫ hoặc ⟪rulesets_template⟫)",
+                                         "start from a table the tool wrote (⟪rulesets_export⟫ or ⟪rulesets_template⟫)"))
             sheets[key] = _sheet_rows(book, by_name[name], problems)
 
     meta = {str(r[0]).strip(): r[1] for r in sheets["meta"][1:] if r and r[0] is not None}
@@ -229,12 +229,12 @@ def _unchanged_rule(indicator: dict, parent: dict, criterion_id: str, change: di
     if differs:
         iid = indicator["id"]
         raise InputError(Say(f"tiêu chí {criterion_id}, chỉ tiêu {iid}: {', '.join(sorted(set(differs)))} khác bộ gốc; một bộ "
-                             "kế thừa (--extends) chỉ được đổi ngưỡng, tên, Sở, ngành và bộ tiêu chí làm điều kiện",
+                             "kế thừa (⟪extends⟫) chỉ được đổi ngưỡng, tên, Sở, ngành và bộ tiêu chí làm điều kiện",
                              f"criterion {criterion_id}, indicator {iid}: {', '.join(sorted(set(differs)))} differ from the "
-                             "parent set; an extension (--extends) may change only values, names, departments and the set "
+                             "parent set; an extension (⟪extends⟫) may change only values, names, departments and the set "
                              "a prerequisite refers to"), field="extends",
-                         fix=Say("nhập không có --extends (một bộ đầy đủ), hoặc để chỉ tiêu như bộ gốc và thêm chỉ tiêu mới",
-                                 "import without --extends (a whole set), or keep the indicator as the parent has it and "
+                         fix=Say("nhập không có ⟪extends⟫ (một bộ đầy đủ), hoặc để chỉ tiêu như bộ gốc và thêm chỉ tiêu mới",
+                                 "import without ⟪extends⟫ (a whole set), or keep the indicator as the parent has it and "
                                  "add a new one"))
     if len(mine) == 1 and mine[0].get("verdict_of") != theirs[0].get("verdict_of"):
         change["verdict_of"] = mine[0].get("verdict_of")
@@ -315,8 +315,8 @@ def import_workbook(path: str | Path, out: str | Path | None = None, extends: st
                              "bảng này là " + data["id"],
                              f"the output must be named {data['id']}.yaml: a ruleset is found by the name of its file, "
                              f"and this table's id is {data['id']}"), source=str(target),
-                         fix=Say(f"--out THU_MUC/{data['id']}.yaml, hoặc sửa id ở trang \"{SHEETS['meta']}\"",
-                                 f"--out FOLDER/{data['id']}.yaml, or change the id on the sheet \"{SHEETS['meta']}\""))
+                         fix=Say(f"ghi ra THU_MUC/{data['id']}.yaml (⟪out⟫), hoặc sửa id ở trang \"{SHEETS['meta']}\"",
+                                 f"write FOLDER/{data['id']}.yaml (⟪out⟫), or change the id on the sheet \"{SHEETS['meta']}\""))
     trial = target.with_name(f".{target.stem}.{os.getpid()}.check.yaml")
     out = target
     try:

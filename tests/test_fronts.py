@@ -1,0 +1,85 @@
+"""A message says what to do in the words of the front that shows it: the command line with its
+options and commands, the HTTP API with its parameters and routes, the library with its
+arguments. No caller of the API is told to add a command-line flag."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+import ntm_rules
+from test_service import Server
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAGS = ("--ruleset", "--out", "--overwrite", "--extends", "--db", "--token-file", "--host", "ntm-assess schema",
+         "ntm-assess rulesets list")
+UNKNOWN_FIELD = {"commune": {"name": "Xã A"}, "year": 2019, "region": "red_river_delta",
+                 "data": {"income_per_capita_milion_vnd": 40}}
+NO_SET_IN_FORCE = {"commune": {"name": "Xã A"}, "year": 2024, "data": {}}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = Server(tmp_path_factory.mktemp("fronts"))
+    yield running
+    running.stop()
+
+
+def cli_line(document: dict, lang: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "ntm_rules", "-", "--lang", lang], input=json.dumps(document),
+                          capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ})
+    assert done.returncode == 2
+    return done.stderr
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_command_line_names_its_options(lang):
+    assert "ntm-assess schema input --ruleset" in cli_line(UNKNOWN_FIELD, lang)
+    said = cli_line(NO_SET_IN_FORCE, lang)
+    assert "ntm-assess rulesets template --period 2021-2025" in said and "--ruleset" in said
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_http_api_names_its_parameters_never_a_flag(server, lang):
+    for document, expected in ((UNKNOWN_FIELD, "GET /v1/schema/input?ruleset="), (NO_SET_IN_FORCE, "?ruleset=")):
+        answer = httpx.post(server.url + "/v1/assess", json=document, headers={"Accept-Language": lang}, timeout=30)
+        assert answer.status_code == 422
+        said = json.dumps(answer.json(), ensure_ascii=False)
+        assert expected in said, said
+        assert not any(flag in said for flag in FLAGS), said
+
+
+def test_the_library_names_its_arguments():
+    for document in (UNKNOWN_FIELD, NO_SET_IN_FORCE):
+        with pytest.raises(ntm_rules.InputError) as caught:
+            ntm_rules.assess(document)
+        for lang in ("vi", "en"):
+            said = caught.value.line(lang)
+            assert not any(flag in said for flag in FLAGS), said
+            assert "⟪" not in said
+
+
+def test_no_library_message_carries_a_command_line_flag():
+    """Outside cli.py, no text the package shows (docstrings and comments aside) names an option of
+    the command line: it says a marker (⟪ruleset⟫) that each front words."""
+    found = []
+    for path in sorted((ROOT / "ntm_rules").rglob("*.py")):
+        if path.name == "cli.py":
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                if any(flag in node.value for flag in ("--ruleset", "--out ", "--overwrite", "--extends", "--db",
+                                                       "--token-file")):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}")
+    assert found == []
