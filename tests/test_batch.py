@@ -306,7 +306,12 @@ def test_row_naming_another_ruleset_is_rejected(tmp_path):
     summary = run_batch([path], tmp_path / "out", jobs=1).summary
     assert (summary.assessed, summary.rejected) == (1, 1)
     error = json.loads((tmp_path / "out" / "rejected.jsonl").read_text("utf-8"))["error"]
-    assert "--ruleset thai-nguyen-2017-2020" in error
+    assert "thai-nguyen-2017-2020" in error and "tham số ruleset" in error  # worded for the library's caller
+    done = subprocess.run([sys.executable, "-m", "ntm_rules", "batch", str(path), "--out", str(tmp_path / "cli")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    said = json.loads((tmp_path / "cli" / "rejected.jsonl").read_text("utf-8"))["error"]
+    assert "chọn bộ thai-nguyen-2017-2020 bằng --ruleset" in said  # and for the command line's user
     # the caller's ruleset wins for every row, as with one commune
     summary = run_batch([path], tmp_path / "out2", ruleset="vn-2016-2020", jobs=1).summary
     assert (summary.assessed, summary.rejected) == (2, 0)

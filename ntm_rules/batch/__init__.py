@@ -15,6 +15,7 @@ row ends in exactly one of assessments.jsonl and rejected.jsonl.
 from __future__ import annotations
 
 import os
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -41,12 +42,12 @@ class BatchResult:
 
 
 class BatchInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a batch: how far it got; the outputs in the folder are incomplete."""
+    """Ctrl-C during a batch (or a worker killed): how far it got; the outputs in the folder are incomplete."""
 
-    def __init__(self, done: int, total: int | None, out_dir: Path):
+    def __init__(self, done: int, total: int | None, out_dir: Path, why: str = ""):
         self.done, self.total, self.out_dir = done, total, out_dir
         of = f" of {total}" if total is not None else ""
-        super().__init__(f"stopped after {done}{of} rows; the outputs in {out_dir} are incomplete "
+        super().__init__(f"{why}stopped after {done}{of} rows; the outputs in {out_dir} are incomplete "
                          f"({worded('⟪rerun_batch⟫', 'en')})")
 
 
@@ -164,6 +165,9 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
                        ruleset_file(chosen, used))
     except KeyboardInterrupt:
         raise BatchInterrupted(builder.rows_read, total, out) from None
+    except BrokenProcessPool:  # a worker was killed (by the system, or by hand): the machine's doing, not a bug
+        raise BatchInterrupted(builder.rows_read, total, out, "the batch was interrupted (a worker was killed): ") \
+            from None
     except OSError as error:
         raise output_error(out, error) from None
     return BatchResult(summary=summary, out_dir=out, files=dict(outputs.final))

@@ -38,10 +38,18 @@ def rejected_lines(rejected: list[dict]) -> bytes:
     return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected)
 
 
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def new_file(path: Path):
+    """A file the batch creates: new (never one that exists, never through a link), opened for writing."""
+    return os.fdopen(os.open(path, _NEW, 0o644), "wb")
+
+
 def write_whole(path: Path, data: bytes) -> None:
     """A file that is whole or absent: written under a temporary name, then renamed."""
     temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
+    with new_file(temporary) as handle:
         handle.write(data)
     os.replace(temporary, path)
 
@@ -75,14 +83,15 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> tuple[Path, i
         out.mkdir(parents=True, exist_ok=True)
         if not out.is_dir():
             raise NotADirectoryError(20, "not a folder")
-        lock = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        _refuse_shared(out)
+        if out.name == PARTIAL_DIR and _locked(out.parent / LOCK):
+            raise _busy(out.parent)
+        lock = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+                       0o644)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise OutputError(Say(f"{out}: một lượt đánh giá khác đang ghi vào thư mục này; cách sửa: đợi lượt đó xong, "
-                                  "hoặc chọn thư mục khác (⟪out⟫)",
-                                  f"{out}: another batch is writing into this folder now; fix: wait for it to end, "
-                                  "or choose another folder (⟪out⟫)")) from None
+            raise _busy(out) from None
         earlier = [out / name for name in OUTPUT_FILES + tuple(n + PARTIAL for n in OUTPUT_FILES)
                    if (out / name).exists() or (out / name).is_symlink()]
         segments = out / PARTIAL_DIR
@@ -101,8 +110,8 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> tuple[Path, i
             path.unlink()
         if segments.is_dir() and not segments.is_symlink() and not any(segments.iterdir()):
             segments.rmdir()
-        probe = out / f".ntm-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
+        probe = out / f".ntm-write-test-{os.getpid()}-{os.urandom(4).hex()}"
+        new_file(probe).close()
         probe.unlink()
     except OSError as error:
         release(lock)
@@ -111,6 +120,39 @@ def prepare_output(out_dir: str | os.PathLike, overwrite: bool) -> tuple[Path, i
         release(lock)
         raise
     return out, lock
+
+
+def _refuse_shared(out: Path) -> None:
+    """An output folder is the user's own, and no one else may write into it (else another local
+    user could plant links where the batch writes)."""
+    info = os.stat(out)
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise OutputError(Say(f"{out}: thư mục của người khác, hoặc người khác cũng ghi được vào; cách sửa: chọn một thư mục "
+                              "của riêng bạn (⟪out⟫), hoặc bỏ quyền ghi của người khác (chmod go-w)",
+                              f"{out}: the folder is someone else's, or others may write into it; fix: choose a folder "
+                              "of your own (⟪out⟫), or take away the others' right to write (chmod go-w)"))
+
+
+def _locked(path: Path) -> bool:
+    """Whether another batch holds the lock at `path` now."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _busy(out: Path) -> OutputError:
+    return OutputError(Say(f"{out}: một lượt đánh giá khác đang ghi vào thư mục này; cách sửa: đợi lượt đó xong, "
+                           "hoặc chọn thư mục khác (⟪out⟫)",
+                           f"{out}: another batch is writing into this folder now; fix: wait for it to end, "
+                           "or choose another folder (⟪out⟫)"))
 
 
 def release(lock: int) -> None:
@@ -141,7 +183,7 @@ class Outputs:
         self.rejected: list[Path] = []
         # assessments.jsonl.partial grows by each segment as its part comes back, in order, while
         # the workers go on (the segments stay whole until the end: a killed run keeps them)
-        self.assessments = open(out / ("assessments.jsonl" + PARTIAL), "wb")
+        self.assessments = new_file(out / ("assessments.jsonl" + PARTIAL))
 
     def add_assessed(self, segment: Path, left_out: list[tuple[int, int]]) -> None:
         """A part's segment, but the (offset, length) ranges of the lines left out."""
@@ -160,7 +202,7 @@ class Outputs:
     def finish(self, summary_html: str, summary_json: str, ruleset_json: bytes) -> None:
         partial = {name: self.out / (name + PARTIAL) for name in OUTPUT_FILES}
         self.assessments.close()
-        with open(partial["rejected.jsonl"], "wb") as target:
+        with new_file(partial["rejected.jsonl"]) as target:
             for segment in self.rejected:
                 _append(target, segment, [])
         from ..rejected import write_rejected_workbook
@@ -168,7 +210,7 @@ class Outputs:
         write_rejected_workbook(self.rejected, partial["rejected.xlsx"], self.lang)
         for name, text in (("ruleset.json", ruleset_json), ("summary.html", summary_html.encode()),
                            ("summary.json", summary_json.encode())):
-            with open(partial[name], "wb") as handle:
+            with new_file(partial[name]) as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -110,8 +110,13 @@ def human_size(size: int) -> str:
 
 
 def replace_with(path: str | os.PathLike, write: Callable[[Path], None], error: Callable[[str, str], NtmError]) -> Path:
-    """Write a file by `write(temporary)` beside it and rename: a reader never sees half a file, and
-    an existing pipe, device or link to one is never written into (refused instead)."""
+    """Write a file by `write(temporary)` and rename it into place: a reader never sees half a
+    file; an existing pipe, device or link to one is never written into (refused instead); the
+    temporary is made in a private folder (0700, a name no one can guess) beside the file, so no
+    link planted there can redirect the write."""
+    import shutil
+    import tempfile
+
     target = Path(path)
     if target.exists() or target.is_symlink():
         try:
@@ -122,14 +127,16 @@ def replace_with(path: str | os.PathLike, write: Callable[[Path], None], error: 
             kind = describe_kind(mode) if mode is not None else Say("một liên kết hỏng", "a broken link")
             raise error(Say(f"đây là {kind.vi}, không phải tệp để ghi", f"this is {kind.en}, not a file to write"),
                         Say("ghi tên một tệp mới", "name a new file"))
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    private = None
     try:
+        private = Path(tempfile.mkdtemp(prefix=".ntm-", dir=target.parent))
+        temporary = private / target.name
         write(temporary)
         os.replace(temporary, target)
     except OSError as problem:
         raise error(Say(f"không ghi được tệp ({problem.strerror})", f"cannot write the file ({problem.strerror})"),
                     Say("kiểm tra thư mục có tồn tại và ghi được", "check the folder exists and is writable")) from None
     finally:
-        if temporary.exists():
-            temporary.unlink()
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
     return target

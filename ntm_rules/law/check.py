@@ -65,10 +65,19 @@ def check_ruleset(rs: Ruleset, name: str) -> list[str]:
                     f"use one of {', '.join(rs.departments)} or add it under `departments`")
         check_source(f"{path}.department", assignment.source, assignment.verified, assignment.note)
 
-    for fname in rs.fields:
+    for fname, info in rs.fields.items():
         bad = field_name_problem(fname)
         if bad:
             problem(f"fields.{printable(fname)[:60]}", bad, "write the field's name as the indicators use it")
+        if info.range is not None:
+            low, high = info.range
+            if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+                problem(f"fields.{printable(fname)[:60]}.range", f"[{low}, {high}] is not a range of values",
+                        "write two finite numbers, the lower first")
+    for key, source in rs.sources.items():
+        if source.url is not None and not source.url.lower().startswith(("https://", "http://")):
+            problem(f"sources.{printable(key)[:60]}.url", f"{printable(source.url)[:60]!r} is not the address of a web page",
+                    "write the page's address, starting with https:// or http://")
     written = sum(len(c.indicators) for c in rs.criteria)
     if rs.indicator_count is not None and rs.status == "final" and written != rs.indicator_count:
         problem("indicator_count", f"the decision lists {rs.indicator_count} indicators and the set has {written}",

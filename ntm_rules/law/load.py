@@ -273,9 +273,13 @@ def _load_verdict_targets(ruleset: Ruleset, path: Path) -> None:
                                                                if c.verdict_of}))
     for target in targets:
         try:
-            load_named_by(ruleset, target)
+            required = load_named_by(ruleset, target)
         except RulesetError as error:
             raise RulesetError([f"{_display(path)}: verdict_of {target}: {p}" for p in error.problems]) from None
+        if required.status == "draft":
+            raise RulesetError([f"{_display(path)}: verdict_of {target}: {target} is a draft (its values are still to "
+                                "be filled), so it decides no verdict; fix: complete it (status: final), or name a set "
+                                "that is final"])
 
 
 def load_named_by(ruleset: Ruleset, ruleset_id: str) -> Ruleset:

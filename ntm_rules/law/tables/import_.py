@@ -299,6 +299,12 @@ def import_workbook(path: str | Path, out: str | Path | None = None, extends: st
     data = read_workbook(path, rows_of)
     if extends:
         parent = load_ruleset(extends)
+        if data.get("id") in (parent.id, extends):
+            raise InputError(Say(f"bảng mang mã {data['id']}, trùng với bộ gốc nó kế thừa: một bộ không kế thừa chính nó",
+                                 f"the table's id is {data['id']}, the set it extends: a set cannot extend itself"),
+                             source=str(path), field=f"{SHEETS['meta']}!id",
+                             fix=Say("ghi cho bảng của tỉnh một mã riêng (ví dụ thai-nguyen-2017-2020)",
+                                     "give the province's table an id of its own (e.g. thai-nguyen-2017-2020)"))
         _refuse_loosening(data, parent, rows_of, str(path))
         data = delta(data, parent)
     target = Path(out) if out is not None else Path(f"{data['id']}.yaml")
@@ -331,7 +337,8 @@ def import_workbook(path: str | Path, out: str | Path | None = None, extends: st
                          source=str(out), fix=Say("kiểm tra thư mục có tồn tại và ghi được",
                                                   "check the folder exists and is writable")) from None
     finally:
-        trial.unlink(missing_ok=True)
+        if trial.is_file() and not trial.is_symlink():
+            trial.unlink(missing_ok=True)
     from ...files import replace_with
 
     replace_with(target, lambda temporary: write_yaml(data, temporary),
@@ -383,9 +390,11 @@ def _placed(line: str, rows_of: dict[str, str]) -> str:
 
 
 def write_yaml(data: dict, path: str | Path) -> Path:
+    """A new file (never one that exists, never through a link: O_EXCL | O_NOFOLLOW)."""
     import yaml
 
     text = yaml.safe_dump(copy.deepcopy(data), allow_unicode=True, sort_keys=False, width=120)
-    Path(path).write_text("# Written by ntm-assess rulesets import from a workbook; the table is the source.\n" + text,
-                          "utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Written by ntm-assess rulesets import from a workbook; the table is the source.\n" + text)
     return Path(path)
