@@ -88,10 +88,7 @@ _facts = Bounded(512)  # a resolved set's identity → its _Facts
 
 
 def _facts_of(resolved: ResolvedRuleset) -> _Facts:
-    found = _facts.get(resolved.identity)
-    if found is None:
-        found = _facts.put(resolved.identity, _Facts(resolved))
-    return found
+    return _facts.of(resolved.identity, lambda: _Facts(resolved))
 
 
 def outcome_for(document, ruleset: Ruleset) -> tuple[Outcome, str]:

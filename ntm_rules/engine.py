@@ -304,9 +304,7 @@ def rules_key(resolved: ResolvedRuleset) -> str:
 
 def _rules(resolved: ResolvedRuleset) -> "_ExactRuleset":
     """The rules of a resolved set, registered the first time they are needed (call with the lock)."""
-    key = _keys.get(resolved.identity)
-    if key is None:
-        key = _keys.put(resolved.identity, rules_key(resolved))
+    key = _keys.of(resolved.identity, lambda: rules_key(resolved))
     rules = _registered.get(key)
     if rules is not None:
         _registered.move_to_end(key)

@@ -263,10 +263,7 @@ _kernels = Bounded(512)  # a resolved set's identity → its _Kernel
 
 
 def _kernel(resolved: ResolvedRuleset) -> _Kernel:
-    found = _kernels.get(resolved.identity)
-    if found is None:
-        found = _kernels.put(resolved.identity, _Kernel(resolved))
-    return found
+    return _kernels.of(resolved.identity, lambda: _Kernel(resolved))
 
 
 def outcome_of(resolved: ResolvedRuleset, values: dict, not_met: list[int], missing: list[int],

@@ -172,7 +172,4 @@ _statics = Bounded(512)  # a resolved set's identity → its Statics
 
 
 def statics_of(resolved: ResolvedRuleset) -> Statics:
-    found = _statics.get(resolved.identity)
-    if found is None:
-        found = _statics.put(resolved.identity, Statics(resolved))
-    return found
+    return _statics.of(resolved.identity, lambda: Statics(resolved))

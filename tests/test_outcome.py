@@ -166,4 +166,4 @@ def test_damaged_batch_outputs_are_an_input_error_naming_the_file(communes, tmp_
             shared.write_text(json.dumps(data), "utf-8")
         with pytest.raises(InputError) as caught:
             list(read_assessments(copy_))
-        assert copy_.name in caught.value.source and "--overwrite" in caught.value.line("en")
+        assert copy_.name in caught.value.source and "overwrite" in caught.value.line("en")

@@ -59,11 +59,7 @@ _known = Bounded(4)  # the installed sets' signature → the names of the column
 
 def known_columns() -> dict[str, str]:
     """Every name a column may have → the column: field ids, the template's labels, base columns."""
-    key = installed_signature()
-    found = _known.get(key)
-    if found is None:
-        found = _known.put(key, _known_columns())
-    return found
+    return _known.of(installed_signature(), _known_columns)
 
 
 def _known_columns() -> dict[str, str]:

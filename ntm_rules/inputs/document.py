@@ -84,22 +84,20 @@ _models = Bounded(64)  # (the installed sets' signature, a set's identity) → t
 
 def data_model(ruleset=None) -> type[BaseModel]:
     """The `data` object: every installed ruleset's fields, and those a given ruleset adds."""
-    key = ("data", installed_signature(), ruleset.sha256 if ruleset is not None else None)
-    model = _models.get(key)
-    if model is None:
-        specs = field_specs(ruleset)
-        fields = {name: (Optional[_type_of(spec)], Field(default=None, description=_description(spec)))
-                  for name, spec in sorted(specs.items())}
-        model = _models.put(key, create_model("CommuneData", __config__=ConfigDict(extra="forbid"), **fields))
-    return model
+    return _models.of(("data", installed_signature(), ruleset.sha256 if ruleset is not None else None),
+                      lambda: _data_model(field_specs(ruleset)))
+
+
+def _data_model(specs: dict) -> type[BaseModel]:
+    fields = {name: (Optional[_type_of(spec)], Field(default=None, description=_description(spec)))
+              for name, spec in sorted(specs.items())}
+    return create_model("CommuneData", __config__=ConfigDict(extra="forbid"), **fields)
 
 
 def document_model(ruleset=None) -> type[BaseModel]:
     """The commune document's model: for a set, with the fields it adds (and their own ranges)."""
-    key = ("document", installed_signature(), ruleset.sha256 if ruleset is not None else None)
-    model = _models.get(key)
-    if model is None:
-        model = _models.put(key, _document_model(data_model(ruleset)))
+    model = _models.of(("document", installed_signature(), ruleset.sha256 if ruleset is not None else None),
+                       lambda: _document_model(data_model(ruleset)))
     return model
 
 

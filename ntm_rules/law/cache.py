@@ -45,6 +45,13 @@ class Bounded:
                 self.items.move_to_end(key)
             return value
 
+    def of(self, key, make):
+        """The value kept for `key`, else `make()`, kept (two threads may both make it: the same value)."""
+        found = self.get(key)
+        if found is None:
+            found = self.put(key, make())
+        return found
+
     def put(self, key, value):
         with self.lock:
             self.items[key] = value

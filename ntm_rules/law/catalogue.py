@@ -36,12 +36,9 @@ _catalogues = cache.Bounded(32)  # the installed sets' signature (and a set's id
 
 def verdict_fields() -> dict[str, str]:
     """Fields that carry another ruleset's verdict (computed, never read from a document): field → ruleset id."""
-    key = ("verdicts", installed_signature())
-    found = _catalogues.get(key)
-    if found is None:
-        found = _catalogues.put(key, {c.field: c.verdict_of for rs in installed() for cr in rs.criteria
-                                      for i in cr.indicators for c in i.all_checks() if c.verdict_of})
-    return found
+    return _catalogues.of(("verdicts", installed_signature()), lambda: {
+        c.field: c.verdict_of for rs in installed() for cr in rs.criteria for i in cr.indicators for c in i.all_checks()
+        if c.verdict_of})
 
 
 def field_specs(ruleset: Ruleset | None = None) -> dict[str, FieldSpec]:
@@ -49,16 +46,10 @@ def field_specs(ruleset: Ruleset | None = None) -> dict[str, FieldSpec]:
     unit, plausible range (the widest any ruleset gives, else the type's) and options; with a
     ruleset, also the fields it (and the sets whose verdict it requires) introduces itself."""
     key = ("fields", installed_signature())
-    found = _catalogues.get(key)
-    if found is None:
-        found = _catalogues.put(key, _specs_of(installed()))
+    found = _catalogues.of(key, lambda: _specs_of(installed()))
     if ruleset is None:
         return found
-    own_key = key + (ruleset.sha256,)
-    own = _catalogues.get(own_key)
-    if own is None:
-        own = _catalogues.put(own_key, {**found, **_specs_of(with_prerequisites(ruleset))})
-    return own
+    return _catalogues.of(key + (ruleset.sha256,), lambda: {**found, **_specs_of(with_prerequisites(ruleset))})
 
 
 def with_prerequisites(ruleset: Ruleset) -> list[Ruleset]:

@@ -32,17 +32,17 @@ _installed = Bounded(4)  # installed_signature() → the sets
 def installed() -> list[Ruleset]:
     """Every usable ruleset of the shipped folder and NTM_RULESETS_PATH (unusable files are skipped;
     `rulesets list` shows them)."""
-    key = installed_signature()
-    found = _installed.get(key)
-    if found is None:
-        found = []
-        for path in shipped_ruleset_paths():
-            try:
-                found.append(load_ruleset(path))
-            except RulesetError:
-                continue
-        _installed.put(key, found)
-    return list(found)
+    return list(_installed.of(installed_signature(), _usable_sets))
+
+
+def _usable_sets() -> list[Ruleset]:
+    found = []
+    for path in shipped_ruleset_paths():
+        try:
+            found.append(load_ruleset(path))
+        except RulesetError:
+            continue
+    return found
 
 
 def in_force_for(years: set[int], day: date | None = None, province: str | None = None, region: str | None = None):

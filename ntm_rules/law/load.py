@@ -45,17 +45,17 @@ def shipped_ruleset_paths() -> list[Path]:
             folders.append((str(directory), os.stat(directory).st_mtime_ns))
         except OSError:
             continue
-    key = tuple(folders)
-    found = _listings.get(key)
-    if found is None:
-        seen, found = set(), []
-        for directory, _ in folders:
-            for path in sorted(Path(directory).glob("*.yaml")):
-                if path.stem not in seen:
-                    seen.add(path.stem)
-                    found.append(path)
-        _listings.put(key, found)
-    return list(found)
+    return list(_listings.of(tuple(folders), lambda: _set_files(folders)))
+
+
+def _set_files(folders: list[tuple[str, int]]) -> list[Path]:
+    seen, found = set(), []
+    for directory, _ in folders:
+        for path in sorted(Path(directory).glob("*.yaml")):
+            if path.stem not in seen:
+                seen.add(path.stem)
+                found.append(path)
+    return found
 
 
 def find_ruleset_id(ruleset_id: str, beside: Path | None = None) -> Path:
@@ -266,11 +266,8 @@ _verdict_targets = cache.Bounded(64)  # a set's identity → the ids of the sets
 
 
 def _load_verdict_targets(ruleset: Ruleset, path: Path) -> None:
-    targets = _verdict_targets.get(ruleset.sha256)
-    if targets is None:
-        targets = _verdict_targets.put(ruleset.sha256, sorted({c.verdict_of for cr in ruleset.criteria
-                                                               for i in cr.indicators for c in i.all_checks()
-                                                               if c.verdict_of}))
+    targets = _verdict_targets.of(ruleset.sha256, lambda: sorted({
+        c.verdict_of for cr in ruleset.criteria for i in cr.indicators for c in i.all_checks() if c.verdict_of}))
     for target in targets:
         try:
             required = load_named_by(ruleset, target)

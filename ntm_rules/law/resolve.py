@@ -109,10 +109,7 @@ _resolved = Bounded(512)  # (the set's identity, region or group, year) → Reso
 def resolve(ruleset: Ruleset, dimension: str | int, year: int) -> ResolvedRuleset:
     """The thresholds of `ruleset` for one region (or group) and year; cached by the set's identity."""
     key = (ruleset.sha256, str(dimension), int(year))
-    found = _resolved.get(key)
-    if found is None:
-        found = _resolved.put(key, _resolve(ruleset, str(dimension), int(year)))
-    return found
+    return _resolved.of(key, lambda: _resolve(ruleset, str(dimension), int(year)))
 
 
 def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
