@@ -8,7 +8,7 @@ from typing import Any, Iterable, Iterator
 
 from .engine import evaluate, fact_fields
 from .errors import InputError, NtmError, RulesetError, Say, internal_error
-from .inputs.document import parse_document
+from .inputs.document import document_model, parse_document
 from .law.cache import Bounded
 from .law.check import completeness
 from .law.in_force import in_force_for
@@ -190,9 +190,10 @@ def assess_many(communes: Iterable[Any], ruleset: str | os.PathLike | Ruleset | 
     if fixed is not None:
         refuse_draft(fixed)
     chosen: dict[tuple, tuple[Ruleset, Say | None]] = {}
+    model = document_model(fixed)  # one look at the installed sets for the whole call
     for index, commune in enumerate(communes):
         try:
-            document = parse_document(commune, ruleset=fixed)
+            document = parse_document(commune, ruleset=fixed, model=model)
             use, reason = fixed, None
             if use is None:
                 key = (document.ruleset, document.year, document.assessment_date, document.commune.province,

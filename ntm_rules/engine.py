@@ -305,16 +305,16 @@ def rules_key(resolved: ResolvedRuleset) -> str:
 def _rules(resolved: ResolvedRuleset) -> "_ExactRuleset":
     """The rules of a resolved set, registered the first time they are needed (call with the lock)."""
     key = _keys.of(resolved.identity, lambda: rules_key(resolved))
+    host = _host_instance()
     rules = _registered.get(key)
     if rules is not None:
         _registered.move_to_end(key)
-        return rules
-    host = _host_instance()
-    try:
-        host.register_rulesets({key: definition(resolved, _findings)})
-    except Exception as error:  # a bare C error code becomes a sentence
-        raise EngineError(f"ruleset {resolved.ruleset.id}: {describe_engine_error(error)}") from None
-    rules = _registered[key] = host.get_ruleset(key)
+    else:
+        try:
+            host.register_rulesets({key: definition(resolved, _findings)})
+        except Exception as error:  # a bare C error code becomes a sentence
+            raise EngineError(f"ruleset {resolved.ruleset.id}: {describe_engine_error(error)}") from None
+        rules = _registered[key] = host.get_ruleset(key)
     while len(_registered) > MAX_REGISTERED:
         old_key, old = _registered.popitem(last=False)
         host.forget_ruleset(old_key, old)

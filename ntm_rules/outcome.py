@@ -181,21 +181,60 @@ class LevelOutcome(NamedTuple):
     blocked_by: tuple
 
 
-@dataclass(frozen=True, eq=False)
 class Outcome:
-    """Everything one commune's assessment under one resolved set says."""
+    """Everything one commune's assessment under one resolved set says.
 
-    resolved: ResolvedRuleset
-    attained: bool
-    certain: bool
-    criteria_met: int
-    criteria: tuple  # CriterionOutcome, one per criterion of the resolved set
-    departments: tuple  # DepartmentOutcome, in the order their indicators are met
-    levels: dict | None = None  # level name → LevelOutcome, for a set with prerequisites
+    The verdict is one rule (`combine`) over every check of the set (the status of a whole and its
+    certainty follow from its checks', whichever way they are grouped): it is computed at once,
+    from the checks that fail and those whose met is not sure by itself, which is what keeps 10 000
+    kept communes to what their failures cost. The criteria, with each indicator, and the
+    departments are the same rule over the checks of each criterion and indicator, computed when
+    first read (and kept)."""
+
+    __slots__ = ("resolved", "values", "status", "lower", "attained", "certain", "criteria_met", "_criteria",
+                 "_departments", "_levels")
+
+    def __init__(self, resolved: ResolvedRuleset, values: dict, status: dict[int, str], lower: dict | None):
+        self.resolved, self.values, self.status, self.lower = resolved, values, status, lower
+        kernel = _kernel(resolved)
+        if status:  # a failing whole is as sure as its surest failing part: its met parts do not count
+            parts = [_Part(s, _check_certain(kernel.checks[i], s, values, lower)) for i, s in status.items()]
+        else:  # an attained one is sure when every part's met is: those sure by themselves need no look
+            parts = [_Part(MET, _check_certain(kernel.checks[i], MET, values, lower)) for i in kernel.not_sure_when_met]
+        verdict, self.certain = combine(parts)
+        self.attained = verdict == MET
+        self.criteria_met = len(resolved.criteria) - len({kernel.criterion_of[i] for i in status})
+        self._criteria = self._departments = self._levels = None
 
     @property
     def criteria_total(self) -> int:
-        return len(self.criteria)
+        return len(self.resolved.criteria)
+
+    @property
+    def criteria(self) -> tuple:
+        """CriterionOutcome, one per criterion of the resolved set (with each indicator's)."""
+        if self._criteria is None:
+            kernel = _kernel(self.resolved)
+            found = []
+            for c_position, criterion_id, indicators in kernel.criteria:
+                outcomes = tuple(_indicator(kernel, plan, self.status, self.values, self.lower) for plan in indicators)
+                found.append(CriterionOutcome(c_position, criterion_id, *combine(outcomes), outcomes))
+            self._criteria = tuple(found)
+        return self._criteria
+
+    @property
+    def departments(self) -> tuple:
+        """DepartmentOutcome, in the order their first failing indicator comes."""
+        if self._departments is None:
+            self._departments = _departments(_kernel(self.resolved), self.criteria, self.lower)
+        return self._departments
+
+    @property
+    def levels(self) -> dict | None:
+        """Level name → LevelOutcome, for a set with prerequisites."""
+        if self._levels is None and self.lower is not None:
+            self._levels = _levels(_kernel(self.resolved), self.criteria, self.attained, self.certain, self.lower)
+        return self._levels
 
     def failing(self):
         """(criterion, indicator) of each indicator not met or lacking data, in order."""
@@ -214,6 +253,27 @@ class Outcome:
 
     def departments_key(self) -> tuple:
         return tuple(d[:6] for d in self.departments)
+
+    def __getstate__(self):  # (slots: pickled by name)
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state):
+        for name, value in state.items():
+            setattr(self, name, value)
+
+
+class _Part(NamedTuple):
+    status: str
+    certain: bool
+
+
+def _check_certain(check: tuple, status: str, values: dict, lower: dict | None) -> bool:
+    """Whether a check's status holds whatever its true threshold is (`Sure`); a check that stands
+    for a lower level's verdict is as sure as that verdict."""
+    _, resolved_check, sure = check
+    if resolved_check.verdict_of and lower and resolved_check.verdict_of in lower:
+        return lower[resolved_check.verdict_of].certain
+    return sure.holds(status, values.get(resolved_check.field))
 
 
 # ------------------------------------------------------------------------------ the computation
@@ -254,6 +314,11 @@ class _Kernel:
                 position += 1
             self.criteria.append((c_position, criterion.id, tuple(indicators)))
         self.plans = {plan.position: plan for _, _, indicators in self.criteria for plan in indicators}
+        # every check (index, ResolvedCheck, Sure), its criterion's position, and the checks whose met
+        # is not sure by itself (the verdict's certainty looks at them even when they are met)
+        self.checks = [entry for _, _, indicators in self.criteria for plan in indicators for entry in plan.checks]
+        self.criterion_of = [c for c, _, indicators in self.criteria for plan in indicators for _ in plan.checks]
+        self.not_sure_when_met = [i for i, check, sure in self.checks if sure.met != ALWAYS or check.verdict_of]
         self.prerequisites = {plan.id: plan for plan in self.plans.values()
                               if resolved.indicators[plan.position].prerequisite}
         self.shared: dict = {}
@@ -271,31 +336,18 @@ def outcome_of(resolved: ResolvedRuleset, values: dict, not_met: list[int], miss
     """The outcome of one commune: `values` are the values compared (a verdict field holds the
     lower set's verdict), `not_met` and `missing` the indexes of the checks the engine found so;
     `lower` the outcomes of the sets whose verdict this one requires, by set id."""
-    kernel = _kernel(resolved)
-    status = [MET] * len(resolved.checks)
-    for index in not_met:
-        status[index] = NOT_MET
+    status = {index: NOT_MET for index in not_met}
     for index in missing:
-        status[index] = MISSING
-    criteria = []
-    for c_position, criterion_id, indicators in kernel.criteria:
-        outcomes = tuple(_indicator(kernel, plan, status, values, lower) for plan in indicators)
-        c_status, c_certain = combine(outcomes)
-        criteria.append(CriterionOutcome(c_position, criterion_id, c_status, c_certain, outcomes))
-    verdict, certain = combine(criteria)
-    criteria = tuple(criteria)
-    departments = _departments(kernel, criteria, lower)
-    met = sum(c.status == MET for c in criteria)
-    levels = _levels(kernel, criteria, verdict == MET, certain, lower) if lower is not None else None
-    return Outcome(resolved, verdict == MET, certain, met, criteria, departments, levels)
+        status.setdefault(index, MISSING)
+    return Outcome(resolved, values, status, lower)
 
 
-def _indicator(kernel: _Kernel, plan: _IndicatorPlan, status: list[str], values: dict,
+def _indicator(kernel: _Kernel, plan: _IndicatorPlan, status: dict[int, str], values: dict,
                lower: dict | None) -> IndicatorOutcome:
     if len(plan.checks) == 1:
         index, check, sure = plan.checks[0]
         value = values.get(check.field)
-        s = status[index]
+        s = status.get(index, MET)
         if plan.shareable and s == MET and type(value) is not float:
             key = (plan.position, type(value), value)
             found = kernel.shared.get(key)
@@ -317,7 +369,7 @@ def _indicator(kernel: _Kernel, plan: _IndicatorPlan, status: list[str], values:
     checks = []
     for index, check, sure in plan.checks:
         value = values.get(check.field)
-        s = status[index]
+        s = status.get(index, MET)
         checks.append(CheckOutcome(check.field, value, s, gap(check.operator, check.threshold, value) if s == NOT_MET
                                    else None, sure.holds(s, value), check.threshold))
     s, certain = combine(checks)

@@ -290,11 +290,13 @@ def _normalise(obj: dict) -> dict:
 _NOT_A_DATE = object()  # stands for an assessment_date that is not a YYYY-MM-DD text
 
 
-def parse_document(obj: Any, source: str = "", ruleset=None, from_json: bool = False):
+def parse_document(obj: Any, source: str = "", ruleset=None, from_json: bool = False, model=None):
     """Validate one commune document (a dict or an already-built document); with a ruleset, the
     fields that ruleset adds are accepted too. `from_json`: the dict is what `strict_json` read
-    (no NaN or numpy value to turn into a plain one)."""
-    model = document_model(ruleset)
+    (no NaN or numpy value to turn into a plain one). `model`: `document_model(ruleset)`, for a
+    caller validating many documents at once (the installed sets are looked at once, not per
+    document)."""
+    model = model or document_model(ruleset)
     if isinstance(obj, BaseModel) and type(obj).__name__ == "CommuneDocument":
         if isinstance(obj, model):
             return obj
