@@ -35,7 +35,8 @@ from .lines import join, line as line_of, static_part
 from .statics import statics_of
 from .result import dump_json
 from .law.schema import Ruleset
-from .summary import ProvincialSummary, SummaryBuilder, exact, summary_record
+from .regions import exact
+from .summary import ProvincialSummary, SummaryBuilder, summary_record
 
 CHUNK = 250
 PARALLEL_FROM = 500  # rows (two chunks): measured crossover, benchmarks/batch.py and the note of issue 18

@@ -29,7 +29,8 @@ from typing import Iterable
 
 from .errors import InputError, OutputError, Say
 from .outcome import acting
-from .summary import exact
+from .words.phrases import average
+from .regions import exact
 
 DB_ENV = "NTM_DB"
 DB_NAME = "history.sqlite3"
@@ -481,8 +482,6 @@ def province_history(conn: sqlite3.Connection, province: str) -> Province | None
         " GROUP BY b.id ORDER BY year, b.assessed_on, b.id", (pkey,)).fetchall()
     if not batches:
         return None
-    from .summary import average
-
     rounds = []
     for b in batches:
         round_ = Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
@@ -604,7 +603,7 @@ def commune_text(c: Commune, lang: str = "vi") -> str:
 
 
 def province_text(p: Province, lang: str = "vi") -> str:
-    from .words import one_decimal
+    from .words.phrases import one_decimal
 
     W = WORDS[lang]
     lines = [f"{W['title']}: {p.name}", f"{W['rounds']}:"]

@@ -11,7 +11,8 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from . import render, words
+from . import render
+from .words import phrases as words
 from .errors import printable
 from .regions import region_name
 from .result import Assessment

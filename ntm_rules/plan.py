@@ -18,7 +18,7 @@ from pathlib import Path
 from .errors import OutputError, Say
 from .files import replace_with
 from .result import Assessment
-from .words import LABELS, basis_text, department_text, number, pick, requirement
+from .words.phrases import LABELS, basis_text, department_text, number, pick, requirement
 
 COLUMNS = {
     "vi": ["STT", "Tiêu chí", "Chỉ tiêu", "Tình trạng", "Hiện trạng", "Ngưỡng", "Yêu cầu", "Còn thiếu / vượt",

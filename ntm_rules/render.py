@@ -7,7 +7,7 @@ from collections import OrderedDict
 from .regions import region_name
 from .law.resolve import ResolvedRuleset
 from .result import Assessment, IndicatorResult
-from .words import (LABELS, OPERATORS, basis_text, department_text, flag, gap_text, indicator_department,
+from .words.phrases import (LABELS, OPERATORS, basis_text, department_text, flag, gap_text, indicator_department,
                     level_name, number, one_decimal, pick, requirement, value_text, verdict_text, with_unit)
 
 __all__ = ["LABELS", "number", "one_decimal", "requirement", "text_report", "summary_text", "ruleset_table",

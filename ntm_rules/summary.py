@@ -8,17 +8,16 @@ communes' failing indicators and a section per district.
 """
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from .regions import fold
+from .regions import exact, fold
 from .outcome import acting_of
 from .result import Assessment
 from .law.schema import Ruleset
+from .words.phrases import average
 
 def brackets_for(criteria: int) -> tuple[tuple[str, int, int], ...]:
     """Communes counted by criteria met, in the provinces' usual bands for 19 criteria (19, 15–18,
@@ -206,13 +205,6 @@ class ProvincialSummary(_Model):
     districts: list[DistrictLine]
 
 
-def average(total: int, count: int) -> Optional[float]:
-    """total / count to one decimal, halves rounded up (16.05 → 16.1), as a report writes it."""
-    if not count:
-        return None
-    return float((Decimal(total) / Decimal(count)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
 class _Tally:
     __slots__ = ("assessed", "attained", "not_attained", "missing_data", "criteria_met", "under_low_mark",
                  "attained_certain", "not_attained_certain", "mark")
@@ -236,12 +228,6 @@ class _Tally:
             self.missing_data += 1
         if record["criteria_met"] < self.mark:
             self.under_low_mark.append(record["name"])
-
-
-def exact(text: str | None) -> str:
-    """A name as registered communes are matched: Unicode-normalised, case and spaces ignored,
-    diacritics kept (Tân Lập and Tấn Lập are two communes)."""
-    return " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
 
 
 def _place(record: dict) -> str:

@@ -22,7 +22,7 @@ from ntm_rules.inputs.columns import convert as _convert
 from ntm_rules.inputs.sources import read_rows
 from ntm_rules.inputs.template import template_columns
 from ntm_rules.inputs.registered import read_registered
-from ntm_rules.summary import average
+from ntm_rules.words.phrases import average
 
 BATCH = FIXTURES / "batches" / "thai-nguyen-2019.csv"
 REGISTERED = FIXTURES / "batches" / "thai-nguyen-2019-registered.txt"

@@ -22,7 +22,7 @@ from ..errors import InputError, Say
 from ..limits import MAX_TEXT
 from ..law.load import RULESET_ID_PATTERN, field_specs, known_fields, verdict_fields
 from ..regions import REGION_IDS
-from ..words import number
+from ..words.phrases import number
 from .json_text import NOT_AN_OBJECT, TOO_DEEP, shown
 
 

@@ -71,7 +71,7 @@ WORDS = {
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    from ..words import one_decimal
+    from ..words.phrases import one_decimal
 
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True, finalize=lambda v: printable(v) if isinstance(v, str) else v)

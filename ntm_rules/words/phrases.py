@@ -5,6 +5,8 @@ finding is worded the same everywhere.
 """
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from babel.numbers import format_decimal
 
 LABELS = {
@@ -100,6 +102,13 @@ def number(value, lang: str = "vi") -> str:
 def one_decimal(value, lang: str = "vi") -> str:
     """An average as reports print it: always one decimal ("16,0", "14,1")."""
     return format_decimal(value, format="0.0", locale="vi_VN" if lang == "vi" else "en_US")
+
+
+def average(total: int, count: int) -> float | None:
+    """total / count to one decimal, halves rounded up (16.05 → 16.1), as a report writes it."""
+    if not count:
+        return None
+    return float((Decimal(total) / Decimal(count)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def pick(obj, name: str, lang: str):
