@@ -36,7 +36,8 @@ from .statics import statics_of
 from .result import dump_json
 from .law.schema import Ruleset
 from .regions import exact
-from .summary import ProvincialSummary, SummaryBuilder, summary_record
+from .reports.summary import ProvincialSummary
+from .reports.tallies import SummaryBuilder, summary_record
 
 CHUNK = 250
 PARALLEL_FROM = 500  # rows (two chunks): measured crossover, benchmarks/batch.py and the note of issue 18
@@ -462,7 +463,7 @@ class _Outputs:
         with open(partial["rejected.jsonl"], "wb") as target:
             for segment in self.rejected:
                 _append(target, segment, [])
-        from .rejected import write_rejected_workbook
+        from .reports.rejected import write_rejected_workbook
 
         write_rejected_workbook(self.rejected, partial["rejected.xlsx"], self.lang)
         for name, text in (("ruleset.json", ruleset_json), ("summary.html", summary_html.encode()),
@@ -567,9 +568,9 @@ def _warm_up() -> None:
     try:
         import xlsxwriter  # noqa: F401
 
-        from . import html_report
+        from .reports.html import warm_up
 
-        html_report.warm_up()
+        warm_up()
     except Exception:
         pass
 
@@ -623,7 +624,7 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
         if tasks.read != summary.assessed + summary.rejected:  # a bug if it happens: never a summary then
             raise InternalError(f"{tasks.read} rows read but {summary.assessed} assessed and {summary.rejected} "
                                 f"rejected; the outputs in {out} are incomplete")
-        from .html_report import summary_html
+        from .reports.html import summary_html
 
         outputs.finish(summary_html(summary, lang=lang), summary.model_dump_json(indent=2) + "\n",
                        ruleset_file(chosen, used))

@@ -17,10 +17,10 @@ import ntm_rules
 import reference
 from conftest import FIXTURES, ROOT, attaining_document
 from ntm_rules.inputs.json_text import read_document
-from ntm_rules.html_report import assessment_html
+from ntm_rules.reports.html import assessment_html
 from ntm_rules.law.load import known_fields
-from ntm_rules.plan import write_plan
-from ntm_rules.render import text_report
+from ntm_rules.reports.plan import write_plan
+from ntm_rules.reports.text import text_report
 
 RAW = reference.load_raw("vn-2016-2020")
 NATIONAL = ntm_rules.load_ruleset("vn-2016-2020")

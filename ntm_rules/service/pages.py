@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from .. import history
+from ..reports.progress import WORDS as HISTORY_WORDS, change_text, history_csv, place, registered_text, shown_date
 from ..errors import Say, printable
 from ..limits import MAX_TEXT
 from .answers import PAGE_HEADERS, ServiceError, page_language
@@ -76,7 +77,7 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True, finalize=lambda v: printable(v) if isinstance(v, str) else v)
     env.filters["one_decimal"] = one_decimal
-    env.filters["day"] = history.shown_date
+    env.filters["day"] = shown_date
     return env
 
 
@@ -85,7 +86,7 @@ def render(request: Request, template: str, status: int = 200, **values) -> HTML
     other = dict(request.query_params)
     other["lang"] = "vi" if lang == "en" else "en"
     html = _environment().get_template(template).render(
-        W=WORDS[lang], H=history.WORDS[lang], lang=lang, q=_lang_query(lang), other_lang_url=f"{request.url.path}?"
+        W=WORDS[lang], H=HISTORY_WORDS[lang], lang=lang, q=_lang_query(lang), other_lang_url=f"{request.url.path}?"
         f"{urlencode(other)}", **values)
     return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
@@ -185,7 +186,7 @@ def add_pages(app: FastAPI) -> None:
 
     @app.get("/batches/{key}/communes/{position}", response_class=HTMLResponse, include_in_schema=False)
     async def commune_page(request: Request, key: str, position: int):
-        from ..html_report import assessment_html
+        from ..reports.html import assessment_html
 
         assessment = await run_in_threadpool(_assessment, key, position)
         html = assessment_html(assessment, lang=page_language(request))
@@ -193,7 +194,7 @@ def add_pages(app: FastAPI) -> None:
 
     @app.get("/batches/{key}/communes/{position}/plan.xlsx", include_in_schema=False)
     async def plan(request: Request, key: str, position: int):
-        from ..plan import write_plan
+        from ..reports.plan import write_plan
 
         assessment = await run_in_threadpool(_assessment, key, position)
         with tempfile.TemporaryDirectory(prefix="ntm-plan-") as folder:
@@ -223,7 +224,7 @@ def add_pages(app: FastAPI) -> None:
                 departments.setdefault(d, info["name_en"] if lang == "en" else info["name"])
         rounds_by_batch = {r.batch: r for r in found.rounds}
         return render(request, "progress.html", p=found, departments=departments, rounds_by_batch=rounds_by_batch,
-                      change=history.change_text, registered_text=history.registered_text,
+                      change=change_text, registered_text=registered_text,
                       csv_url=_with_lang("/progress.csv?" + urlencode({"province": found.name}), "vi"),
                       commune_url=lambda c: _with_lang("/progress/commune?" + urlencode({"key": c.key}), lang))
 
@@ -243,7 +244,7 @@ def add_pages(app: FastAPI) -> None:
             conn.close()
         if not communes:
             raise ServiceError(404, _no_commune(), "province")
-        return Response(history.history_csv(communes), media_type="text/csv; charset=utf-8",
+        return Response(history_csv(communes), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="lich-su-{_ascii(name)}.csv"'})
 
     @app.get("/progress/commune", response_class=HTMLResponse, include_in_schema=False)
@@ -261,8 +262,8 @@ def add_pages(app: FastAPI) -> None:
         names = {}
         for e in found.entries:
             names.update(e.names)
-        return render(request, "commune.html", c=found, criteria=criteria, names=names, change=history.change_text,
-                      place=history.place, csv_url="/progress.csv?" + urlencode({"key": found.key}))
+        return render(request, "commune.html", c=found, criteria=criteria, names=names, change=change_text,
+                      place=place, csv_url="/progress.csv?" + urlencode({"key": found.key}))
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request, next: str = "/"):

@@ -15,10 +15,10 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from .errors import OutputError, Say
-from .files import replace_with
-from .result import Assessment
-from .words.phrases import LABELS, basis_text, department_text, number, pick, requirement
+from ..errors import OutputError, Say
+from ..files import replace_with
+from ..result import Assessment
+from ..words.phrases import LABELS, basis_text, department_text, number, pick, requirement
 
 COLUMNS = {
     "vi": ["STT", "Tiêu chí", "Chỉ tiêu", "Tình trạng", "Hiện trạng", "Ngưỡng", "Yêu cầu", "Còn thiếu / vượt",
@@ -208,7 +208,7 @@ def _put_text(sheet, row: int, column: int, text: str):
 def _html(assessment, header, rows, lang) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    from .html_report import _clean
+    from .html import _clean
 
     env = Environment(loader=PackageLoader("ntm_rules", "templates"), autoescape=select_autoescape(["html"]),
                       finalize=_clean)

@@ -11,11 +11,11 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from . import render
-from .words import phrases as words
-from .errors import printable
-from .regions import region_name
-from .result import Assessment
+from . import summary_text, text
+from ..words import phrases as words
+from ..errors import printable
+from ..regions import region_name
+from ..result import Assessment
 from .summary import ProvincialSummary
 
 LABELS = {
@@ -126,15 +126,15 @@ def warm_up() -> None:
 
 def summary_html(summary: ProvincialSummary, lang: str = "vi") -> str:
     L = LABELS[lang]
-    brackets = bar_chart([(L["bracket"].format(band=render.bracket_label(key, lang)), count)
+    brackets = bar_chart([(L["bracket"].format(band=summary_text.bracket_label(key, lang)), count)
                           for key, count in summary.brackets.items()])
     criteria = bar_chart([(f"{c.id}. {c.name_en if lang == 'en' else c.name}", c.not_met) for c in summary.criteria],
                          label_width=260, row=18)
     return _environment().get_template("summary.html").render(
         s=summary, L=L, R=words.LABELS[lang], lang=lang, brackets=brackets, criteria_chart=criteria,
         today=report_date(lang), pick=lambda obj, name: words.pick(obj, name, lang),
-        gap=words.gap_text, department=words.department_text, registered_line=render.registered_line,
-        registered_status=render.registered_status, SL=render.SUMMARY_LABELS[lang])
+        gap=words.gap_text, department=words.department_text, registered_line=summary_text.registered_line,
+        registered_status=summary_text.registered_status, SL=summary_text.SUMMARY_LABELS[lang])
 
 
 def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None = None) -> str:
@@ -169,7 +169,7 @@ def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None
             f" ({R['region_from_province']})" if a.region_source == "province" else "")
     else:
         dimension = f"{R['group']} {a.commune_group}"
-    steps = render.next_steps(a, lang, source)
+    steps = text.next_steps(a, lang, source)
     return _environment().get_template("assessment.html").render(
         a=a, L=L, R=R, lang=lang, place=where, dimension=dimension, today=report_date(lang),
         verdict=words.verdict_text(a, lang).rsplit(" — ", 1)[0], certainty=words.certainty_text(a, lang),
@@ -177,7 +177,7 @@ def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None
         blocked=bool(a.levels and any(lv.blocked_by for lv in a.levels.values())),
         next_plan=steps[1].strip().removeprefix("1. ") if steps else "",
         pick=lambda obj, name: words.pick(obj, name, lang), requirement=words.requirement, value=words.value_text,
-        gap=words.gap_text, level_name=words.level_name, level_order=render.LEVEL_ORDER, marks=render.MARKS,
+        gap=words.gap_text, level_name=words.level_name, level_order=text.LEVEL_ORDER, marks=text.MARKS,
         part_value=lambda i, part: words.value_text(i, lang, part.value) if part.value is not None else R["no_data"],
         part_requirement=lambda i, part: f"{words.OPERATORS[part.operator]} "
                                          f"{words.with_unit(words.number(part.threshold, lang), words.unit_of(i, lang))}")

@@ -1,0 +1,157 @@
+"""The history's views: a commune's and a province's progress as text, the words the office's pages
+print beside them, and the history as CSV. They read what `ntm_rules.history` returns (Commune,
+Entry, Province, Registered), never the database.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import TYPE_CHECKING, Iterable
+
+from ..words.phrases import one_decimal
+from .plan import safe_text
+
+if TYPE_CHECKING:
+    from ..history import Commune, Entry, Province, Registered
+
+
+WORDS = {
+    "vi": {"title": "Lịch sử đánh giá", "criteria": "tiêu chí", "attained": "ĐẠT", "not_attained": "chưa đạt",
+           "gained": "đạt thêm", "lost": "không còn đạt", "indicators_gained": "chỉ tiêu đạt thêm",
+           "indicators_lost": "chỉ tiêu không còn đạt", "no_change": "không đổi", "first": "lần đầu",
+           "average": "Bình quân số tiêu chí đạt/xã", "attained_count": "Số xã đạt chuẩn", "rounds": "Các lượt",
+           "communes": "Theo xã: số tiêu chí đạt qua các lượt, và thay đổi so với lượt trước",
+           "departments": "Theo sở, ngành: tiêu chí không đạt (số xã không đạt một trong các tiêu chí đó)",
+           "registered": "Xã đăng ký đạt chuẩn, so với năm đăng ký", "target": "đăng ký đạt năm",
+           "on_time": "đã đạt năm {year}, đúng hạn", "late": "đạt năm {year}, chậm so với đăng ký",
+           "not_yet": "chưa đạt (lần gần nhất {year}: {met}/{total} tiêu chí)", "no_data": "chưa có kết quả đánh giá",
+           "status_rejected": "dòng của xã không đánh giá được", "status_ambiguous": "trùng tên, không rõ xã nào",
+           "status_not_found": "không có trong dữ liệu", "none": "không có", "uncertain": " (chưa chắc chắn)",
+           "code": "mã", "of": "xã", "ruleset": "bộ"},
+    "en": {"title": "Assessment history", "criteria": "criteria", "attained": "ATTAINED", "not_attained": "not attained",
+           "gained": "now met", "lost": "no longer met", "indicators_gained": "indicators now met",
+           "indicators_lost": "indicators no longer met", "no_change": "no change", "first": "first assessment",
+           "average": "Average criteria met per commune", "attained_count": "Communes attained", "rounds": "Batches",
+           "communes": "By commune: criteria met over the batches, and what changed since the previous one",
+           "departments": "By department: failing criteria (communes failing one of them)",
+           "registered": "Communes registered to attain, against their target year", "target": "target year",
+           "on_time": "attained in {year}, on time", "late": "attained in {year}, later than registered",
+           "not_yet": "not yet attained (latest {year}: {met}/{total} criteria)", "no_data": "no assessment yet",
+           "status_rejected": "its row could not be assessed", "status_ambiguous": "name shared, commune unclear",
+           "status_not_found": "not in the data", "none": "none", "uncertain": " (not certain)",
+           "code": "code", "of": "communes", "ruleset": "set"},
+}
+
+
+def shown_date(day: str, lang: str) -> str:
+    if lang != "vi":
+        return day
+    y, m, d = day.split("-")
+    return f"{d}/{m}/{y}"
+
+
+def place(c: Commune, lang: str) -> str:
+    parts = [p for p in (c.district, c.province) if p]
+    where = f" ({', '.join(parts)}{'; ' + WORDS[lang]['code'] + ' ' + c.code if c.code else ''})" if parts or c.code else ""
+    return c.name + where
+
+
+def entry_line(e: Entry, lang: str) -> str:
+    W = WORDS[lang]
+    verdict = W["attained"] if e.attained else W["not_attained"]
+    return (f"{e.year} ({shown_date(e.assessed_on, lang)}, {e.ruleset_id}): {e.criteria_met}/{e.criteria_total} "
+            f"{W['criteria']}, {verdict}{'' if e.certain else W['uncertain']}")
+
+
+def change_text(e: Entry, lang: str) -> str:
+    W = WORDS[lang]
+    if e.first:
+        return W["first"]
+    parts = []
+    if e.gained:
+        parts.append(f"{W['gained']}: {', '.join(e.gained)}")
+    if e.lost:
+        parts.append(f"{W['lost']}: {', '.join(e.lost)}")
+    if e.indicators_gained and not e.gained:
+        parts.append(f"{W['indicators_gained']}: {', '.join(e.indicators_gained)}")
+    if e.indicators_lost and not e.lost:
+        parts.append(f"{W['indicators_lost']}: {', '.join(e.indicators_lost)}")
+    return "; ".join(parts) or W["no_change"]
+
+
+def registered_text(r: Registered, lang: str) -> str:
+    W = WORDS[lang]
+    if r.status != "found" and r.latest is None:
+        return W.get(f"status_{r.status}", r.status)
+    state = r.state
+    if state == "no_data":
+        return W["no_data"]
+    if state == "not_yet":
+        return W["not_yet"].format(year=r.latest.year, met=r.latest.criteria_met, total=r.latest.criteria_total)
+    return W[state].format(year=r.attained_year)
+
+
+def commune_text(c: Commune, lang: str = "vi") -> str:
+    lines = [f"{WORDS[lang]['title']}: {place(c, lang)}"]
+    for e in c.entries:
+        lines.append(f"  {entry_line(e, lang)} — {change_text(e, lang)}")
+    return "\n".join(lines) + "\n"
+
+
+def province_text(p: Province, lang: str = "vi") -> str:
+    W = WORDS[lang]
+    lines = [f"{W['title']}: {p.name}", f"{W['rounds']}:"]
+    for r in p.rounds:
+        avg = one_decimal(r.average, lang) if r.average is not None else "—"
+        lines.append(f"  {r.year} ({shown_date(r.assessed_on, lang)}, {W['ruleset']} {r.ruleset_id}): {r.communes} {W['of']}, "
+                     f"{W['attained_count'].lower()} {r.attained}, {W['average'].lower()} {avg}")
+    lines += ["", f"{W['communes']}:"]
+    for c in p.communes:
+        trail = " → ".join(f"{e.year}: {e.criteria_met}/{e.criteria_total}{' ✓' if e.attained else ''}" for e in c.entries)
+        last = c.entries[-1]
+        lines.append(f"  {place(c, lang)}: {trail} — {change_text(last, lang)}")
+    lines += ["", f"{W['departments']}:"]
+    departments: dict[str, str] = {}
+    for r in p.rounds:
+        for d, info in r.departments.items():
+            departments.setdefault(d, info["name_en"] if lang == "en" else info["name"])
+    for d, name in departments.items():
+        cells = []
+        for r in p.rounds:
+            info = r.departments.get(d)
+            cells.append(f"{r.year}: " + (f"{', '.join(info['criteria'])} ({info['communes']} {W['of']})" if info
+                                          else W["none"]))
+        lines.append(f"  {name}: " + " · ".join(cells))
+    if p.registered:
+        lines += ["", f"{W['registered']}:"]
+        for r in p.registered:
+            where = f" ({r.district})" if r.district else ""
+            lines.append(f"  {r.name}{where}, {W['target']} {r.target_year}: {registered_text(r, lang)}")
+    return "\n".join(lines) + "\n"
+
+
+CSV_COLUMNS = ["province", "district", "commune", "code", "year", "assessed_on", "ruleset", "ruleset_sha256",
+               "attained", "certain", "criteria_met", "criteria_total", "criteria_not_met", "criteria_missing",
+               "gained_since_previous", "lost_since_previous", "batch"]
+
+
+def history_csv(communes: Iterable[Commune]) -> str:
+    """One row per stored assessment (UTF-8 with a BOM for Excel): what changed since the commune's previous one."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for c in communes:
+        for e in c.entries:
+            writer.writerow([_cell(x) for x in (
+                c.province or "", c.district or "", c.name, c.code or "", e.year, e.assessed_on, e.ruleset_id,
+                e.ruleset_sha256, int(e.attained), int(e.certain), e.criteria_met, e.criteria_total,
+                " ".join(k for k, s in e.criteria.items() if s == "not_met"),
+                " ".join(k for k, s in e.criteria.items() if s == "missing"),
+                " ".join(e.gained), " ".join(e.lost), e.batch)])
+    return out.getvalue()
+
+
+def _cell(value):
+    """A text cell as text: one a spreadsheet would read as a formula gets a leading apostrophe."""
+    return safe_text(value) if isinstance(value, str) else value
