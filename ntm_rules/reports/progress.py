@@ -8,46 +8,12 @@ import csv
 import io
 from typing import TYPE_CHECKING, Iterable
 
-from ..words.phrases import one_decimal
+from ..words.catalogue import WORDS
+from ..words.phrases import low, one_decimal, shown_date
 from .plan import safe_text
 
 if TYPE_CHECKING:
     from ..history import Commune, Entry, Province, Registered
-
-
-WORDS = {
-    "vi": {"title": "Lịch sử đánh giá", "criteria": "tiêu chí", "attained": "ĐẠT", "not_attained": "chưa đạt",
-           "gained": "đạt thêm", "lost": "không còn đạt", "indicators_gained": "chỉ tiêu đạt thêm",
-           "indicators_lost": "chỉ tiêu không còn đạt", "no_change": "không đổi", "first": "lần đầu",
-           "average": "Bình quân số tiêu chí đạt/xã", "attained_count": "Số xã đạt chuẩn", "rounds": "Các lượt",
-           "communes": "Theo xã: số tiêu chí đạt qua các lượt, và thay đổi so với lượt trước",
-           "departments": "Theo sở, ngành: tiêu chí không đạt (số xã không đạt một trong các tiêu chí đó)",
-           "registered": "Xã đăng ký đạt chuẩn, so với năm đăng ký", "target": "đăng ký đạt năm",
-           "on_time": "đã đạt năm {year}, đúng hạn", "late": "đạt năm {year}, chậm so với đăng ký",
-           "not_yet": "chưa đạt (lần gần nhất {year}: {met}/{total} tiêu chí)", "no_data": "chưa có kết quả đánh giá",
-           "status_rejected": "dòng của xã không đánh giá được", "status_ambiguous": "trùng tên, không rõ xã nào",
-           "status_not_found": "không có trong dữ liệu", "none": "không có", "uncertain": " (chưa chắc chắn)",
-           "code": "mã", "of": "xã", "ruleset": "bộ"},
-    "en": {"title": "Assessment history", "criteria": "criteria", "attained": "ATTAINED", "not_attained": "not attained",
-           "gained": "now met", "lost": "no longer met", "indicators_gained": "indicators now met",
-           "indicators_lost": "indicators no longer met", "no_change": "no change", "first": "first assessment",
-           "average": "Average criteria met per commune", "attained_count": "Communes attained", "rounds": "Batches",
-           "communes": "By commune: criteria met over the batches, and what changed since the previous one",
-           "departments": "By department: failing criteria (communes failing one of them)",
-           "registered": "Communes registered to attain, against their target year", "target": "target year",
-           "on_time": "attained in {year}, on time", "late": "attained in {year}, later than registered",
-           "not_yet": "not yet attained (latest {year}: {met}/{total} criteria)", "no_data": "no assessment yet",
-           "status_rejected": "its row could not be assessed", "status_ambiguous": "name shared, commune unclear",
-           "status_not_found": "not in the data", "none": "none", "uncertain": " (not certain)",
-           "code": "code", "of": "communes", "ruleset": "set"},
-}
-
-
-def shown_date(day: str, lang: str) -> str:
-    if lang != "vi":
-        return day
-    y, m, d = day.split("-")
-    return f"{d}/{m}/{y}"
 
 
 def place(c: Commune, lang: str) -> str:
@@ -58,9 +24,10 @@ def place(c: Commune, lang: str) -> str:
 
 def entry_line(e: Entry, lang: str) -> str:
     W = WORDS[lang]
-    verdict = W["attained"] if e.attained else W["not_attained"]
+    verdict = W["attained_mark"] if e.attained else W["not_attained"]
+    sure = "" if e.certain else f" ({W['uncertain']})"
     return (f"{e.year} ({shown_date(e.assessed_on, lang)}, {e.ruleset_id}): {e.criteria_met}/{e.criteria_total} "
-            f"{W['criteria']}, {verdict}{'' if e.certain else W['uncertain']}")
+            f"{W['criteria']}, {verdict}{sure}")
 
 
 def change_text(e: Entry, lang: str) -> str:
@@ -82,17 +49,17 @@ def change_text(e: Entry, lang: str) -> str:
 def registered_text(r: Registered, lang: str) -> str:
     W = WORDS[lang]
     if r.status != "found" and r.latest is None:
-        return W.get(f"status_{r.status}", r.status)
+        return W.get("not_in_results" if r.status == "not_found" else f"status_{r.status}", r.status)
     state = r.state
     if state == "no_data":
-        return W["no_data"]
+        return W["no_assessment"]
     if state == "not_yet":
         return W["not_yet"].format(year=r.latest.year, met=r.latest.criteria_met, total=r.latest.criteria_total)
     return W[state].format(year=r.attained_year)
 
 
 def commune_text(c: Commune, lang: str = "vi") -> str:
-    lines = [f"{WORDS[lang]['title']}: {place(c, lang)}"]
+    lines = [f"{WORDS[lang]['history']}: {place(c, lang)}"]
     for e in c.entries:
         lines.append(f"  {entry_line(e, lang)} — {change_text(e, lang)}")
     return "\n".join(lines) + "\n"
@@ -100,17 +67,17 @@ def commune_text(c: Commune, lang: str = "vi") -> str:
 
 def province_text(p: Province, lang: str = "vi") -> str:
     W = WORDS[lang]
-    lines = [f"{W['title']}: {p.name}", f"{W['rounds']}:"]
+    lines = [f"{W['history']}: {p.name}", f"{W['rounds']}:"]
     for r in p.rounds:
         avg = one_decimal(r.average, lang) if r.average is not None else "—"
-        lines.append(f"  {r.year} ({shown_date(r.assessed_on, lang)}, {W['ruleset']} {r.ruleset_id}): {r.communes} {W['of']}, "
+        lines.append(f"  {r.year} ({shown_date(r.assessed_on, lang)}, {low(W['ruleset'])} {r.ruleset_id}): {r.communes} {W['communes']}, "
                      f"{W['attained_count'].lower()} {r.attained}, {W['average'].lower()} {avg}")
-    lines += ["", f"{W['communes']}:"]
+    lines += ["", f"{W['by_commune']}:"]
     for c in p.communes:
         trail = " → ".join(f"{e.year}: {e.criteria_met}/{e.criteria_total}{' ✓' if e.attained else ''}" for e in c.entries)
         last = c.entries[-1]
         lines.append(f"  {place(c, lang)}: {trail} — {change_text(last, lang)}")
-    lines += ["", f"{W['departments']}:"]
+    lines += ["", f"{W['by_department']}:"]
     departments: dict[str, str] = {}
     for r in p.rounds:
         for d, info in r.departments.items():
@@ -119,11 +86,11 @@ def province_text(p: Province, lang: str = "vi") -> str:
         cells = []
         for r in p.rounds:
             info = r.departments.get(d)
-            cells.append(f"{r.year}: " + (f"{', '.join(info['criteria'])} ({info['communes']} {W['of']})" if info
+            cells.append(f"{r.year}: " + (f"{', '.join(info['criteria'])} ({info['communes']} {W['communes']})" if info
                                           else W["none"]))
         lines.append(f"  {name}: " + " · ".join(cells))
     if p.registered:
-        lines += ["", f"{W['registered']}:"]
+        lines += ["", f"{W['registered_against_target']}:"]
         for r in p.registered:
             where = f" ({r.district})" if r.district else ""
             lines.append(f"  {r.name}{where}, {W['target']} {r.target_year}: {registered_text(r, lang)}")

@@ -7,17 +7,18 @@ from collections import OrderedDict
 from ..regions import region_name
 from ..law.resolve import ResolvedRuleset
 from ..result import Assessment, IndicatorResult
-from ..words.phrases import (LABELS, OPERATORS, basis_text, department_text, flag, gap_text, indicator_department,
-                    level_name, number, pick, requirement, value_text, verdict_text, with_unit)
+from ..words.catalogue import WORDS
+from ..words.phrases import (OPERATORS, basis_text, department_text, flag, gap_text, indicator_department, level_name,
+                             low, met_text, number, part_requirement, part_value, pick, requirement, value_text,
+                             verdict_text, with_unit)
 
 LEVEL_ORDER = ("standard", "advanced", "model")
-MARKS = {"not_met": "✗", "missing": "?", "met": "✓"}
 
 
 def indicator_lines(indicator: IndicatorResult, lang: str, indent: str = "    ", department: bool = True) -> list[str]:
     """A failing or missing indicator: what it is, what was found, what is required, by how much it
     misses, who leads, and on what basis."""
-    L = LABELS[lang]
+    L = WORDS[lang]
     shown = value_text(indicator, lang)
     decisive = next((p for p in indicator.checks or [] if p.field == indicator.field), None)
     if decisive is not None and pick(decisive, "label", lang):  # 17.1: which of its numbers is meant
@@ -26,25 +27,25 @@ def indicator_lines(indicator: IndicatorResult, lang: str, indent: str = "    ",
     gap = gap_text(indicator, lang)
     if gap:
         head += f"; {gap}"
-    lines = [f"{indent}{MARKS[indicator.status]} {head}{flag(indicator, lang)}"]
+    lines = [f"{indent}{L['marks'][indicator.status]} {head}{flag(indicator, lang)}"]
     for part in indicator.checks or []:
         label = pick(part, "label", lang) or pick(indicator, "name", lang)
-        shown = value_text(indicator, lang, part.value) if part.value is not None else L["no_data"]
-        required = f"{OPERATORS[part.operator]} {with_unit(number(part.threshold, lang), pick(indicator, 'unit', lang))}"
+        shown = part_value(indicator, part, lang)
+        required = part_requirement(indicator, part, lang)
         part_gap = gap_text(part, lang, pick(indicator, "unit", lang))
-        lines.append(f"{indent}    {MARKS[part.status]} {label}: {shown} ({L['required']} {required}"
-                     + (f"; {part_gap}" if part_gap else "") + ")" + (f" {L['unconfirmed']}" if not part.verified else ""))
+        lines.append(f"{indent}    {L['marks'][part.status]} {label}: {shown} ({L['required']} {required}"
+                     + (f"; {part_gap}" if part_gap else "") + ")" + (f" [{L['unconfirmed']}]" if not part.verified else ""))
     if department:
         lines.append(f"{indent}  {L['department']}: {indicator_department(indicator, lang)}")
     lines.append(f"{indent}  {L['basis']}: {basis_text(indicator, lang)}")
     note = pick(indicator, "note", lang)
     if note:
-        lines.append(f"{indent}  {L['unconfirmed']} {note}" if not indicator.verified else f"{indent}  {note}")
+        lines.append(f"{indent}  [{L['unconfirmed']}] {note}" if not indicator.verified else f"{indent}  {note}")
     return lines
 
 
 def header_lines(a: Assessment, lang: str) -> list[str]:
-    L = LABELS[lang]
+    L = WORDS[lang]
     where = ", ".join(p for p in (a.commune.district, a.commune.province) if p)
     place = f"{a.commune.name}" + (f" — {where}" if where else "")
     if a.region:
@@ -67,7 +68,7 @@ def header_lines(a: Assessment, lang: str) -> list[str]:
 
 def department_lines(a: Assessment, lang: str) -> list[str]:
     """Per lead department, the indicators it answers for that are not met or lack data."""
-    L = LABELS[lang]
+    L = WORDS[lang]
     lines = [f"{L['departments']}:"]
     if not a.departments:
         lines.append(f"  {L['none']}")
@@ -77,7 +78,7 @@ def department_lines(a: Assessment, lang: str) -> list[str]:
             parts.append(f"{L['indicators_not_met']}: {', '.join(d.not_met)}")
         if d.missing:
             parts.append(f"{L['indicators_missing']}: {', '.join(d.missing)}")
-        level = f" ({L['standard_level']})" if d.level == "standard" else ""
+        level = f" ({low(level_name('standard', lang))})" if d.level == "standard" else ""
         lines.append(f"  {department_text(pick(d, 'name', lang), d.verified, lang)}{level} — {'; '.join(parts)}")
     return lines
 
@@ -85,7 +86,7 @@ def department_lines(a: Assessment, lang: str) -> list[str]:
 def next_steps(a: Assessment, lang: str, source: str | None) -> list[str]:
     """What the commune and each lead department do next: the plan command, then per department
     the indicators it must act on, with the gap."""
-    L = LABELS[lang]
+    L = WORDS[lang]
     if a.attained:
         return []
     command = f"ntm-assess {source or 'FILE.json'}" + (f" --ruleset {a.ruleset.id}" if source else "") + \
@@ -95,7 +96,7 @@ def next_steps(a: Assessment, lang: str, source: str | None) -> list[str]:
     for indicator in a.to_act_on():
         gap = gap_text(indicator, lang)
         what = f"{indicator.id} {pick(indicator, 'name', lang)}" + (f" ({gap})" if gap else
-                                                                    f" ({L['missing_short']}: {L['supply_data']})"
+                                                                    f" ({L['missing']}: {L['supply_data']})"
                                                                     if indicator.status == "missing" else "")
         by_department.setdefault(indicator_department(indicator, lang), []).append(what)
     for name, items in by_department.items():
@@ -106,12 +107,12 @@ def next_steps(a: Assessment, lang: str, source: str | None) -> list[str]:
 
 def level_lines(a: Assessment, lang: str) -> list[str]:
     """The levels a higher ruleset builds on, top-down: standard, advanced, then its own."""
-    L = LABELS[lang]
+    L = WORDS[lang]
     lines = []
     levels = sorted(a.levels.items(), key=lambda kv: LEVEL_ORDER.index(kv[0]) if kv[0] in LEVEL_ORDER else 99)
     own_level = next((name for name, level in a.levels.items() if level.ruleset == a.ruleset.id), "")
     for number_, (name, level) in enumerate(levels, start=1):
-        verdict = L["attained_short"] if level.attained else L["not_attained_short"]
+        verdict = L["attained_mark"] if level.attained else L["not_attained"].upper()
         if not level.basis:  # a declared recognition is the commune's word, not a threshold
             verdict += f", {L['certain'] if level.certain else L['uncertain']}"
         head = f"{L['level']} {number_} — {level_name(name, lang)}" + (f" ({level.ruleset})" if level.ruleset else "")
@@ -142,7 +143,7 @@ def level_lines(a: Assessment, lang: str) -> list[str]:
 
 def text_report(a: Assessment, lang: str = "vi", by_department: bool = False, source: str | None = None) -> str:
     """The report of one commune. `source` (the document's path) goes into the plan command."""
-    L = LABELS[lang]
+    L = WORDS[lang]
     lines = header_lines(a, lang)
     if by_department:
         return "\n".join(lines + [""] + department_lines(a, lang)) + "\n"
@@ -152,7 +153,7 @@ def text_report(a: Assessment, lang: str = "vi", by_department: bool = False, so
         lines.append(f"{L['unconfirmed_count']}: {a.ruleset.unconfirmed_thresholds}")
         failing = [c for c in a.criteria if c.status == "not_met"]
         if failing:
-            lines += ["", f"{L['failing']} ({len(failing)}):"]
+            lines += ["", f"{L['criteria_not_met']} ({len(failing)}):"]
             for c in failing:
                 lines.append(f"  {c.id} {pick(c, 'name', lang)}")
                 for i in c.indicators:
@@ -160,11 +161,11 @@ def text_report(a: Assessment, lang: str = "vi", by_department: bool = False, so
                         lines += indicator_lines(i, lang)
         missing = [i for c in a.criteria for i in c.indicators if i.status == "missing"]
         if missing:
-            lines += ["", f"{L['missing']} ({len(missing)}):"]
+            lines += ["", f"{L['missing_list']} ({len(missing)}):"]
             for i in missing:
                 lines += indicator_lines(i, lang, indent="  ")
         met = [c for c in a.criteria if c.status == "met"]
-        lines += ["", f"{L['met_list']} ({len(met)}): {', '.join(c.id for c in met) or L['none']}"]
+        lines += ["", f"{L['criteria_met']} ({len(met)}): {', '.join(c.id for c in met) or L['none']}"]
         shaky = [i for c in met for i in c.indicators if not i.certain]
         if shaky:
             lines.append(f"{L['unconfirmed_met']}:")
@@ -180,7 +181,7 @@ def text_report(a: Assessment, lang: str = "vi", by_department: bool = False, so
 
 def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
     """The thresholds the engine applies for one region and year, with citation and status."""
-    L = LABELS[lang]
+    L = WORDS[lang]
     rs = resolved.ruleset
     dim = (f"{L['region']} {region_name(resolved.dimension, lang)}" if rs.varies_by == "region"
            else f"{L['group']} {resolved.dimension}")
@@ -195,7 +196,7 @@ def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
         for indicator in criterion.indicators:
             for check in indicator.checks:
                 if isinstance(check.threshold, bool):
-                    req = L["yes"]
+                    req = met_text(True, lang)
                 else:
                     unit = "%" if check.type == "pct" else (check.unit(lang) if check.unit else None)
                     req = f"{OPERATORS[check.operator]} {with_unit(number(check.threshold, lang), unit)}"
@@ -211,7 +212,7 @@ def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
                     req += f" [{check.verdict_of}]"
                 if check.declared:
                     req += f" {L['declared']}"
-                status = L["confirmed"] if check.verified else L["unconfirmed"]
+                status = L["confirmed"] if check.verified else f"[{L['unconfirmed']}]"
                 if check.bound:
                     status += f" ({'≤' if check.bound == 'at_most' else '≥'})"
                 origin = f" [{check.origin}]" if check.origin != rs.id else ""
