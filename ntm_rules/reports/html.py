@@ -1,26 +1,22 @@
 """Printable HTML pages: one commune's assessment and a batch's provincial summary.
 
 Self-contained (inline CSS and SVG charts, no script, no network), Vietnamese by default,
-laid out for A4. Templates live in ntm_rules/templates (jinja2, autoescaped).
+laid out for A4. Templates live in ntm_rules/reports/templates (`templating.py`).
 """
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
-
-from ..errors import printable
 from ..regions import region_name
 from ..result import Assessment
 from ..words.catalogue import WORDS
 from ..words.phrases import (cap, certainty_text, department_text, gap_text, indicator_department, level_name, low,
-                             number, one_decimal, part_requirement, part_value, pick, requirement, shown_date,
-                             value_text, verdict_text)
+                             part_requirement, part_value, pick, requirement, shown_date, value_text, verdict_text)
 from .summary import ProvincialSummary
 from .summary_text import bracket_label, registered_status
+from .templating import environment
 from .text import LEVEL_ORDER, next_steps
+
 
 def bar_chart(items: list[tuple[str, int | float]], *, label_width: int = 230, bar_width: int = 380,
               row: int = 20) -> dict:
@@ -34,40 +30,9 @@ def bar_chart(items: list[tuple[str, int | float]], *, label_width: int = 230, b
             "width": label_width + bar_width + 50, "height": max(len(items), 1) * row}
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("ntm_rules", "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True, finalize=_clean)
-    env.filters["number"] = number
-    env.filters["one_decimal"] = one_decimal
-    env.filters["level_name"] = level_name
-    env.filters["cap"] = cap
-    env.filters["short_url"] = _short_url
-    env.filters["breakable"] = _breakable
-    return env
-
-
-def _breakable(text: str) -> Markup:
-    """A unit such as triệu đồng/người/năm may break after a slash, never inside a syllable."""
-    return Markup(str(escape(text)).replace("/", "/<wbr>"))
-
-
-def _clean(value):
-    """Every value a page shows, without control characters a commune name could carry."""
-    if isinstance(value, Markup):
-        return Markup(printable(str(value)))
-    return printable(value) if isinstance(value, str) else value
-
-
-def _short_url(url: str) -> str:
-    """A link as printed: the site and the start of the path (the full address is the link)."""
-    text = url.split("://", 1)[-1]
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
 def warm_up() -> None:
     """Compile the summary page's template now (a batch does it while its workers assess)."""
-    _environment().get_template("summary.html")
+    environment().get_template("summary.html")
 
 
 def summary_html(summary: ProvincialSummary, lang: str = "vi") -> str:
@@ -76,7 +41,7 @@ def summary_html(summary: ProvincialSummary, lang: str = "vi") -> str:
                           for key, count in summary.brackets.items()])
     criteria = bar_chart([(f"{c.id}. {c.name_en if lang == 'en' else c.name}", c.not_met) for c in summary.criteria],
                          label_width=260, row=18)
-    return _environment().get_template("summary.html").render(
+    return environment().get_template("summary.html").render(
         s=summary, W=W, lang=lang, brackets=brackets, criteria_chart=criteria, today=shown_date(date.today(), lang),
         pick=lambda obj, name: pick(obj, name, lang), gap=gap_text, department=department_text,
         registered_status=registered_status)
@@ -115,7 +80,7 @@ def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None
     else:
         dimension = f"{W['group']} {a.commune_group}"
     steps = next_steps(a, lang, source)
-    return _environment().get_template("assessment.html").render(
+    return environment().get_template("assessment.html").render(
         a=a, W=W, lang=lang, place=where, dimension=dimension, today=shown_date(date.today(), lang),
         verdict=verdict_text(a, lang).rsplit(" — ", 1)[0], certainty=certainty_text(a, lang),
         failing=failing, met=met, departments=departments, notes=notes,

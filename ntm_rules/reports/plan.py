@@ -197,15 +197,11 @@ def _put_text(sheet, row: int, column: int, text: str):
 
 
 def _html(assessment, header, rows, lang) -> str:
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from .templating import environment
 
-    from .html import _clean
-
-    env = Environment(loader=PackageLoader("ntm_rules", "templates"), autoescape=select_autoescape(["html"]),
-                      finalize=_clean)
     title, ruleset = _title_lines(assessment, lang)
     shown = [["" if cell is None else (number(cell, lang) if isinstance(cell, float) else cell) for cell in row]
              for row in rows]
-    return env.get_template("plan.html").render(
+    return environment().get_template("plan.html").render(
         lang=lang, title=title, subtitle=ruleset, header=header, rows=shown, fill_in=FILL_IN,
         nothing=WORDS[lang]["nothing_to_do"], signatures=(WORDS[lang]["drawn_up_by"], WORDS[lang]["approved_by"]))
