@@ -15,7 +15,7 @@ from ..words.phrases import (cap, certainty_text, department_text, gap_text, ind
 from .summary import ProvincialSummary
 from .summary_text import bracket_label, registered_status
 from .templating import environment
-from .text import LEVEL_ORDER, next_steps
+from .text import LEVEL_ORDER, criteria_of, next_steps
 
 
 def bar_chart(items: list[tuple[str, int | float]], *, label_width: int = 230, bar_width: int = 380,
@@ -52,11 +52,11 @@ def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None
     what is met, compactly; one legend and the notes once, at the end."""
     W = WORDS[lang]
     a = assessment
-    criteria_of = {i.id: (c, level) for level, c in _all_criteria(a) for i in c.indicators}
+    criteria = criteria_of(a)
     notes: list[str] = []
     failing = []
     for indicator in a.to_act_on():
-        criterion, level = criteria_of.get(indicator.id, (None, None))
+        criterion, level = criteria.get(indicator.id, (None, None))
         note = pick(indicator, "note", lang)
         numbers = []
         if note:
@@ -89,14 +89,6 @@ def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None
         pick=lambda obj, name: pick(obj, name, lang), requirement=requirement, value=value_text, gap=gap_text,
         level_name=level_name, level_order=LEVEL_ORDER, part_value=lambda i, part: part_value(i, part, lang),
         part_requirement=lambda i, part: part_requirement(i, part, lang))
-
-
-def _all_criteria(a: Assessment):
-    for c in a.criteria:
-        yield None, c
-    for name, level in (a.levels or {}).items():
-        for c in level.failing_criteria or []:
-            yield name, c
 
 
 def _by_department(a: Assessment, lang: str) -> dict[str, list[str]]:

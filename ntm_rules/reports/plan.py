@@ -19,8 +19,8 @@ from ..errors import OutputError, Say
 from ..files import replace_with
 from ..result import Assessment
 from ..words.catalogue import WORDS
-from ..words.phrases import (basis_text, cap, department_text, met_text, number, pick, requirement,
-                             shown_date)
+from ..words.phrases import basis_text, cap, indicator_department, met_text, number, pick, requirement, shown_date
+from .text import criteria_of
 
 # the columns, as catalogue keys: what the assessment knows, then what the commune fills in
 COLUMN_KEYS = ("row_number", "criterion", "indicator", "status", "value", "threshold", "required", "gap", "unit", "basis",
@@ -37,10 +37,10 @@ def plan_rows(assessment: Assessment, lang: str = "vi") -> list[list]:
 
     L = WORDS[lang]
     yes, no = L["yes"], L["no"]
-    criteria = {i.id: c for c in _all_criteria(assessment) for i in c.indicators}
+    criteria = criteria_of(assessment)
     rows = []
     for indicator in assessment.to_act_on():
-        criterion = criteria.get(indicator.id)
+        criterion, _ = criteria.get(indicator.id, (None, None))
         status = L["not_met"] if indicator.status == "not_met" else L["missing"]
         value = indicator.value
         shown_value = pick(indicator, "value_text", lang) if isinstance(value, list) else (
@@ -60,15 +60,9 @@ def plan_rows(assessment: Assessment, lang: str = "vi") -> list[list]:
             basis_text(indicator, lang),
             yes if indicator.verified else no,
             yes if indicator.certain else no,
-            department_text(pick(indicator, "department_name", lang), indicator.department_verified, lang),
+            indicator_department(indicator, lang),
         ] + [""] * FILL_IN)
     return rows
-
-
-def _all_criteria(a: Assessment):
-    yield from a.criteria
-    for level in (a.levels or {}).values():
-        yield from level.failing_criteria or []
 
 
 def _csv_cell(cell, lang: str):

@@ -70,8 +70,9 @@ def province_text(p: Province, lang: str = "vi") -> str:
     lines = [f"{W['history']}: {p.name}", f"{W['rounds']}:"]
     for r in p.rounds:
         avg = one_decimal(r.average, lang) if r.average is not None else "—"
-        lines.append(f"  {r.year} ({shown_date(r.assessed_on, lang)}, {low(W['ruleset'])} {r.ruleset_id}): {r.communes} {W['communes']}, "
-                     f"{W['attained_count'].lower()} {r.attained}, {W['average'].lower()} {avg}")
+        lines.append(f"  {r.year} ({shown_date(r.assessed_on, lang)}, {low(W['ruleset'])} {r.ruleset_id}): "
+                     f"{r.communes} {W['communes']}, {W['attained_count'].lower()} {r.attained}, "
+                     f"{W['average'].lower()} {avg}")
     lines += ["", f"{W['by_commune']}:"]
     for c in p.communes:
         trail = " → ".join(f"{e.year}: {e.criteria_met}/{e.criteria_total}{' ✓' if e.attained else ''}" for e in c.entries)
@@ -110,15 +111,10 @@ def history_csv(communes: Iterable[Commune]) -> str:
     writer.writerow(CSV_COLUMNS)
     for c in communes:
         for e in c.entries:
-            writer.writerow([_cell(x) for x in (
+            writer.writerow([safe_text(x) for x in (
                 c.province or "", c.district or "", c.name, c.code or "", e.year, e.assessed_on, e.ruleset_id,
                 e.ruleset_sha256, int(e.attained), int(e.certain), e.criteria_met, e.criteria_total,
                 " ".join(k for k, s in e.criteria.items() if s == "not_met"),
                 " ".join(k for k, s in e.criteria.items() if s == "missing"),
                 " ".join(e.gained), " ".join(e.lost), e.batch)])
     return out.getvalue()
-
-
-def _cell(value):
-    """A text cell as text: one a spreadsheet would read as a formula gets a leading apostrophe."""
-    return safe_text(value) if isinstance(value, str) else value

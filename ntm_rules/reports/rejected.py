@@ -13,7 +13,7 @@ from typing import Iterable
 
 from ..words.catalogue import WORDS
 from ..words.phrases import cap
-from .plan import FORMULA_START
+from .plan import safe_text
 
 
 def _records(segments: Iterable[Path]):
@@ -66,11 +66,8 @@ CUT = " […]"
 def _text(value: str) -> str:
     """Text that stays text: a cell a spreadsheet would read as a formula gets an apostrophe; a text
     longer than a cell holds is cut, and says so (rejected.jsonl keeps it whole)."""
-    if not isinstance(value, str):
-        return value
-    if value.startswith(FORMULA_START):
-        value = "'" + value
-    if len(value) > EXCEL_TEXT_LIMIT:
+    value = safe_text(value)
+    if isinstance(value, str) and len(value) > EXCEL_TEXT_LIMIT:
         value = value[:EXCEL_TEXT_LIMIT - len(CUT)] + CUT
     return value
 

@@ -3,7 +3,7 @@ Vietnamese by default or English."""
 from __future__ import annotations
 
 from ..words.catalogue import WORDS
-from ..words.phrases import department_text, gap_text, one_decimal, pick
+from ..words.phrases import department_text, gap_text, indicator_department, one_decimal, pick
 
 def bracket_label(key: str, lang: str) -> str:
     """A band of criteria met as people write it: "15–18", and the lowest "dưới 5" / "under 5"."""
@@ -30,7 +30,7 @@ def registered_line(r, lang: str) -> str:
             text += f" [{W['unconfirmed']}]"
             if i.bound == "at_most" and i.operator == ">=" and i.status == "not_met":
                 text += f" ({W['year_value_lower'].format(year=r.year)})"
-        text += f" — {department_text(pick(i, 'department_name', lang), i.department_verified, lang)}"
+        text += f" — {indicator_department(i, lang)}"
         parts.append(text)
     return f"  {r.commune}: {verdict} ({r.criteria_met}), {sure}" + "".join("; " + p for p in parts)
 

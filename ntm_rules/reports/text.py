@@ -6,13 +6,22 @@ from collections import OrderedDict
 
 from ..regions import region_name
 from ..law.resolve import ResolvedRuleset
-from ..result import Assessment, IndicatorResult
+from ..result import Assessment, CriterionResult, IndicatorResult
 from ..words.catalogue import WORDS
 from ..words.phrases import (OPERATORS, basis_text, department_text, flag, gap_text, indicator_department, level_name,
                              low, met_text, number, part_requirement, part_value, pick, requirement, value_text,
                              verdict_text, with_unit)
 
 LEVEL_ORDER = ("standard", "advanced", "model")
+
+
+def criteria_of(a: Assessment) -> dict[str, tuple[CriterionResult, str | None]]:
+    """Each indicator's criterion, and the level it is of (None: the set's own; for a higher level,
+    the standard's failing criteria too)."""
+    found = {i.id: (c, None) for c in a.criteria for i in c.indicators}
+    for name, level in (a.levels or {}).items():
+        found.update({i.id: (c, name) for c in level.failing_criteria or [] for i in c.indicators})
+    return found
 
 
 def indicator_lines(indicator: IndicatorResult, lang: str, indent: str = "    ", department: bool = True) -> list[str]:
