@@ -9,8 +9,8 @@ from ..law.resolve import ResolvedRuleset
 from ..result import Assessment, CriterionResult, IndicatorResult
 from ..words.catalogue import WORDS
 from ..words.phrases import (OPERATORS, basis_text, department_text, flag, gap_text, indicator_department, level_name,
-                             low, met_text, number, part_requirement, part_value, pick, requirement, value_text,
-                             verdict_text, with_unit)
+                             low, met_text, number, part_requirement, part_value, pick, relative_formula, requirement,
+                             value_text, verdict_text, with_unit)
 
 LEVEL_ORDER = ("standard", "advanced", "model")
 
@@ -210,10 +210,8 @@ def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
                     unit = "%" if check.type == "pct" else (check.unit(lang) if check.unit else None)
                     req = f"{OPERATORS[check.operator]} {with_unit(number(check.threshold, lang), unit)}"
                     if check.relative_to:
-                        base = L["assessment_year"] if check.relative_to == "assessment_year" else (
-                            check.relative_label(lang) if check.relative_label else L["threshold"].lower())
-                        op = OPERATORS[check.operator]
-                        req = f"{op} {base}" if check.threshold == 1 else f"{op} {number(check.threshold, lang)} × {base}"
+                        label = check.relative_label(lang) if check.relative_label else None
+                        req = f"{OPERATORS[check.operator]} {relative_formula(check.threshold, check.relative_to, label, lang)}"
                     if check.options:
                         labels = check.option_labels or {}
                         req += f" ({', '.join(labels[o](lang) if o in labels else o for o in check.options)})"

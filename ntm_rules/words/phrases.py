@@ -109,11 +109,13 @@ def part_requirement(indicator, part, lang: str) -> str:
     return f"{OPERATORS[part.operator]} {with_unit(number(part.threshold, lang), unit_of(indicator, lang))}"
 
 
-def relative_base(indicator, lang: str) -> str:
-    if indicator.relative_to == "assessment_year":
-        return WORDS[lang]["assessment_year"]
-    label = pick(indicator, "relative_label", lang)
-    return label or WORDS[lang]["threshold"].lower()
+def relative_formula(factor, relative_to: str, label: str | None, lang: str) -> str:
+    """A threshold relative to another field: "1,5 × thu nhập năm được công nhận", "năm đánh giá"."""
+    if relative_to == "assessment_year":
+        base = WORDS[lang]["assessment_year"]
+    else:
+        base = label or WORDS[lang]["threshold"].lower()
+    return base if factor == 1 else f"{number(factor, lang)} × {base}"
 
 
 def requirement(indicator, lang: str) -> str:
@@ -126,8 +128,7 @@ def requirement(indicator, lang: str) -> str:
     if not indicator.relative_to and indicator.operator == ">=" and indicator.threshold == 100 and unit == "%":
         return with_unit("100", unit)
     if indicator.relative_to:
-        base = relative_base(indicator, lang)
-        formula = base if indicator.factor == 1 else f"{number(indicator.factor, lang)} × {base}"
+        formula = relative_formula(indicator.factor, indicator.relative_to, pick(indicator, "relative_label", lang), lang)
         if indicator.threshold is None or indicator.relative_to == "assessment_year":
             return f"{op} {formula}"
         return f"{op} {with_unit(number(indicator.threshold, lang), unit)} (= {formula})"
