@@ -27,7 +27,8 @@ from pathlib import Path
 
 import click
 
-from . import render
+from .reports.summary_text import summary_text
+from .reports.text import ruleset_table, text_report
 from .assess import DEFAULT_RULESET, assess
 from .inputs.document import input_json_schema
 from .inputs.json_text import read_document, read_stdin
@@ -123,7 +124,9 @@ WORDS = {lang: {
     "template": "ntm-assess template", "period_template": "ntm-assess rulesets template --period {0} --out bang-tieu-chi-{0}.xlsx",
     "rulesets_import": "ntm-assess rulesets import", "rulesets_export": "ntm-assess rulesets export",
     "rulesets_template": "ntm-assess rulesets template", "rerun_batch": "ntm-assess batch ... --overwrite",
-    "batch_db": "ntm-assess batch ... --db"} for lang, path, key in (("vi", "ĐƯỜNG_DẪN", "MÃ"), ("en", "PATH", "ID"))}
+    "batch_db": "ntm-assess batch ... --db", "db": "--db",
+    "plan": "ntm-assess {0} --ruleset {1} --plan {2}" + tail}
+    for lang, path, key, tail in (("vi", "ĐƯỜNG_DẪN", "MÃ", ""), ("en", "PATH", "ID", " --lang en"))}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -182,16 +185,16 @@ def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
             document = read_document(commune)
         result = assess(document, ruleset=ruleset, source="<stdin>" if commune == "-" else commune)
         if plan_path:
-            from .plan import write_plan
+            from .reports.plan import write_plan
             write_plan(result, plan_path, lang=lang)
         if fmt == "json":
             output = result.model_dump_json(indent=2) + "\n"
         elif fmt == "html":
-            from .html_report import assessment_html
+            from .reports.html import assessment_html
             output = assessment_html(result, lang=lang, source=None if commune == "-" else commune)
         else:
-            output = printable(render.text_report(result, lang=lang, by_department=by_department,
-                                                  source=None if commune == "-" else commune))
+            output = printable(text_report(result, lang=lang, by_department=by_department,
+                                           source=None if commune == "-" else commune))
     click.echo(output, nl=False)
     sys.exit(EXIT_ATTAINED if result.attained else EXIT_NOT_ATTAINED)
 
@@ -429,7 +432,7 @@ def rulesets_show(ruleset_id, region, year, lang):
         for index, dim in enumerate(chosen):
             if index:
                 click.echo("")
-            click.echo(render.ruleset_table(resolve(ruleset, dim, year or ruleset.period.to), lang), nl=False)
+            click.echo(ruleset_table(resolve(ruleset, dim, year or ruleset.period.to), lang), nl=False)
 
 
 @cli.command()
@@ -506,7 +509,7 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full
     if fmt == "json":
         click.echo(result.summary.model_dump_json(indent=2))
     else:
-        click.echo(printable(render.summary_text(result.summary, lang)), nl=False)
+        click.echo(printable(summary_text(result.summary, lang)), nl=False)
         click.echo(f"→ {', '.join(str(p) for p in result.files.values())}")
     if result.summary.internal_errors:
         say(f"{result.summary.internal_errors} rows met an internal error (see rejected.xlsx); {REPORT_TO}")
@@ -559,6 +562,7 @@ def history(commune, province, db, fmt, lang):
     import dataclasses
 
     from . import history as h
+    from .reports import progress
 
     with exit_on_error(lang):
         if bool(commune) == bool(province):
@@ -583,16 +587,16 @@ def history(commune, province, db, fmt, lang):
                                                           "give the commune code, or its name as in the data (with accents)"))
             communes = [h.commune_history(conn, k) for k in keys]
             if len(communes) > 1 and fmt == "text":
-                names = "; ".join(h.place(c, lang) for c in communes)
+                names = "; ".join(progress.place(c, lang) for c in communes)
                 raise InputError(Say(f"nhiều xã cùng tên {commune!r}: {names}", f"several communes are named {commune!r}: "
                                      f"{names}"), field="COMMUNE", fix=Say("ghi mã xã", "give the commune code"))
     if fmt == "csv":
-        click.echo(h.history_csv(communes), nl=False)
+        click.echo(progress.history_csv(communes), nl=False)
     elif fmt == "json":
         data = dataclasses.asdict(found) if province else [dataclasses.asdict(c) for c in communes]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(printable(h.province_text(found, lang) if province else h.commune_text(communes[0], lang)), nl=False)
+        click.echo(printable(progress.province_text(found, lang) if province else progress.commune_text(communes[0], lang)), nl=False)
 
 
 @cli.command()

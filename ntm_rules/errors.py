@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 # Where a message (an error's fix, a reason) names something the user does through a front (an
 # option of the command line, a parameter of the HTTP API, an argument of the library), it says it
-# as a marker, ⟪name⟫ or ⟪name:argument⟫, and the front that shows the message words it: each front
+# as a marker, ⟪name⟫ or ⟪name:argument|argument…⟫, and the front that shows the message words it: each front
 # sets FRONT to its words (`cli.WORDS`, `service.answers.WORDS`) for as long as it runs; the
 # library's own are `LIBRARY`. So the HTTP API never tells a caller to add a command-line flag.
 LIBRARY = {
@@ -24,7 +24,9 @@ LIBRARY = {
            "rulesets_import": "ntm_rules.law.tables.import_workbook", "rerun_batch": "run_batch(..., overwrite=True)",
            "batch_db": "ntm_rules.history.store_batch",
            "rulesets_export": "ntm_rules.law.tables.export", "rulesets_template": "ntm_rules.law.tables.draft",
-           "token_file": "tham số token_file", "host": "tham số host"},
+           "token_file": "tham số token_file", "host": "tham số host",
+           "db": "tham số path của ntm_rules.history.connect",
+           "plan": "ntm_rules.reports.plan.write_plan(assessment, '{2}')"},
     "en": {"ruleset": "the ruleset argument", "ruleset_path": "the argument ruleset=PATH", "out": "the out_dir argument",
            "overwrite": "overwrite=True", "extends": "the extends argument",
            "schema_input": "ntm_rules.inputs.document.input_json_schema(ruleset)",
@@ -33,7 +35,9 @@ LIBRARY = {
            "rulesets_import": "ntm_rules.law.tables.import_workbook", "rerun_batch": "run_batch(..., overwrite=True)",
            "batch_db": "ntm_rules.history.store_batch",
            "rulesets_export": "ntm_rules.law.tables.export", "rulesets_template": "ntm_rules.law.tables.draft",
-           "token_file": "the token_file argument", "host": "the host argument"},
+           "token_file": "the token_file argument", "host": "the host argument",
+           "db": "the path argument of ntm_rules.history.connect",
+           "plan": "ntm_rules.reports.plan.write_plan(assessment, '{2}', lang='en')"},
 }
 FRONT: ContextVar[dict] = ContextVar("ntm_rules_front", default=LIBRARY)
 _MARKER = re.compile("⟪([a-z_]+)(?::([^⟫]*))?⟫")
@@ -45,7 +49,7 @@ def worded(text: str, lang: str = "vi") -> str:
         return text
     words = FRONT.get()
     table = words.get("en" if lang == "en" else "vi", {})
-    return _MARKER.sub(lambda m: table.get(m.group(1), m.group(1)).format(m.group(2) or ""), text)
+    return _MARKER.sub(lambda m: table.get(m.group(1), m.group(1)).format(*(m.group(2) or "").split("|")), text)
 
 
 class Say(NamedTuple):

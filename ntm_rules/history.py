@@ -5,18 +5,16 @@ date, ruleset id and hash, verdict, certainty), each criterion's and each indica
 the communes it was told were registered to attain that year. A batch that fails half-way, or a
 process killed while storing, leaves nothing of it behind: SQLite rolls the transaction back.
 
-The schema is versioned: `schema_version` holds the number of migrations applied, and `MIGRATIONS`
-lists them in order; opening a database applies the missing ones (each in its own transaction).
-A database written by a newer ntm-rules (a higher version than this one knows) is refused.
+The schema is versioned (`history_migrations.py`): opening a database applies the migrations it
+lacks; one written by a newer ntm-rules is refused.
 
 The queries answer the office's questions: per commune, criteria met over time and what changed
 since the previous assessment; per province, the average criteria met per commune per batch, each
 department's failing criteria over time, and the registered communes against their target year.
+Storage and queries only: `ntm_rules.reports.progress` prints what they return.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import secrets
@@ -28,103 +26,13 @@ from types import SimpleNamespace
 from typing import Iterable
 
 from .errors import InputError, OutputError, Say
+from .history_migrations import migrate
 from .outcome import acting
-from .summary import exact
+from .regions import exact
+from .words.phrases import average
 
 DB_ENV = "NTM_DB"
 DB_NAME = "history.sqlite3"
-
-MIGRATIONS: list[str] = [
-    # 1: batches, their assessments, and each criterion's and indicator's status
-    """
-    CREATE TABLE batches (
-        id INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,
-        stored_at TEXT NOT NULL,
-        assessed_on TEXT NOT NULL,
-        ruleset_id TEXT,
-        ruleset_sha256 TEXT,
-        years TEXT NOT NULL,
-        inputs TEXT NOT NULL,
-        assessed INTEGER NOT NULL,
-        rejected INTEGER NOT NULL
-    );
-    CREATE TABLE assessments (
-        id INTEGER PRIMARY KEY,
-        batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        commune_key TEXT NOT NULL,
-        name TEXT NOT NULL,
-        district TEXT,
-        province TEXT,
-        code TEXT,
-        year INTEGER NOT NULL,
-        assessed_on TEXT NOT NULL,
-        ruleset_id TEXT NOT NULL,
-        ruleset_sha256 TEXT NOT NULL,
-        attained INTEGER NOT NULL,
-        certain INTEGER NOT NULL,
-        criteria_met INTEGER NOT NULL,
-        criteria_total INTEGER NOT NULL
-    );
-    CREATE TABLE criterion_results (
-        assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
-        criterion_id TEXT NOT NULL,
-        name TEXT NOT NULL,
-        name_en TEXT NOT NULL,
-        department TEXT NOT NULL,
-        department_name TEXT NOT NULL,
-        department_name_en TEXT NOT NULL,
-        status TEXT NOT NULL,
-        certain INTEGER NOT NULL,
-        PRIMARY KEY (assessment_id, criterion_id)
-    ) WITHOUT ROWID;
-    CREATE TABLE indicator_results (
-        assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
-        indicator_id TEXT NOT NULL,
-        criterion_id TEXT NOT NULL,
-        status TEXT NOT NULL,
-        certain INTEGER NOT NULL,
-        value TEXT,
-        gap REAL,
-        PRIMARY KEY (assessment_id, indicator_id)
-    ) WITHOUT ROWID;
-    """,
-    # 2: look-ups by commune and province; the registered communes of each batch and their target year
-    """
-    ALTER TABLE assessments ADD COLUMN province_key TEXT NOT NULL DEFAULT '';
-    ALTER TABLE assessments ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
-    CREATE INDEX assessments_by_commune ON assessments (commune_key, year);
-    CREATE INDEX assessments_by_province ON assessments (province_key, batch_id);
-    CREATE INDEX assessments_by_name ON assessments (name_key);
-    CREATE TABLE registered (
-        batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        district TEXT,
-        code TEXT,
-        target_year INTEGER,
-        status TEXT NOT NULL,
-        commune_key TEXT,
-        PRIMARY KEY (batch_id, position)
-    ) WITHOUT ROWID;
-    """,
-    # 3: the departments that must act on each assessment, as the batch's summary counts them
-    # (`outcome.acting`): batches stored before it show no departments
-    """
-    CREATE TABLE acting_departments (
-        assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
-        department TEXT NOT NULL,
-        name TEXT NOT NULL,
-        name_en TEXT NOT NULL,
-        criteria TEXT NOT NULL,
-        verified INTEGER NOT NULL,
-        level TEXT,
-        PRIMARY KEY (assessment_id, department)
-    ) WITHOUT ROWID;
-    """,
-]
-VERSION = len(MIGRATIONS)
 
 
 def default_db_path() -> Path:
@@ -139,8 +47,8 @@ def default_db_path() -> Path:
 
 def _db_error(path, error: Exception) -> OutputError:
     reason = getattr(error, "strerror", None) or str(error)
-    return OutputError(Say(f"{path}: không mở được cơ sở dữ liệu lịch sử ({reason}); cách sửa: chọn tệp --db ghi được",
-                           f"{path}: cannot open the history database ({reason}); fix: choose a --db file you can write"))
+    return OutputError(Say(f"{path}: không mở được cơ sở dữ liệu lịch sử ({reason}); cách sửa: chọn tệp ghi được (⟪db⟫)",
+                           f"{path}: cannot open the history database ({reason}); fix: choose a file you can write (⟪db⟫)"))
 
 
 def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sqlite3.Connection:
@@ -152,8 +60,7 @@ def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
     if not create and not path.is_file():
         raise InputError(Say("chưa có lịch sử nào: chưa lượt đánh giá nào được lưu vào tệp này",
                              "no history yet: no batch has been stored in this file"), source=str(path),
-                         fix=Say("chạy ntm-assess batch ... --db, hoặc tải một lượt lên trang của ntm-assess serve",
-                                 "run ntm-assess batch ... --db, or upload a batch to ntm-assess serve"))
+                         fix=Say("lưu một lượt đánh giá vào lịch sử: ⟪batch_db⟫", "store a batch in the history: ⟪batch_db⟫"))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -166,52 +73,6 @@ def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
     except OSError as error:
         raise _db_error(path, error) from None
     return conn
-
-
-def version(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
-    if row is None:
-        return 0
-    found = conn.execute("SELECT version FROM schema_version").fetchone()
-    return found[0] if found else 0
-
-
-def migrate(conn: sqlite3.Connection, target: int = VERSION) -> int:
-    """Apply the migrations the database lacks, each in its own transaction; returns the version."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        if conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 0:
-            conn.execute("INSERT INTO schema_version (version) VALUES (0)")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    current = version(conn)
-    if current > VERSION:
-        raise sqlite3.DatabaseError(f"the database is at schema version {current}, newer than this ntm-rules "
-                                    f"knows ({VERSION}); use a newer ntm-rules")
-    while current < target:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            current = version(conn)  # another process may have migrated meanwhile
-            if current >= target:
-                conn.execute("COMMIT")
-                break
-            for statement in MIGRATIONS[current].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            if current == 1:  # rows stored at version 1 get the keys version 2 looks them up by
-                for row in conn.execute("SELECT id, name, province FROM assessments").fetchall():
-                    conn.execute("UPDATE assessments SET name_key = ?, province_key = ? WHERE id = ?",
-                                 (exact(row["name"]), exact(row["province"]), row["id"]))
-            current += 1
-            conn.execute("UPDATE schema_version SET version = ?", (current,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return current
 
 
 def commune_key(commune: dict) -> str:
@@ -481,8 +342,6 @@ def province_history(conn: sqlite3.Connection, province: str) -> Province | None
         " GROUP BY b.id ORDER BY year, b.assessed_on, b.id", (pkey,)).fetchall()
     if not batches:
         return None
-    from .summary import average
-
     rounds = []
     for b in batches:
         round_ = Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
@@ -516,151 +375,3 @@ def province_history(conn: sqlite3.Connection, province: str) -> Province | None
         who = r["commune_key"] or (exact(r["name"]), exact(r["district"]), exact(r["code"]))
         registered[(who, r["target_year"])] = entry
     return Province(name=batches[-1]["province"], rounds=rounds, communes=communes, registered=list(registered.values()))
-
-
-# ---------------------------------------------------------------- printing
-
-WORDS = {
-    "vi": {"title": "Lịch sử đánh giá", "criteria": "tiêu chí", "attained": "ĐẠT", "not_attained": "chưa đạt",
-           "gained": "đạt thêm", "lost": "không còn đạt", "indicators_gained": "chỉ tiêu đạt thêm",
-           "indicators_lost": "chỉ tiêu không còn đạt", "no_change": "không đổi", "first": "lần đầu",
-           "average": "Bình quân số tiêu chí đạt/xã", "attained_count": "Số xã đạt chuẩn", "rounds": "Các lượt",
-           "communes": "Theo xã: số tiêu chí đạt qua các lượt, và thay đổi so với lượt trước",
-           "departments": "Theo sở, ngành: tiêu chí không đạt (số xã không đạt một trong các tiêu chí đó)",
-           "registered": "Xã đăng ký đạt chuẩn, so với năm đăng ký", "target": "đăng ký đạt năm",
-           "on_time": "đã đạt năm {year}, đúng hạn", "late": "đạt năm {year}, chậm so với đăng ký",
-           "not_yet": "chưa đạt (lần gần nhất {year}: {met}/{total} tiêu chí)", "no_data": "chưa có kết quả đánh giá",
-           "status_rejected": "dòng của xã không đánh giá được", "status_ambiguous": "trùng tên, không rõ xã nào",
-           "status_not_found": "không có trong dữ liệu", "none": "không có", "uncertain": " (chưa chắc chắn)",
-           "code": "mã", "of": "xã", "ruleset": "bộ"},
-    "en": {"title": "Assessment history", "criteria": "criteria", "attained": "ATTAINED", "not_attained": "not attained",
-           "gained": "now met", "lost": "no longer met", "indicators_gained": "indicators now met",
-           "indicators_lost": "indicators no longer met", "no_change": "no change", "first": "first assessment",
-           "average": "Average criteria met per commune", "attained_count": "Communes attained", "rounds": "Batches",
-           "communes": "By commune: criteria met over the batches, and what changed since the previous one",
-           "departments": "By department: failing criteria (communes failing one of them)",
-           "registered": "Communes registered to attain, against their target year", "target": "target year",
-           "on_time": "attained in {year}, on time", "late": "attained in {year}, later than registered",
-           "not_yet": "not yet attained (latest {year}: {met}/{total} criteria)", "no_data": "no assessment yet",
-           "status_rejected": "its row could not be assessed", "status_ambiguous": "name shared, commune unclear",
-           "status_not_found": "not in the data", "none": "none", "uncertain": " (not certain)",
-           "code": "code", "of": "communes", "ruleset": "set"},
-}
-
-
-def shown_date(day: str, lang: str) -> str:
-    if lang != "vi":
-        return day
-    y, m, d = day.split("-")
-    return f"{d}/{m}/{y}"
-
-
-def place(c: Commune, lang: str) -> str:
-    parts = [p for p in (c.district, c.province) if p]
-    where = f" ({', '.join(parts)}{'; ' + WORDS[lang]['code'] + ' ' + c.code if c.code else ''})" if parts or c.code else ""
-    return c.name + where
-
-
-def entry_line(e: Entry, lang: str) -> str:
-    W = WORDS[lang]
-    verdict = W["attained"] if e.attained else W["not_attained"]
-    return (f"{e.year} ({shown_date(e.assessed_on, lang)}, {e.ruleset_id}): {e.criteria_met}/{e.criteria_total} "
-            f"{W['criteria']}, {verdict}{'' if e.certain else W['uncertain']}")
-
-
-def change_text(e: Entry, lang: str) -> str:
-    W = WORDS[lang]
-    if e.first:
-        return W["first"]
-    parts = []
-    if e.gained:
-        parts.append(f"{W['gained']}: {', '.join(e.gained)}")
-    if e.lost:
-        parts.append(f"{W['lost']}: {', '.join(e.lost)}")
-    if e.indicators_gained and not e.gained:
-        parts.append(f"{W['indicators_gained']}: {', '.join(e.indicators_gained)}")
-    if e.indicators_lost and not e.lost:
-        parts.append(f"{W['indicators_lost']}: {', '.join(e.indicators_lost)}")
-    return "; ".join(parts) or W["no_change"]
-
-
-def registered_text(r: Registered, lang: str) -> str:
-    W = WORDS[lang]
-    if r.status != "found" and r.latest is None:
-        return W.get(f"status_{r.status}", r.status)
-    state = r.state
-    if state == "no_data":
-        return W["no_data"]
-    if state == "not_yet":
-        return W["not_yet"].format(year=r.latest.year, met=r.latest.criteria_met, total=r.latest.criteria_total)
-    return W[state].format(year=r.attained_year)
-
-
-def commune_text(c: Commune, lang: str = "vi") -> str:
-    lines = [f"{WORDS[lang]['title']}: {place(c, lang)}"]
-    for e in c.entries:
-        lines.append(f"  {entry_line(e, lang)} — {change_text(e, lang)}")
-    return "\n".join(lines) + "\n"
-
-
-def province_text(p: Province, lang: str = "vi") -> str:
-    from .words import one_decimal
-
-    W = WORDS[lang]
-    lines = [f"{W['title']}: {p.name}", f"{W['rounds']}:"]
-    for r in p.rounds:
-        avg = one_decimal(r.average, lang) if r.average is not None else "—"
-        lines.append(f"  {r.year} ({shown_date(r.assessed_on, lang)}, {W['ruleset']} {r.ruleset_id}): {r.communes} {W['of']}, "
-                     f"{W['attained_count'].lower()} {r.attained}, {W['average'].lower()} {avg}")
-    lines += ["", f"{W['communes']}:"]
-    for c in p.communes:
-        trail = " → ".join(f"{e.year}: {e.criteria_met}/{e.criteria_total}{' ✓' if e.attained else ''}" for e in c.entries)
-        last = c.entries[-1]
-        lines.append(f"  {place(c, lang)}: {trail} — {change_text(last, lang)}")
-    lines += ["", f"{W['departments']}:"]
-    departments: dict[str, str] = {}
-    for r in p.rounds:
-        for d, info in r.departments.items():
-            departments.setdefault(d, info["name_en"] if lang == "en" else info["name"])
-    for d, name in departments.items():
-        cells = []
-        for r in p.rounds:
-            info = r.departments.get(d)
-            cells.append(f"{r.year}: " + (f"{', '.join(info['criteria'])} ({info['communes']} {W['of']})" if info
-                                          else W["none"]))
-        lines.append(f"  {name}: " + " · ".join(cells))
-    if p.registered:
-        lines += ["", f"{W['registered']}:"]
-        for r in p.registered:
-            where = f" ({r.district})" if r.district else ""
-            lines.append(f"  {r.name}{where}, {W['target']} {r.target_year}: {registered_text(r, lang)}")
-    return "\n".join(lines) + "\n"
-
-
-CSV_COLUMNS = ["province", "district", "commune", "code", "year", "assessed_on", "ruleset", "ruleset_sha256",
-               "attained", "certain", "criteria_met", "criteria_total", "criteria_not_met", "criteria_missing",
-               "gained_since_previous", "lost_since_previous", "batch"]
-
-
-def history_csv(communes: Iterable[Commune]) -> str:
-    """One row per stored assessment (UTF-8 with a BOM for Excel): what changed since the commune's previous one."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for c in communes:
-        for e in c.entries:
-            writer.writerow([_cell(x) for x in (
-                c.province or "", c.district or "", c.name, c.code or "", e.year, e.assessed_on, e.ruleset_id,
-                e.ruleset_sha256, int(e.attained), int(e.certain), e.criteria_met, e.criteria_total,
-                " ".join(k for k, s in e.criteria.items() if s == "not_met"),
-                " ".join(k for k, s in e.criteria.items() if s == "missing"),
-                " ".join(e.gained), " ".join(e.lost), e.batch)])
-    return out.getvalue()
-
-
-def _cell(value):
-    """A text cell as text: one a spreadsheet would read as a formula gets a leading apostrophe."""
-    from .plan import safe_text
-
-    return safe_text(value) if isinstance(value, str) else value

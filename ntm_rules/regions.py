@@ -1,4 +1,5 @@
-"""The seven regions and the province → region lookup (names matched without diacritics)."""
+"""The seven regions and the province → region lookup (names matched without diacritics), and
+names as communes are matched (`exact`: diacritics kept)."""
 from __future__ import annotations
 
 import re
@@ -29,6 +30,12 @@ def fold(text: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"[\s\-–—_]+", " ", text).strip()
     return text
+
+
+def exact(text: str | None) -> str:
+    """A name as registered communes are matched: Unicode-normalised, case and spaces ignored,
+    diacritics kept (Tân Lập and Tấn Lập are two communes)."""
+    return " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,7 @@ from ntm_rules.inputs.columns import convert as _convert
 from ntm_rules.inputs.sources import read_rows
 from ntm_rules.inputs.template import template_columns
 from ntm_rules.inputs.registered import read_registered
-from ntm_rules.summary import average
+from ntm_rules.words.phrases import average
 
 BATCH = FIXTURES / "batches" / "thai-nguyen-2019.csv"
 REGISTERED = FIXTURES / "batches" / "thai-nguyen-2019-registered.txt"
@@ -247,7 +247,7 @@ def test_a_repeated_commune_is_left_out_whichever_part_it_is_in(tmp_path, monkey
     from ntm_rules.inputs import sources
 
     path = _awkward_lines(tmp_path)
-    whole = run_batch([path], tmp_path / "whole", jobs=1)
+    run_batch([path], tmp_path / "whole", jobs=1)
     monkeypatch.setattr(sources, "PART_LINES", 3)
     cut = run_batch([path], tmp_path / "cut", jobs=2)
     for name in ("assessments.jsonl", "ruleset.json", "rejected.jsonl", "summary.json"):

@@ -1,5 +1,4 @@
 """One case on each side of every numeric threshold, for every region (and both kinds of year)."""
-import copy
 
 import pytest
 

@@ -16,7 +16,7 @@ from conftest import FIXTURES, ROOT
 from ntm_rules import assess
 from ntm_rules.batch import run_batch
 from ntm_rules.inputs.json_text import read_document
-from ntm_rules.html_report import assessment_html
+from ntm_rules.reports.html import assessment_html
 from ntm_rules.inputs.registered import read_registered
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

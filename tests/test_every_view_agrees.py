@@ -22,7 +22,7 @@ import ntm_rules
 import reference
 from ntm_rules import history
 from ntm_rules.batch import read_assessments
-from ntm_rules.html_report import assessment_html
+from ntm_rules.reports.html import assessment_html
 from ntm_rules.law.load import load_ruleset
 from ntm_rules.plan import plan_rows
 from ntm_rules.render import text_report

@@ -80,6 +80,34 @@ def test_no_library_message_carries_a_command_line_flag():
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
                 if any(flag in node.value for flag in ("--ruleset", "--out ", "--overwrite", "--extends", "--db",
-                                                       "--token-file")):
+                                                       "--token-file", "--plan", "--lang")):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}")
     assert found == []
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_next_steps_say_how_to_write_the_plan_in_each_fronts_words(tmp_path, lang):
+    """The report's first next step names the plan: the command with --plan for the command line,
+    write_plan for the library; with a source whose name carries a marker's signs, a placeholder."""
+    from conftest import FIXTURES
+    from ntm_rules.errors import FRONT
+    from ntm_rules.reports.text import text_report
+
+    document = json.loads((FIXTURES / "hoa-thuong-fails-three-2019.json").read_text("utf-8"))
+    library = text_report(ntm_rules.assess(document), lang=lang, source="xa.json")
+    assert "write_plan(assessment, " in library and "--plan" not in library
+    from ntm_rules.cli import WORDS
+
+    token = FRONT.set(WORDS)
+    try:
+        said = text_report(ntm_rules.assess(document), lang=lang, source="xa.json")
+        odd = text_report(ntm_rules.assess(document), lang=lang, source="a|b⟫.json")
+    finally:
+        FRONT.reset(token)
+    assert f"ntm-assess xa.json --ruleset {ntm_rules.assess(document).ruleset.id} --plan " in said
+    assert ("--lang en" in said) == (lang == "en")
+    assert "ntm-assess FILE.json --ruleset" in odd and "⟪" not in odd
+    (tmp_path / "xa.json").write_text(json.dumps(document), "utf-8")
+    done = subprocess.run([sys.executable, "-m", "ntm_rules", str(tmp_path / "xa.json"), "--lang", lang],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ})
+    assert done.returncode == 1 and " --plan " in done.stdout and "write_plan" not in done.stdout

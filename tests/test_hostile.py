@@ -419,6 +419,6 @@ def test_a_bad_ruleset_in_the_path_does_not_stop_the_others(tmp_path):
 def test_html_pages_carry_no_control_characters(tmp_path):
     document = json.loads((HOSTILE / "documents" / "escape-sequence-in-name-valid.json").read_text("utf-8"))
     document["commune"]["name"] += "\u202e"
-    from ntm_rules.html_report import assessment_html
+    from ntm_rules.reports.html import assessment_html
     html = assessment_html(ntm_rules.assess(document))
     assert not any(c in html for c in CONTROL + ["\u202e"] if c not in "\n\t")

@@ -8,7 +8,7 @@ import pytest
 
 import ntm_rules
 from conftest import read_fixture
-from ntm_rules.plan import COLUMNS, FILL_IN
+from ntm_rules.reports.plan import COLUMNS, FILL_IN
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = Path(__file__).resolve().parent / "rulesets"

@@ -17,10 +17,10 @@ import ntm_rules
 import reference
 from conftest import FIXTURES, ROOT, attaining_document
 from ntm_rules.inputs.json_text import read_document
-from ntm_rules.html_report import assessment_html
 from ntm_rules.law.catalogue import known_fields
-from ntm_rules.plan import write_plan
-from ntm_rules.render import text_report
+from ntm_rules.reports.html import assessment_html
+from ntm_rules.reports.plan import write_plan
+from ntm_rules.reports.text import text_report
 
 RAW = reference.load_raw("vn-2016-2020")
 NATIONAL = ntm_rules.load_ruleset("vn-2016-2020")
@@ -308,3 +308,17 @@ def test_summary_splits_certain_and_uncertain(tmp_path):
     registered = {r.commune: r for r in summary.registered}
     assert registered["Xã Quyết Thắng"].certain is False and registered["Xã Hóa Thượng"].certain is True
     assert all(not d.verified for d in summary.failures_by_department.values())
+
+
+def test_one_catalogue_per_language_with_the_same_keys():
+    """Every word the reports print comes from words/catalogue.py: both languages have every key,
+    and every {field} of a text is in its translation."""
+    from string import Formatter
+
+    from ntm_rules.words.catalogue import EN, VI
+
+    assert VI.keys() == EN.keys()
+    for key, text in VI.items():
+        if isinstance(text, str):
+            fields = {name for _, name, _, _ in Formatter().parse(text) if name}
+            assert fields == {name for _, name, _, _ in Formatter().parse(EN[key]) if name}, key

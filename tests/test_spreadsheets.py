@@ -12,11 +12,12 @@ from openpyxl import Workbook, load_workbook
 
 import ntm_rules
 import reference
-from conftest import FIXTURES, ROOT, attaining_document
+from conftest import FIXTURES, attaining_document
 from ntm_rules.batch import run_batch, read_assessments
 from ntm_rules.inputs.columns import label_of
-from ntm_rules.inputs.template import template_columns, write_template
+from ntm_rules.inputs.template import write_template
 from ntm_rules.law.load import shipped_ruleset_paths
+from ntm_rules.reports.summary_text import summary_text
 
 RAW = reference.load_raw("vn-2016-2020")
 REGION, YEAR = "northern_midlands_mountains", 2019
@@ -178,7 +179,7 @@ def test_registered_communes_matched_exactly(tmp_path):
     assert shared.status == "ambiguous" and shared.candidates == ["Xã Tân Lập (Huyện Đồng Hỷ)", "Xã Tân Lập (Huyện Võ Nhai)"]
     assert (vo_nhai.found, vo_nhai.district, vo_nhai.criteria_met) == (True, "Huyện Võ Nhai", 18)
     assert folded.status == "not_found" and folded.suggestion is not None
-    text = ntm_rules.render.summary_text(summary)
+    text = summary_text(summary)
     assert "trùng tên: Xã Tân Lập (Huyện Đồng Hỷ); Xã Tân Lập (Huyện Võ Nhai); cách sửa: thêm huyện" in text
 
 

@@ -34,7 +34,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from ntm_rules.batch import read_assessments  # noqa: E402
-from ntm_rules.plan import plan_rows  # noqa: E402
+from ntm_rules.reports.plan import plan_rows  # noqa: E402
 from ntm_rules.result import Assessment  # noqa: E402
 from test_history import next_year  # noqa: E402
 from test_service import Server, cli  # noqa: E402

@@ -23,7 +23,8 @@ from typing import Callable, Iterable
 from ..errors import InputError, InternalError, RulesetError, Say, worded
 from ..inputs.sources import close_inputs, expand, scan
 from ..law.schema import Ruleset
-from ..summary import ProvincialSummary, SummaryBuilder
+from ..reports.summary import ProvincialSummary
+from ..reports.tallies import SummaryBuilder
 from .choose import choose_ruleset
 from .outputs import Outputs, output_error, prepare_output, read_assessments, release, ruleset_file, static_of
 from .work import INTERNAL, Tasks, commune_keys, results
@@ -103,7 +104,7 @@ def _warm_up() -> None:
     try:
         import xlsxwriter  # noqa: F401
 
-        from ..html_report import warm_up
+        from ..reports.html import warm_up
 
         warm_up()
     except Exception:
@@ -159,7 +160,7 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
         if tasks.read != summary.assessed + summary.rejected:  # a bug if it happens: never a summary then
             raise InternalError(f"{tasks.read} rows read but {summary.assessed} assessed and {summary.rejected} "
                                 f"rejected; the outputs in {out} are incomplete")
-        from ..html_report import summary_html
+        from ..reports.html import summary_html
 
         outputs.finish(summary_html(summary, lang=lang), summary.model_dump_json(indent=2) + "\n",
                        ruleset_file(chosen, used))

@@ -205,7 +205,7 @@ class Outputs:
         with new_file(partial["rejected.jsonl"]) as target:
             for segment in self.rejected:
                 _append(target, segment, [])
-        from ..rejected import write_rejected_workbook
+        from ..reports.rejected import write_rejected_workbook
 
         write_rejected_workbook(self.rejected, partial["rejected.xlsx"], self.lang)
         for name, text in (("ruleset.json", ruleset_json), ("summary.html", summary_html.encode()),

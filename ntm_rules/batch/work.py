@@ -28,7 +28,7 @@ from ..law.resolve import resolve
 from ..lines import line as line_of
 from ..outcome import acting_of
 from ..result import dump_json
-from ..summary import exact
+from ..regions import exact
 from .outputs import rejected_lines, rejected_segment, write_whole
 
 INTERNAL = "internal"  # the status of a row that met a bug of ours (counted apart, exit 3)

@@ -25,7 +25,7 @@ from ..law.catalogue import field_specs, known_fields, verdict_fields
 from ..law.in_force import installed_signature
 from ..law.check import RULESET_ID_PATTERN
 from ..regions import REGION_IDS
-from ..words import number
+from ..words.phrases import number
 from .json_text import NOT_AN_OBJECT, TOO_DEEP, shown
 
 

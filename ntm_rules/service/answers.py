@@ -24,14 +24,16 @@ WORDS = {
            "template": "mẫu sổ tính (ntm-assess template)", "rerun_batch": "tải lượt đánh giá lên lại",
            "batch_db": "tải một lượt đánh giá lên trang của văn phòng",
            "period_template": "văn phòng viết bảng tiêu chí của giai đoạn {0} (ntm-assess rulesets template) và cài lên máy chủ",
-           "rulesets_import": "văn phòng nhập bảng và cài lên máy chủ"},
+           "rulesets_import": "văn phòng nhập bảng và cài lên máy chủ",
+           "db": "tệp lịch sử mà văn phòng chọn cho máy chủ", "plan": "tải tệp kế hoạch từ trang của xã này"},
     "en": {"ruleset": "the ruleset parameter (?ruleset=ID)", "ruleset_path": "the office installs sets on the server",
            "schema_input": "GET /v1/schema/input?ruleset=ID", "rulesets_list": "GET /v1/rulesets",
            "template": "the workbook template (ntm-assess template)", "rerun_batch": "upload the batch again",
            "batch_db": "upload a batch on the office's page",
            "period_template": "the office writes the {0} period's table (ntm-assess rulesets template) and installs it "
                               "on the server",
-           "rulesets_import": "the office imports the table and installs it on the server"},
+           "rulesets_import": "the office imports the table and installs it on the server",
+           "db": "the history file the office gives the server", "plan": "download the plan workbook from this commune's page"},
 }
 
 

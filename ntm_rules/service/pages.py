@@ -22,61 +22,21 @@ from starlette.concurrency import run_in_threadpool
 from .. import history
 from ..errors import Say, printable
 from ..limits import MAX_TEXT
+from ..reports.progress import change_text, history_csv, place, registered_text
+from ..words.catalogue import WORDS
+from ..words.phrases import cap, one_decimal, shown_date
 from .answers import PAGE_HEADERS, ServiceError, page_language
 from .guard import COOKIE
 from .uploads import batch_out, output_file, run_upload
 
-WORDS = {
-    "vi": {
-        "title": "Đánh giá xã nông thôn mới", "upload": "Tải lên danh sách xã để đánh giá",
-        "file": "Tệp số liệu các xã (.xlsx, .csv hoặc .jsonl)", "registered": "Danh sách xã đăng ký đạt chuẩn (tùy chọn: .txt, .csv, .json)",
-        "ruleset": "Bộ tiêu chí (để trống: tự chọn theo tệp)", "submit": "Đánh giá", "batches": "Các lượt đã đánh giá",
-        "progress": "Tiến độ theo tỉnh", "none": "Chưa có lượt nào.", "error": "Không đánh giá được",
-        "assessed": "Đã đánh giá", "attained": "Đạt chuẩn", "not_attained": "Chưa đạt", "missing_data": "Chưa đạt chỉ vì thiếu số liệu",
-        "rejected": "Dòng không đánh giá được", "average": "Bình quân số tiêu chí đạt/xã", "summary": "Báo cáo tổng hợp (bản in)",
-        "rejected_file": "Tải các dòng không đánh giá được (rejected.xlsx)", "assessments_file": "Kết quả từng xã (JSON Lines)",
-        "commune": "Xã", "district": "Huyện", "result": "Kết quả", "criteria_met": "Số tiêu chí đạt", "page": "Trang in",
-        "plan": "Kế hoạch (.xlsx)", "open": "Xem", "year": "Năm", "date": "Ngày", "batch": "Lượt đánh giá",
-        "communes": "Số xã", "back": "Trang đầu", "other_lang": "English", "ruleset_used": "Bộ tiêu chí",
-        "history_title": "Tiến độ xây dựng nông thôn mới", "by_commune": "Theo xã: số tiêu chí đạt qua các lượt",
-        "changes": "Thay đổi so với lượt trước", "by_department": "Theo sở, ngành: tiêu chí không đạt qua các lượt",
-        "department": "Sở, ngành", "registered_title": "Xã đăng ký đạt chuẩn, so với năm đăng ký", "target": "Năm đăng ký",
-        "state": "Tình hình", "csv": "Tải bảng lịch sử (CSV)", "criterion": "Tiêu chí", "history": "Lịch sử",
-        "login": "Nhập mã truy cập", "token": "Mã truy cập", "enter": "Vào", "wrong": "Mã truy cập không đúng.",
-        "rounds": "Các lượt", "uploaded": "Tệp", "legend": "✓ đạt · ✗ không đạt · ? thiếu số liệu",
-        "not_found": "Không tìm thấy", "status": {"met": "✓", "not_met": "✗", "missing": "?"},
-    },
-    "en": {
-        "title": "New rural area commune assessment", "upload": "Upload a list of communes to assess",
-        "file": "Communes' data (.xlsx, .csv or .jsonl)", "registered": "Communes registered to attain (optional: .txt, .csv, .json)",
-        "ruleset": "Criteria set (empty: chosen from the file)", "submit": "Assess", "batches": "Batches assessed",
-        "progress": "Progress by province", "none": "No batch yet.", "error": "Could not assess",
-        "assessed": "Assessed", "attained": "Attained", "not_attained": "Not attained", "missing_data": "Not attained only for missing data",
-        "rejected": "Rows that could not be assessed", "average": "Average criteria met per commune", "summary": "Provincial summary (printable)",
-        "rejected_file": "Download the rows that could not be assessed (rejected.xlsx)", "assessments_file": "Each commune's result (JSON Lines)",
-        "commune": "Commune", "district": "District", "result": "Result", "criteria_met": "Criteria met", "page": "Printable page",
-        "plan": "Plan (.xlsx)", "open": "Open", "year": "Year", "date": "Date", "batch": "Batch",
-        "communes": "Communes", "back": "Home", "other_lang": "Tiếng Việt", "ruleset_used": "Criteria set",
-        "history_title": "New rural area progress", "by_commune": "By commune: criteria met over the batches",
-        "changes": "Changes since the previous batch", "by_department": "By department: failing criteria over the batches",
-        "department": "Department", "registered_title": "Communes registered to attain, against their target year",
-        "target": "Target year", "state": "State", "csv": "Download the history (CSV)", "criterion": "Criterion",
-        "history": "History", "login": "Enter the access token", "token": "Access token", "enter": "Enter",
-        "wrong": "Wrong access token.", "rounds": "Batches", "uploaded": "File",
-        "legend": "✓ met · ✗ not met · ? missing data", "not_found": "Not found",
-        "status": {"met": "✓", "not_met": "✗", "missing": "?"},
-    },
-}
-
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    from ..words import one_decimal
-
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True, finalize=lambda v: printable(v) if isinstance(v, str) else v)
     env.filters["one_decimal"] = one_decimal
-    env.filters["day"] = history.shown_date
+    env.filters["cap"] = cap
+    env.filters["day"] = shown_date
     return env
 
 
@@ -85,7 +45,7 @@ def render(request: Request, template: str, status: int = 200, **values) -> HTML
     other = dict(request.query_params)
     other["lang"] = "vi" if lang == "en" else "en"
     html = _environment().get_template(template).render(
-        W=WORDS[lang], H=history.WORDS[lang], lang=lang, q=_lang_query(lang), other_lang_url=f"{request.url.path}?"
+        W=WORDS[lang], lang=lang, q=_lang_query(lang), other_lang_url=f"{request.url.path}?"
         f"{urlencode(other)}", **values)
     return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
@@ -185,7 +145,7 @@ def add_pages(app: FastAPI) -> None:
 
     @app.get("/batches/{key}/communes/{position}", response_class=HTMLResponse, include_in_schema=False)
     async def commune_page(request: Request, key: str, position: int):
-        from ..html_report import assessment_html
+        from ..reports.html import assessment_html
 
         assessment = await run_in_threadpool(_assessment, key, position)
         html = assessment_html(assessment, lang=page_language(request))
@@ -193,7 +153,7 @@ def add_pages(app: FastAPI) -> None:
 
     @app.get("/batches/{key}/communes/{position}/plan.xlsx", include_in_schema=False)
     async def plan(request: Request, key: str, position: int):
-        from ..plan import write_plan
+        from ..reports.plan import write_plan
 
         assessment = await run_in_threadpool(_assessment, key, position)
         with tempfile.TemporaryDirectory(prefix="ntm-plan-") as folder:
@@ -223,7 +183,7 @@ def add_pages(app: FastAPI) -> None:
                 departments.setdefault(d, info["name_en"] if lang == "en" else info["name"])
         rounds_by_batch = {r.batch: r for r in found.rounds}
         return render(request, "progress.html", p=found, departments=departments, rounds_by_batch=rounds_by_batch,
-                      change=history.change_text, registered_text=history.registered_text,
+                      change=change_text, registered_text=registered_text,
                       csv_url=_with_lang("/progress.csv?" + urlencode({"province": found.name}), "vi"),
                       commune_url=lambda c: _with_lang("/progress/commune?" + urlencode({"key": c.key}), lang))
 
@@ -243,7 +203,7 @@ def add_pages(app: FastAPI) -> None:
             conn.close()
         if not communes:
             raise ServiceError(404, _no_commune(), "province")
-        return Response(history.history_csv(communes), media_type="text/csv; charset=utf-8",
+        return Response(history_csv(communes), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="lich-su-{_ascii(name)}.csv"'})
 
     @app.get("/progress/commune", response_class=HTMLResponse, include_in_schema=False)
@@ -261,8 +221,8 @@ def add_pages(app: FastAPI) -> None:
         names = {}
         for e in found.entries:
             names.update(e.names)
-        return render(request, "commune.html", c=found, criteria=criteria, names=names, change=history.change_text,
-                      place=history.place, csv_url="/progress.csv?" + urlencode({"key": found.key}))
+        return render(request, "commune.html", c=found, criteria=criteria, names=names, change=change_text,
+                      place=place, csv_url="/progress.csv?" + urlencode({"key": found.key}))
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request, next: str = "/"):

@@ -15,42 +15,36 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from .errors import OutputError, Say
-from .files import replace_with
-from .result import Assessment
-from .words import LABELS, basis_text, department_text, number, pick, requirement
+from ..errors import OutputError, Say
+from ..files import replace_with
+from ..result import Assessment
+from ..words.catalogue import WORDS
+from ..words.phrases import basis_text, cap, indicator_department, met_text, number, pick, requirement, shown_date
+from .text import criteria_of
 
-COLUMNS = {
-    "vi": ["STT", "Tiêu chí", "Chỉ tiêu", "Tình trạng", "Hiện trạng", "Ngưỡng", "Yêu cầu", "Còn thiếu / vượt",
-           "Đơn vị tính", "Căn cứ", "Ngưỡng đã xác nhận", "Kết luận chắc chắn", "Sở, ngành chủ trì",
-           "Giải pháp", "Các bước và tiến độ", "Kinh phí, nguồn vốn", "Người phụ trách", "Thời hạn hoàn thành"],
-    "en": ["No.", "Criterion", "Indicator", "Status", "Current value", "Threshold", "Required", "Short by / over by",
-           "Unit", "Legal basis", "Threshold confirmed", "Finding certain", "Lead department",
-           "Solution", "Steps and timeline", "Funds and their source", "Person in charge", "Deadline"],
-}
+# the columns, as catalogue keys: what the assessment knows, then what the commune fills in
+COLUMN_KEYS = ("row_number", "criterion", "indicator", "status", "value", "threshold", "required", "gap", "unit", "basis",
+               "threshold_confirmed", "finding_certain", "department",
+               "solution", "steps", "funds", "person_in_charge", "deadline")
+COLUMNS = {lang: [cap(words[key]) for key in COLUMN_KEYS] for lang, words in WORDS.items()}
 FILL_IN = 5  # the last columns are left empty for the commune
-SIGNATURES = {"vi": ("Người lập", "TM. Ủy ban nhân dân xã — Chủ tịch"),
-              "en": ("Drawn up by", "For the commune People's Committee — Chairperson")}
 NUMBER_COLUMNS = (4, 5, 7)  # current value, threshold, gap: numbers, never text
-NOTHING_TO_DO = {"vi": "Không có tiêu chí cần khắc phục: xã đạt tất cả các tiêu chí của bộ tiêu chí.",
-                 "en": "No criterion to remedy: the commune meets every criterion of the set."}
-YES_NO = {"vi": ("Có", "Không"), "en": ("Yes", "No")}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def plan_rows(assessment: Assessment, lang: str = "vi") -> list[list]:
     """The plan's rows: numbers stay numbers (None when there is none), texts in the reader's language."""
 
-    L = LABELS[lang]
-    yes, no = YES_NO[lang]
-    criteria = {i.id: c for c in _all_criteria(assessment) for i in c.indicators}
+    L = WORDS[lang]
+    yes, no = L["yes"], L["no"]
+    criteria = criteria_of(assessment)
     rows = []
     for indicator in assessment.to_act_on():
-        criterion = criteria.get(indicator.id)
-        status = L["not_met_short"] if indicator.status == "not_met" else L["missing_short"]
+        criterion, _ = criteria.get(indicator.id, (None, None))
+        status = L["not_met"] if indicator.status == "not_met" else L["missing"]
         value = indicator.value
         shown_value = pick(indicator, "value_text", lang) if isinstance(value, list) else (
-            (L["yes"] if value else L["no"]) if isinstance(value, bool) else value)
+            met_text(value, lang) if isinstance(value, bool) else value)
         threshold = indicator.threshold if not isinstance(indicator.threshold, bool) else None
         gap = indicator.gap  # a shortfall below a floor or an excess over a ceiling, as the requirement says
         rows.append([
@@ -66,15 +60,9 @@ def plan_rows(assessment: Assessment, lang: str = "vi") -> list[list]:
             basis_text(indicator, lang),
             yes if indicator.verified else no,
             yes if indicator.certain else no,
-            department_text(pick(indicator, "department_name", lang), indicator.department_verified, lang),
+            indicator_department(indicator, lang),
         ] + [""] * FILL_IN)
     return rows
-
-
-def _all_criteria(a: Assessment):
-    yield from a.criteria
-    for level in (a.levels or {}).values():
-        yield from level.failing_criteria or []
 
 
 def _csv_cell(cell, lang: str):
@@ -113,7 +101,7 @@ def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Pa
                 writer.writerow(header)
                 writer.writerows([[_csv_cell(cell, lang) for cell in row] for row in rows])
                 if not rows:
-                    writer.writerow([NOTHING_TO_DO[lang]])
+                    writer.writerow([WORDS[lang]["nothing_to_do"]])
         elif suffix == ".xlsx":
             _write_xlsx(assessment, target, header, rows, lang)
         else:
@@ -124,18 +112,15 @@ def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Pa
 
 
 def _title_lines(assessment: Assessment, lang: str) -> list[str]:
-    a = assessment
+    a, W = assessment, WORDS[lang]
     place = ", ".join(p for p in (a.commune.name, a.commune.district, a.commune.province) if p)
-    if lang == "en":
-        title = f"Plan to meet the unmet criteria — {place}, {a.year}"
-        ruleset = f"Criteria set: {pick(a.ruleset, 'title', lang)} ({a.ruleset.id}); criteria met {a.criteria_met}/{a.criteria_total}; drawn up {date.today().isoformat()}"
-    else:
-        title = f"Kế hoạch hoàn thành các tiêu chí chưa đạt — {place}, năm {a.year}"
-        ruleset = (f"Bộ tiêu chí: {pick(a.ruleset, 'title', lang)} ({a.ruleset.id}); đạt {a.criteria_met}/{a.criteria_total} "
-                   f"tiêu chí; lập ngày {date.today().strftime('%d/%m/%Y')}")
+    title = W["plan_title"].format(place=place, year=a.year)
+    ruleset = W["plan_subtitle"].format(ruleset=W["ruleset"], title=pick(a.ruleset, "title", lang), id=a.ruleset.id,
+                                        met_count=W["met_count"].format(met=a.criteria_met, total=a.criteria_total),
+                                        date=shown_date(date.today(), lang))
     note = pick(a.ruleset, "note", lang)
     if note:  # what the set is and is not: printed wherever the set is used
-        ruleset += f". {LABELS[lang]['note']}: {note}"
+        ruleset += f". {W['note']}: {note}"
     return [title, ruleset]
 
 
@@ -147,7 +132,7 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "Kế hoạch" if lang == "vi" else "Plan"
+    sheet.title = WORDS[lang]["plan"]
     title, ruleset = _title_lines(assessment, lang)
     wrap = Alignment(wrap_text=True, vertical="top")
     _put_text(sheet, 1, 1, title).font = Font(bold=True, size=13)
@@ -173,10 +158,10 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
                 cell = _put_text(sheet, r, c, "" if value is None else str(value))
             cell.alignment = wrap
     if not rows:
-        _put_text(sheet, 4, 1, NOTHING_TO_DO[lang]).font = Font(bold=True)
+        _put_text(sheet, 4, 1, WORDS[lang]["nothing_to_do"]).font = Font(bold=True)
         sheet.merge_cells(start_row=4, start_column=1, end_row=4, end_column=len(header))
     last = 4 + max(len(rows), 1) + 1
-    drawn, approved = SIGNATURES[lang]
+    drawn, approved = WORDS[lang]["drawn_up_by"], WORDS[lang]["approved_by"]
     _put_text(sheet, last, 2, drawn).font = Font(bold=True)
     _put_text(sheet, last, len(header) - 3, approved).font = Font(bold=True)
     widths = [5, 20, 34, 10, 11, 9, 16, 9, 12, 34, 10, 10, 24, 26, 26, 16, 16, 12]
@@ -206,15 +191,11 @@ def _put_text(sheet, row: int, column: int, text: str):
 
 
 def _html(assessment, header, rows, lang) -> str:
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from .templating import environment
 
-    from .html_report import _clean
-
-    env = Environment(loader=PackageLoader("ntm_rules", "templates"), autoescape=select_autoescape(["html"]),
-                      finalize=_clean)
     title, ruleset = _title_lines(assessment, lang)
     shown = [["" if cell is None else (number(cell, lang) if isinstance(cell, float) else cell) for cell in row]
              for row in rows]
-    return env.get_template("plan.html").render(
+    return environment().get_template("plan.html").render(
         lang=lang, title=title, subtitle=ruleset, header=header, rows=shown, fill_in=FILL_IN,
-        nothing=NOTHING_TO_DO[lang], signatures=SIGNATURES[lang])
+        nothing=WORDS[lang]["nothing_to_do"], signatures=(WORDS[lang]["drawn_up_by"], WORDS[lang]["approved_by"]))

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from .plan import FORMULA_START
-
-HEADERS = {"vi": ("Tệp", "Dòng", "Lý do không đánh giá được"), "en": ("File", "Row", "Why it could not be assessed")}
+from ..words.catalogue import WORDS
+from ..words.phrases import cap
+from .plan import safe_text
 
 
 def _records(segments: Iterable[Path]):
@@ -36,10 +36,11 @@ def write_rejected_workbook(segments: list[Path], target: Path, lang: str = "vi"
     book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_formulas": False,
                                              "strings_to_numbers": False, "strings_to_urls": False})
     try:
-        sheet = book.add_worksheet("Dòng bị loại" if lang == "vi" else "Rejected rows")
+        W = WORDS[lang]
+        sheet = book.add_worksheet(W["rejected_rows"])
         sheet.freeze_panes(1, 3)  # D2
         bold = book.add_format({"bold": True})
-        for column, text in enumerate((*HEADERS[lang], *columns)):
+        for column, text in enumerate((W["file"], cap(W["row"]), W["rejection_reason"], *columns)):
             sheet.write_string(0, column, _text(text), bold)
         for number, record in enumerate(_records(segments), start=1):
             where = Path(record["source"]).name + (f" [{record['sheet']}]" if record.get("sheet") else "")
@@ -65,11 +66,8 @@ CUT = " […]"
 def _text(value: str) -> str:
     """Text that stays text: a cell a spreadsheet would read as a formula gets an apostrophe; a text
     longer than a cell holds is cut, and says so (rejected.jsonl keeps it whole)."""
-    if not isinstance(value, str):
-        return value
-    if value.startswith(FORMULA_START):
-        value = "'" + value
-    if len(value) > EXCEL_TEXT_LIMIT:
+    value = safe_text(value)
+    if isinstance(value, str) and len(value) > EXCEL_TEXT_LIMIT:
         value = value[:EXCEL_TEXT_LIMIT - len(CUT)] + CUT
     return value
 

@@ -1,0 +1,100 @@
+"""Printable HTML pages: one commune's assessment and a batch's provincial summary.
+
+Self-contained (inline CSS and SVG charts, no script, no network), Vietnamese by default,
+laid out for A4. Templates live in ntm_rules/reports/templates (`templating.py`).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from ..regions import region_name
+from ..result import Assessment
+from ..words.catalogue import WORDS
+from ..words.phrases import (cap, certainty_text, department_text, gap_text, indicator_department, level_name, low,
+                             part_requirement, part_value, pick, requirement, shown_date, value_text, verdict_text)
+from .summary import ProvincialSummary
+from .summary_text import bracket_label, registered_status
+from .templating import environment
+from .text import LEVEL_ORDER, criteria_of, next_steps
+
+
+def bar_chart(items: list[tuple[str, int | float]], *, label_width: int = 230, bar_width: int = 380,
+              row: int = 20) -> dict:
+    """Geometry of a horizontal bar chart (the template draws it as inline SVG)."""
+    top = max((value for _, value in items), default=0) or 1
+    bars = []
+    for index, (label, value) in enumerate(items):
+        bars.append({"label": label, "value": value, "y": index * row,
+                     "width": round(bar_width * value / top, 1)})
+    return {"bars": bars, "label_width": label_width, "bar_width": bar_width, "row": row,
+            "width": label_width + bar_width + 50, "height": max(len(items), 1) * row}
+
+
+def warm_up() -> None:
+    """Compile the summary page's template now (a batch does it while its workers assess)."""
+    environment().get_template("summary.html")
+
+
+def summary_html(summary: ProvincialSummary, lang: str = "vi") -> str:
+    W = WORDS[lang]
+    brackets = bar_chart([(W["band"].format(band=bracket_label(key, lang)), count)
+                          for key, count in summary.brackets.items()])
+    criteria = bar_chart([(f"{c.id}. {c.name_en if lang == 'en' else c.name}", c.not_met) for c in summary.criteria],
+                         label_width=260, row=18)
+    return environment().get_template("summary.html").render(
+        s=summary, W=W, lang=lang, brackets=brackets, criteria_chart=criteria, today=shown_date(date.today(), lang),
+        pick=lambda obj, name: pick(obj, name, lang), gap=gap_text, department=department_text,
+        registered_status=registered_status)
+
+
+def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None = None) -> str:
+    """The printable page of one commune: the verdict first, then what fails and who acts, then
+    what is met, compactly; one legend and the notes once, at the end."""
+    W = WORDS[lang]
+    a = assessment
+    criteria = criteria_of(a)
+    notes: list[str] = []
+    failing = []
+    for indicator in a.to_act_on():
+        criterion, level = criteria.get(indicator.id, (None, None))
+        note = pick(indicator, "note", lang)
+        numbers = []
+        if note:
+            if note not in notes:
+                notes.append(note)
+            numbers.append(notes.index(note) + 1)
+        label = None
+        if criterion is not None:
+            label = f"{cap(W['criterion'])} {criterion.id}. {pick(criterion, 'name', lang)}"
+            if level == "standard":
+                label += f" ({low(level_name('standard', lang))})"
+        failing.append({"indicator": indicator, "criterion": label, "notes": numbers})
+    met = [c for c in a.criteria if c.status == "met"]
+    departments = []
+    for name, items in _by_department(a, lang).items():
+        departments.append((name, items))
+    where = ", ".join(p for p in (a.commune.district, a.commune.province) if p)
+    if a.region:
+        dimension = f"{W['region']} {region_name(a.region, lang)}" + (
+            f" ({W['region_from_province']})" if a.region_source == "province" else "")
+    else:
+        dimension = f"{W['group']} {a.commune_group}"
+    steps = next_steps(a, lang, source)
+    return environment().get_template("assessment.html").render(
+        a=a, W=W, lang=lang, place=where, dimension=dimension, today=shown_date(date.today(), lang),
+        verdict=verdict_text(a, lang).rsplit(" — ", 1)[0], certainty=certainty_text(a, lang),
+        failing=failing, met=met, departments=departments, notes=notes,
+        blocked=bool(a.levels and any(lv.blocked_by for lv in a.levels.values())),
+        next_plan=steps[1].strip().removeprefix("1. ") if steps else "",
+        pick=lambda obj, name: pick(obj, name, lang), requirement=requirement, value=value_text, gap=gap_text,
+        level_name=level_name, level_order=LEVEL_ORDER, part_value=lambda i, part: part_value(i, part, lang),
+        part_requirement=lambda i, part: part_requirement(i, part, lang))
+
+
+def _by_department(a: Assessment, lang: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for indicator in a.to_act_on():
+        gap = gap_text(indicator, lang)
+        status = gap or WORDS[lang]["supply_data" if indicator.status == "missing" else "not_met"]
+        out.setdefault(indicator_department(indicator, lang), []).append(f"{indicator.id} ({status})")
+    return out

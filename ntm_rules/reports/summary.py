@@ -1,0 +1,144 @@
+"""The provincial summary of a batch: the figures a coordination office reports, as a model.
+
+The shape follows the contract's summary.json and adds, in the same style: criterion names,
+missing data per criterion, the years seen, the registered communes' failing indicators and a
+section per district. `tallies.py` builds it from one record per assessed commune.
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SummaryRuleset(_Model):
+    id: str
+    sha256: str
+    title: str
+    title_en: str
+    note: Optional[str] = None
+    note_en: Optional[str] = None
+
+
+class DepartmentFailures(_Model):
+    name: str
+    name_en: str
+    criteria: list[str]
+    communes: int
+    # every assignment behind it is confirmed (stated on a public page)
+    verified: bool = False
+
+
+class CriterionLine(_Model):
+    id: str
+    name: str
+    name_en: str
+    not_met: int
+    missing: int
+
+
+class FailingIndicator(_Model):
+    criterion: str
+    id: str
+    name: str
+    name_en: str
+    status: str
+    value: Optional[bool | int | float | list[str]] = None
+    operator: str
+    threshold: Optional[bool | int | float] = None  # None: relative to a value the commune lacks
+    unit: Optional[str] = None
+    unit_en: Optional[str] = None
+    gap: Optional[float] = None
+    verified: bool
+    certain: bool = True
+    bound: Optional[str] = None
+    source: str
+    source_en: Optional[str] = None
+    department: str
+    department_name: str
+    department_name_en: str
+    department_verified: bool = False
+
+
+class RegisteredCommune(_Model):
+    commune: str
+    district: Optional[str] = None
+    code: Optional[str] = None
+    found: bool
+    # found: assessed; rejected: its row could not be assessed (row, reason); ambiguous: the name
+    # is shared by communes of several districts (candidates); not_found (maybe a suggestion)
+    status: Literal["found", "rejected", "ambiguous", "not_found"] = "found"
+    row: Optional[str] = None
+    reason: Optional[str] = None
+    candidates: list[str] = []
+    suggestion: Optional[str] = None
+    year: Optional[int] = None
+    attained: Optional[bool] = None
+    # whether the verdict holds whatever the unconfirmed thresholds turn out to be
+    certain: Optional[bool] = None
+    criteria_met: Optional[int] = None
+    failing: list[str] = []
+    missing: list[str] = []
+    indicators: list[FailingIndicator] = []
+
+
+class DistrictLine(_Model):
+    district: str
+    assessed: int
+    attained: int
+    not_attained: int
+    missing_data: int
+    average_criteria_met: float
+    under_low_mark: list[str]
+
+
+class InputRef(_Model):
+    path: str
+    sha256: str
+    bytes: int
+
+
+class ProvincialSummary(_Model):
+    # true only in the summary.json written last, after every other output is complete
+    complete: bool = True
+    inputs: list[InputRef] = []
+    rows_read: int = 0
+    # rows that met a bug of ntm-rules (kept in rejected.jsonl; the batch exits 3)
+    internal_errors: int = 0
+    # which ruleset applied and why (the first line of every output says so)
+    ruleset_reason: Optional[str] = None
+    ruleset_reason_en: Optional[str] = None
+    # spreadsheet sheets without a header (a guide, notes): not read; columns that name no field
+    sheets_skipped: list[str] = []
+    columns_ignored: list[str] = []
+    # the first rejected rows (where and why), to read without opening rejected.xlsx
+    rejected_rows: list[dict] = []
+    ruleset: SummaryRuleset
+    unconfirmed_thresholds: int
+    years: list[int]
+    communes: int
+    assessed: int
+    rejected: int
+    attained: int
+    not_attained: int
+    missing_data: int
+    # of `attained`, those certainly attained; of `not_attained`, those certainly not attained
+    # (a commune not attained only for missing data is always certain)
+    attained_certain: int = 0
+    not_attained_certain: int = 0
+    average_criteria_met: Optional[float]
+    # communes by criteria met (bands scaled to the set's number of criteria)
+    brackets: dict[str, int]
+    # communes meeting fewer than `low_mark` criteria (10 for a set of 19), by name
+    low_mark: int = 10
+    under_low_mark: list[str]
+    failures_by_criterion: dict[str, int]
+    missing_by_criterion: dict[str, int]
+    criteria: list[CriterionLine]
+    failures_by_department: dict[str, DepartmentFailures]
+    registered: list[RegisteredCommune]
+    districts: list[DistrictLine]
