@@ -24,8 +24,8 @@ from ntm_rules import history
 from ntm_rules.batch import read_assessments
 from ntm_rules.reports.html import assessment_html
 from ntm_rules.law.load import load_ruleset
-from ntm_rules.plan import plan_rows
-from ntm_rules.render import text_report
+from ntm_rules.reports.plan import plan_rows
+from ntm_rules.reports.text import text_report
 from test_law_tables import generated_documents
 from test_service import Server
 
