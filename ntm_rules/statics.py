@@ -12,7 +12,8 @@ from __future__ import annotations
 from .errors import Say
 from .law.cache import Bounded
 from .law.resolve import ResolvedRuleset
-from .outcome import MET, Outcome
+from .certainty import MET
+from .outcome import Outcome
 from .result import CheckResult, CriterionResult, DepartmentResult, IndicatorResult, LevelResult, RulesetRef
 
 # what varies per commune in an indicator's result (the rest is static); a line of a batch writes these

@@ -19,7 +19,8 @@ from conftest import REGIONS, random_document
 from ntm_rules import Assessment
 from ntm_rules.batch import read_assessments
 from ntm_rules.lines import line_model
-from ntm_rules.outcome import MET, acting_of, combine
+from ntm_rules.certainty import MET, combine
+from ntm_rules.outcome import acting_of
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
