@@ -85,12 +85,13 @@ class Statics:
         """The set's reference, saying why it was chosen when the caller did not name it."""
         if reason is None:
             return self.ruleset_ref
-        found = self._refs.get(reason)
+        said = (reason("vi"), reason("en"))  # worded for the front that shows it (errors.FRONT)
+        found = self._refs.get(said)
         if found is None:
             if len(self._refs) >= 64:  # a reason names the years (and date) of a choice: a few at most
                 self._refs.clear()
-            found = self._refs[reason] = RulesetRef.trusted({**self.ruleset_ref.__dict__, "chosen_because": reason.vi,
-                                                             "chosen_because_en": reason.en})
+            found = self._refs[said] = RulesetRef.trusted({**self.ruleset_ref.__dict__, "chosen_because": said[0],
+                                                           "chosen_because_en": said[1]})
         return found
 
     # ------------------------------------------------------------------------------- the views

@@ -120,6 +120,8 @@ def test_one_commune_page(tmp_path, lang):
         assert (indicator.source if lang == "vi" else indicator.source_en) in dom  # the citation beside the threshold
     assert ("chưa xác nhận" if lang == "vi" else "unconfirmed") in dom
     assert loads_of(done.stdout) == []
+    assert "ntm-assess " not in dom and "write_plan" not in dom and " --plan" not in dom  # paper says it in words
+    assert ("Lập kế hoạch khắc phục" if lang == "vi" else "Write the remediation plan") in dom
 
 
 def test_model_commune_page_shows_the_three_levels(tmp_path):

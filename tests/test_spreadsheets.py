@@ -220,7 +220,8 @@ def test_the_template_records_its_ruleset_and_the_batch_uses_it(tmp_path):
     summary = run_batch([tmp_path / "filled.xlsx"], tmp_path / "o1", jobs=1).summary
     assert summary.ruleset.id == "thai-nguyen-2017-2020" and "mẫu của bộ thai-nguyen-2017-2020" in summary.ruleset_reason
     overridden = run_batch([tmp_path / "filled.xlsx"], tmp_path / "o2", jobs=1, ruleset="vn-2016-2020").summary
-    assert overridden.ruleset.id == "vn-2016-2020" and "--ruleset được dùng" in overridden.ruleset_reason
+    assert overridden.ruleset.id == "vn-2016-2020" and "tham số ruleset (sổ tính ghi thai-nguyen-2017-2020; bộ được chọn được dùng)" in overridden.ruleset_reason
+    assert "⟪" not in overridden.ruleset_reason + overridden.ruleset_reason_en
 
 
 def test_template_header_labels_ids_drop_downs_and_no_computed_column(tmp_path):

@@ -27,16 +27,13 @@ from ..law.load import load_ruleset
 from ..law.resolve import resolve
 from ..lines import line as line_of
 from ..outcome import acting_of
+from ..reports.summary import FAILING_FIELDS
 from ..result import dump_json
 from ..regions import exact
 from .outputs import rejected_lines, rejected_segment, write_whole
 
 INTERNAL = "internal"  # the status of a row that met a bug of ours (counted apart, exit 3)
 COMMUNE_KEYS = ("name", "district", "province", "code")
-# what a registered commune's section of the summary shows of each failing indicator
-FAILING_FIELDS = ("id", "name", "name_en", "status", "value", "operator", "threshold", "unit", "unit_en", "gap",
-                  "verified", "certain", "bound", "source", "source_en", "department", "department_name",
-                  "department_name_en", "department_verified")
 
 
 class Tasks:

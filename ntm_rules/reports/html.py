@@ -85,7 +85,7 @@ def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None
         verdict=verdict_text(a, lang).rsplit(" — ", 1)[0], certainty=certainty_text(a, lang),
         failing=failing, met=met, departments=departments, notes=notes,
         blocked=bool(a.levels and any(lv.blocked_by for lv in a.levels.values())),
-        next_plan=steps[1].strip().removeprefix("1. ") if steps else "",
+        next_plan=W["next_plan_words"] if steps else "",  # on paper in words: no command line
         pick=lambda obj, name: pick(obj, name, lang), requirement=requirement, value=value_text, gap=gap_text,
         level_name=level_name, level_order=LEVEL_ORDER, part_value=lambda i, part: part_value(i, part, lang),
         part_requirement=lambda i, part: part_requirement(i, part, lang))

@@ -8,20 +8,29 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
+
+from ..result import IndicatorResult, RulesetRef
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SummaryRuleset(_Model):
-    id: str
-    sha256: str
-    title: str
-    title_en: str
-    note: Optional[str] = None
-    note_en: Optional[str] = None
+def _part_of(name: str, model: type[BaseModel], fields: tuple, doc: str, **own) -> type[BaseModel]:
+    """A model of some fields of a result's model, as that model declares them (never restated)."""
+    return create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **own,
+                        **{f: (model.model_fields[f].annotation, model.model_fields[f]) for f in fields})
+
+
+# what the summary keeps of a registered commune's failing indicator: the result's own fields
+FAILING_FIELDS = ("id", "name", "name_en", "status", "value", "operator", "threshold", "unit", "unit_en", "gap",
+                  "verified", "certain", "bound", "source", "source_en", "department", "department_name",
+                  "department_name_en", "department_verified")
+
+
+SummaryRuleset = _part_of("SummaryRuleset", RulesetRef, ("id", "sha256", "title", "title_en", "note", "note_en"),
+                         "The set the batch used, as a result names it.")
 
 
 class DepartmentFailures(_Model):
@@ -41,27 +50,9 @@ class CriterionLine(_Model):
     missing: int
 
 
-class FailingIndicator(_Model):
-    criterion: str
-    id: str
-    name: str
-    name_en: str
-    status: str
-    value: Optional[bool | int | float | list[str]] = None
-    operator: str
-    threshold: Optional[bool | int | float] = None  # None: relative to a value the commune lacks
-    unit: Optional[str] = None
-    unit_en: Optional[str] = None
-    gap: Optional[float] = None
-    verified: bool
-    certain: bool = True
-    bound: Optional[str] = None
-    source: str
-    source_en: Optional[str] = None
-    department: str
-    department_name: str
-    department_name_en: str
-    department_verified: bool = False
+FailingIndicator = _part_of("FailingIndicator", IndicatorResult, FAILING_FIELDS,
+                           "A registered commune's indicator not met or missing, with its criterion.",
+                           criterion=(str, ...))
 
 
 class RegisteredCommune(_Model):

@@ -212,7 +212,7 @@ class SummaryBuilder:
             inputs=[InputRef(**i) for i in inputs or []],
             rows_read=self.rows_read,
             internal_errors=internal_errors,
-            ruleset_reason=reason[0] if reason else None, ruleset_reason_en=reason[1] if reason else None,
+            ruleset_reason=reason("vi") if reason else None, ruleset_reason_en=reason("en") if reason else None,
             sheets_skipped=sheets_skipped or [], columns_ignored=columns_ignored or [],
             rejected_rows=self.rejected_rows,
             ruleset=self.ruleset,

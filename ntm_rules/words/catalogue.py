@@ -48,6 +48,7 @@ VI = {
     "indicators_not_met": "chỉ tiêu không đạt", "indicators_missing": "chỉ tiêu thiếu số liệu",
     "to_act_on": "Chỉ tiêu không đạt và thiếu số liệu", "to_do": "Chỉ tiêu phải xử lý", "supply_data": "bổ sung số liệu",
     "next": "Việc cần làm tiếp", "next_plan": "Lập kế hoạch khắc phục gửi Văn phòng Điều phối: {command}",
+    "next_plan_words": "Lập kế hoạch khắc phục (mẫu kế hoạch của ntm-rules) gửi Văn phòng Điều phối nông thôn mới tỉnh",
     "next_departments": "Sở, ngành chủ trì và các chỉ tiêu phải xử lý:", "plan_file": "ke-hoach.xlsx",
     "warning": "Lưu ý: ngưỡng đánh dấu [chưa xác nhận] chưa thấy trang công khai nào nêu; kết quả dựa trên "
                "chúng không phải là kết luận pháp lý.",
@@ -142,6 +143,7 @@ EN = {
     "indicators_not_met": "indicators not met", "indicators_missing": "indicators without data",
     "to_act_on": "Indicators not met or without data", "to_do": "Indicators to act on", "supply_data": "supply the data",
     "next": "What next", "next_plan": "Write the remediation plan for the coordination office: {command}",
+    "next_plan_words": "Write the remediation plan (ntm-rules' plan template) for the province's coordination office",
     "next_departments": "Lead departments and the indicators each must act on:", "plan_file": "plan.xlsx",
     "warning": "Note: thresholds marked [unconfirmed] were not seen on any public page; a verdict resting on "
                "them is not a legal finding.",
