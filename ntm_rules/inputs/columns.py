@@ -54,15 +54,18 @@ def key(text) -> str:
     return re.sub(r"[\s\-]+", "_", text)
 
 
-_known = Bounded(4)  # the installed sets' signature → the names of the columns
+_known = Bounded(16)  # (the installed sets' signature, a set's identity) → the names of the columns
 
 
-def known_columns() -> dict[str, str]:
-    """Every name a column may have → the column: field ids, the template's labels, base columns."""
-    return _known.of(installed_signature(), _known_columns)
+def known_columns(ruleset=None) -> dict[str, str]:
+    """Every name a column may have → the column: field ids, the template's labels, base columns;
+    with a set (the one a template records), its own labels too, whatever its table called its
+    fields (they win over another set's label for the same words)."""
+    return _known.of((installed_signature(), ruleset.sha256 if ruleset is not None else None),
+                     lambda: _known_columns(ruleset))
 
 
-def _known_columns() -> dict[str, str]:
+def _known_columns(ruleset=None) -> dict[str, str]:
     names: dict[str, str] = {}
     for column, (label, aliases) in BASE_COLUMNS.items():
         for name in (column, column.removeprefix("commune."), label.vi, label.en, *aliases):
@@ -73,6 +76,11 @@ def _known_columns() -> dict[str, str]:
         if spec.label is not None:
             names.setdefault(key(spec.label.vi), field)
             names.setdefault(key(spec.label.en), field)
+    if ruleset is not None:
+        for field, spec in field_specs(ruleset).items():
+            names[key(field)] = field
+            if spec.label is not None:
+                names[key(spec.label.vi)] = names[key(spec.label.en)] = field
     return names
 
 
@@ -86,11 +94,12 @@ def label_of(column: str, lang: str = "vi", specs: dict | None = None) -> str:
     return column
 
 
-def column_of(header: Any) -> str | None:
-    """The column a header cell names, or None when it names none (a notes column, a blank)."""
+def column_of(header: Any, ruleset=None) -> str | None:
+    """The column a header cell names, or None when it names none (a notes column, a blank);
+    `ruleset`: the set whose labels count too (the one a template records)."""
     if header is None or not str(header).strip():
         return None
-    return known_columns().get(key(header))
+    return known_columns(ruleset).get(key(header))
 
 
 def near_miss(header: Any) -> str | None:

@@ -20,7 +20,7 @@ import csv
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from ..errors import InputError, Say
+from ..errors import InputError, NtmError, Say
 from ..files import human_size, open_regular
 from ..files.numbers import number
 from ..files.cells import cell_name, column_letter
@@ -41,8 +41,8 @@ def _where(source: str, sheet: str | None) -> str:
 class Table:
     """One sheet's rows → header found, then documents; file-level problems raise InputError."""
 
-    def __init__(self, source: str, sheet: str | None):
-        self.source, self.sheet = source, sheet
+    def __init__(self, source: str, sheet: str | None, ruleset=None):
+        self.source, self.sheet, self.ruleset = source, sheet, ruleset  # ruleset: the one a template records
         self.info = SheetInfo(source, sheet)
         self.columns: list[str | None] | None = None
         self.headers: list[str] = []
@@ -50,7 +50,7 @@ class Table:
 
     def header(self, number: int, cells: list) -> bool:
         """Take the row as the header if at least three of its cells name known columns."""
-        named = [column_of(c) for c in cells]
+        named = [column_of(c, self.ruleset) for c in cells]
         if len({c for c in named if c}) < 3:  # three different columns (a guide row names one column thrice)
             if not self.info.found:
                 self.info.found = [str(c).strip()[:30] for c in cells if not blank(c)][:4]
@@ -82,10 +82,19 @@ class Table:
         return True
 
     def continues_header(self, cells: list) -> bool:
-        """The template's second header row (field ids under labels), or the header written again."""
-        same = {self.columns[i] for i, c in enumerate(cells)
-                if i < len(self.columns) and self.columns[i] and column_of(c) == self.columns[i]}
-        return len(same) >= 3
+        """The template's second header row (field ids under labels), or the header written again.
+        Its field ids name the columns whose label the first row's words did not (a set's table
+        may label a field as it likes): the template reads back column for column."""
+        named = [column_of(c, self.ruleset) for c in cells]
+        same = {self.columns[i] for i, column in enumerate(named[:len(self.columns)])
+                if self.columns[i] and column == self.columns[i]}
+        if len(same) < 3:
+            return False
+        for index, column in enumerate(named[:len(self.columns)]):
+            if self.columns[index] is None and column is not None and column not in self.columns:
+                self.columns[index] = column
+                self.info.ignored = [i for i in self.info.ignored if not i.startswith(f"{column_letter(index)} (")]
+        return True
 
     def row(self, number: int, cells: list, unsaved: list[int] | None = None):
         """A data row → Row, None (blank, skipped) or raises InputError (a value under no header).
@@ -200,11 +209,19 @@ class _CsvLines:
         return text
 
 
+class _Spreadsheet(csv.excel):
+    """What every spreadsheet writes (RFC 4180): a quote inside a quoted cell written twice."""
+
+
 def dialect(sample: str):
+    """The delimiter a sample uses (`,` `;` or tab), guessed; nothing else: the sniffer's guess of
+    the quoting is wrong for a header quoting a quote (Đảng bộ … đạt tiêu chuẩn "trong sạch, vững
+    mạnh", written with its quotes doubled): it would split that cell in two."""
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
         return csv.excel
+    return type("Sniffed", (_Spreadsheet,), {"delimiter": delimiter})
 
 
 def csv_table(path: Path) -> Iterator[tuple]:
@@ -286,8 +303,9 @@ def xlsx_table(path: Path) -> Iterator[tuple]:
                              fix=Say("ghi danh sách xã vào một trang", "put the communes on a sheet"))
         recorded = book.custom_properties().get(TEMPLATE_RULESET)
         yield ("workbook", {"ruleset": recorded or None})
+        labelled = _recorded_set(recorded)
         for sheet in book.sheets:
-            table = Table(source, sheet.name)
+            table = Table(source, sheet.name, labelled)
             yield ("sheet", table.info)
             merged = _Merges(book.merged_ranges(sheet))
             for row in book.rows(sheet):
@@ -299,6 +317,18 @@ def xlsx_table(path: Path) -> Iterator[tuple]:
                 if own:  # a row holding only what merged cells spill into it is empty
                     unsaved = [i for i in row.formulas if i < len(values) and values[i] is None]
                     yield from _after_header(table, row.number, values, unsaved)
+
+
+def _recorded_set(recorded):
+    """The installed set a template records (its labels name columns too), or None."""
+    if not recorded:
+        return None
+    from ..law.load import load_ruleset_id
+
+    try:
+        return load_ruleset_id(recorded)
+    except NtmError:  # not installed here (or unusable): its field ids still name the columns
+        return None
 
 
 class _Merges:
