@@ -92,6 +92,10 @@ class IndicatorResult(_Model):
     # a list of options as reports name them (the value keeps the choices' ids)
     value_text: Optional[str] = None
     value_text_en: Optional[str] = None
+    # a province's department named for the ministry that guides the indicator (that ministry): the
+    # usual assignment, unconfirmed (the set names no province's department itself)
+    department_basis: Optional[str] = None
+    department_basis_en: Optional[str] = None
 
 
 class CriterionResult(_Model):
@@ -106,6 +110,8 @@ class CriterionResult(_Model):
     department_verified: bool
     indicators: list[IndicatorResult]
     certain: bool = True
+    department_basis: Optional[str] = None
+    department_basis_en: Optional[str] = None
 
 
 class DepartmentResult(_Model):

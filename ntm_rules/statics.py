@@ -49,15 +49,15 @@ class Statics:
         self.checks_static = []  # per indicator of several numbers: each check's static part, else None
         self.option_labels = []
         for criterion in resolved.criteria:
-            names = rs.departments[criterion.department]
+            names = resolved.department_text(criterion.department)
             self.criteria_static.append(_in_field_order(CriterionResult, {
                 "id": criterion.id, "name": criterion.name.vi, "name_en": criterion.name.en, "group": criterion.group,
                 "department": criterion.department, "department_name": names.vi, "department_name_en": names.en,
-                "department_verified": criterion.department_verified}))
+                "department_verified": criterion.department_verified, **_basis(criterion)}))
             for indicator in criterion.indicators:
                 first = indicator.checks[0]
                 notes = [c.note for c in indicator.checks if c.note is not None]
-                names = rs.departments[indicator.department]
+                names = resolved.department_text(indicator.department)
                 self.indicators_static.append(_in_field_order(IndicatorResult, {
                     "id": indicator.id, "name": indicator.name.vi, "name_en": indicator.name.en,
                     "field": first.field, "operator": first.operator, "threshold": first.threshold,
@@ -72,7 +72,7 @@ class Statics:
                     "factor": float(first.threshold) if first.relative_to else None,
                     "relative_label": first.relative_label.vi if first.relative_label else None,
                     "relative_label_en": first.relative_label.en if first.relative_label else None,
-                    "bound": first.bound if len(indicator.checks) == 1 else None}))
+                    "bound": first.bound if len(indicator.checks) == 1 else None, **_basis(indicator)}))
                 self.checks_static.append(
                     [{"operator": c.operator, "verified": c.verified, "label": c.label.vi if c.label else None,
                       "label_en": c.label.en if c.label else None, "bound": c.bound} for c in indicator.checks]
@@ -160,6 +160,12 @@ class Statics:
                 else None,
                 "blocked_by": list(level.blocked_by), "certain": level.certain})
         return found
+
+
+def _basis(assigned) -> dict:
+    """A province's department named for a ministry: that ministry, the basis of the assignment."""
+    basis = assigned.department_basis
+    return {"department_basis": basis.vi, "department_basis_en": basis.en} if basis is not None else {}
 
 
 def department(d) -> DepartmentResult:

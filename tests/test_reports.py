@@ -148,16 +148,21 @@ def test_model_commune_failing_the_standard_names_the_standards_departments():
     assert all(d.level == "standard" for d in assessment.departments)
     assert "0" not in [c for d in assessment.departments for c in d.criteria]
     report = text_report(assessment)
-    assert "Bộ Nông nghiệp và Phát triển nông thôn [phân công chưa xác nhận]:" in report
+    assert "Sở Nông nghiệp và Phát triển nông thôn [phân công chưa xác nhận: sở tương ứng với Bộ Nông nghiệp" in report
 
 
 # ------------------------------------------------------------------ honest words
 
 def test_criterion_8_assignment_is_confirmed_with_its_address():
+    """The law: the ministry that guides criterion 8 is confirmed; the verdict names the province's
+    matching department, unconfirmed, with that ministry as its basis."""
+    assigned = next(c for c in NATIONAL.criteria if c.id == "8").department
+    assert assigned.id == "mic" and assigned.verified
+    assert NATIONAL.sources["mic-441"].url == "https://mic.gov.vn/pages/tintuc/printpage.aspx?tintucID=133868"
     resolved = ntm_rules.resolve(NATIONAL, REGION, 2020)
     criterion = next(c for c in resolved.criteria if c.id == "8")
-    assert criterion.department == "mic" and criterion.department_verified
-    assert NATIONAL.sources["mic-441"].url == "https://mic.gov.vn/pages/tintuc/printpage.aspx?tintucID=133868"
+    assert criterion.department.startswith("so-") and not criterion.department_verified
+    assert criterion.department_basis == NATIONAL.departments["mic"]
 
 
 def test_thai_nguyen_outstanding_field_cites_the_provincial_notice_not_691():

@@ -91,9 +91,10 @@ def diff(a: Ruleset, b: Ruleset) -> Diff:
             years = str(year_a) if year_a == year_b else f"{year_a}→{year_b}"
             for iid in common:
                 x, y = ia[iid], ib[iid]
-                if (x.department, x.department_verified) != (y.department, y.department_verified):
-                    raw.setdefault(("department", iid, dim), []).append(
-                        (years, (x.department, x.department_verified), (y.department, y.department_verified), False))
+                law_x = x.assigned or (x.department, x.department_verified)  # what each set assigns
+                law_y = y.assigned or (y.department, y.department_verified)
+                if law_x != law_y:
+                    raw.setdefault(("department", iid, dim), []).append((years, law_x, law_y, False))
                 if len(x.checks) != len(y.checks):
                     raw.setdefault(("field", iid, dim), []).append((years, len(x.checks), len(y.checks), False))
                     continue

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError, Say
 from .cache import Bounded
+from .departments import provincial
 from .schema import Check, Ruleset, Text, Threshold
 
 
@@ -47,6 +48,9 @@ class ResolvedIndicator:
     department_origin: str
     department_note: Text | None
     prerequisite: str | None = None
+    department_basis: Text | None = None  # a province's department named for a ministry: that ministry
+    # what the set itself assigns (id, confirmed), when the department above is named for it
+    assigned: tuple | None = None
 
     @property
     def verified(self) -> bool:
@@ -63,6 +67,7 @@ class ResolvedCriterion:
     department_origin: str
     department_note: Text | None
     indicators: tuple[ResolvedIndicator, ...]
+    department_basis: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ class ResolvedRuleset:
     criteria: tuple[ResolvedCriterion, ...]
     indicators: tuple[ResolvedIndicator, ...] = field(repr=False)
     checks: tuple[tuple[ResolvedIndicator, ResolvedCheck], ...] = field(repr=False)
+    # the names of the departments it assigns: the set's own, and a province's for a ministry
+    departments: dict = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -88,9 +95,11 @@ class ResolvedRuleset:
     def unconfirmed(self) -> int:
         return sum(1 for _, c in self.checks if not c.verified)
 
+    def department_text(self, department_id: str) -> Text:
+        return self.departments.get(department_id) or Text(vi=department_id, en=department_id)
+
     def department_name(self, department_id: str, lang: str = "vi") -> str:
-        text = self.ruleset.departments.get(department_id)
-        return text(lang) if text else department_id
+        return self.department_text(department_id)(lang)
 
 
 def entries_for(check: Check, dimension: str, year: int) -> Threshold | None:
@@ -127,6 +136,17 @@ def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
                          fix=Say(f"dùng một trong {', '.join(allowed)}, hoặc chọn bộ tiêu chí khác",
                                  f"use one of {', '.join(allowed)}, or choose another ruleset"))
     criteria, flat, checks = [], [], []
+    names = dict(rs.departments)
+
+    def assigned(assignment) -> tuple:
+        """(id, verified, basis, what the set assigns): a ministry becomes the province's department
+        (unconfirmed); the set's own assignment is kept for what compares the law (`diff`)."""
+        found = provincial(rs, assignment.id, year)
+        if found is None:
+            return assignment.id, assignment.verified, None, None
+        names[found.id] = found.name
+        return found.id, False, found.basis, (assignment.id, assignment.verified)
+
     for criterion in rs.criteria:
         indicators = []
         for indicator in criterion.indicators:
@@ -148,22 +168,25 @@ def _resolve(ruleset: Ruleset, dimension: str, year: int) -> ResolvedRuleset:
                     relative_label=base_info.label if base_info else None,
                     option_labels=field_info.options if field_info else None))
             assignment = indicator.department or criterion.department
+            department, verified, basis, own = assigned(assignment)
             resolved = ResolvedIndicator(
                 id=indicator.id, name=indicator.name, criterion_id=criterion.id, checks=tuple(resolved_checks),
-                department=assignment.id, department_verified=assignment.verified,
+                department=department, department_verified=verified,
                 department_origin=assignment._origin or rs.id,
                 department_note=assignment.note or rs.sources[assignment.source].note,
-                prerequisite=indicator.prerequisite)
+                prerequisite=indicator.prerequisite, department_basis=basis, assigned=own)
             indicators.append(resolved)
             flat.append(resolved)
             checks.extend((resolved, c) for c in resolved_checks)
         d = criterion.department
+        department, verified, basis, _ = assigned(d)
         criteria.append(ResolvedCriterion(
-            id=criterion.id, name=criterion.name, group=criterion.group, department=d.id,
-            department_verified=d.verified, department_origin=d._origin or rs.id,
-            department_note=d.note or rs.sources[d.source].note, indicators=tuple(indicators)))
+            id=criterion.id, name=criterion.name, group=criterion.group, department=department,
+            department_verified=verified, department_origin=d._origin or rs.id,
+            department_note=d.note or rs.sources[d.source].note, indicators=tuple(indicators),
+            department_basis=basis))
     return ResolvedRuleset(ruleset=rs, dimension=dimension, year=year, criteria=tuple(criteria),
-                           indicators=tuple(flat), checks=tuple(checks))
+                           indicators=tuple(flat), checks=tuple(checks), departments=names)
 
 
 def _citation(rs: Ruleset, source, entry: Threshold, indicator_id: str) -> Text:

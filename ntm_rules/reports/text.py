@@ -201,7 +201,8 @@ def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
         lines.append(f"{L['note']}: {rs.note(lang)}")
     lines.append("")
     for criterion in resolved.criteria:
-        dept = department_text(rs.departments[criterion.department](lang), criterion.department_verified, lang)
+        dept = department_text(resolved.department_name(criterion.department, lang), criterion.department_verified, lang,
+                               criterion.department_basis(lang) if criterion.department_basis else None)
         lines.append(f"{criterion.id}. {criterion.name(lang)} — {dept}")
         for indicator in criterion.indicators:
             for check in indicator.checks:
@@ -225,7 +226,7 @@ def ruleset_table(resolved: ResolvedRuleset, lang: str = "vi") -> str:
                     status += f" ({'≤' if check.bound == 'at_most' else '≥'})"
                 origin = f" [{check.origin}]" if check.origin != rs.id else ""
                 dept = "" if indicator.department == criterion.department else \
-                    f" — {department_text(rs.departments[indicator.department](lang), indicator.department_verified, lang)}"
+                    f" — {department_text(resolved.department_name(indicator.department, lang), indicator.department_verified, lang, indicator.department_basis(lang) if indicator.department_basis else None)}"
                 name = check.label(lang) if check.label and len(indicator.checks) > 1 else indicator.name(lang)
                 lines.append(f"  {indicator.id} {name} ({check.field}): {req} — {status}{origin}{dept}")
                 restated = f"; {L['restated']}: {check.url}" if check.url else f"; {L['no_page']}"

@@ -41,6 +41,7 @@ VI = {
     "declared": "[tự khai báo, công cụ không kiểm tra]", "year_value_lower": "mức quy định của năm {year} không cao hơn mức này",
     "department": "Sở, ngành chủ trì", "departments": "Sở, ngành chủ trì",
     "assignment_unconfirmed": "[phân công chưa xác nhận]",
+    "assignment_by_ministry": "[phân công chưa xác nhận: sở tương ứng với {ministry}, bộ hướng dẫn tiêu chí]",
     # --- the report of a commune
     "unconfirmed_count": "Số ngưỡng chưa xác nhận đã áp dụng", "criteria_not_met": "Tiêu chí không đạt",
     "missing_list": "Chỉ tiêu thiếu số liệu", "criteria_met": "Tiêu chí đạt",
@@ -136,6 +137,7 @@ EN = {
     "confirmed": "confirmed", "unconfirmed": "unconfirmed", "declared": "[declared by the assessor, not checked by the tool]",
     "year_value_lower": "the real value for {year} is not higher than this one",
     "department": "Lead department", "departments": "Lead departments", "assignment_unconfirmed": "[assignment unconfirmed]",
+    "assignment_by_ministry": "[assignment unconfirmed: the department matching the {ministry}, which guides the criterion]",
     # --- the report of a commune
     "unconfirmed_count": "Unconfirmed thresholds applied", "criteria_not_met": "Criteria not met",
     "missing_list": "Missing data (could not be assessed)", "criteria_met": "Criteria met",

@@ -155,12 +155,18 @@ def basis_text(indicator, lang: str) -> str:
     return f"{citation}; {L['no_page']}"
 
 
-def department_text(name: str, verified: bool, lang: str) -> str:
+def department_text(name: str, verified: bool, lang: str, basis: str | None = None) -> str:
+    """A department as the reports name it: flagged when unconfirmed; a province's department named
+    for the ministry that guides the criterion says so (`basis`: that ministry)."""
+    if basis:
+        return f"{name} {WORDS[lang]['assignment_by_ministry'].format(ministry=basis)}"
     return name if verified else f"{name} {WORDS[lang]['assignment_unconfirmed']}"
 
 
 def indicator_department(indicator, lang: str) -> str:
-    return department_text(pick(indicator, "department_name", lang), indicator.department_verified, lang)
+    """An indicator's (or criterion's) department, flagged, with its basis."""
+    return department_text(pick(indicator, "department_name", lang), indicator.department_verified, lang,
+                           getattr(indicator, "department_basis_en" if lang == "en" else "department_basis", None))
 
 
 def flag(indicator, lang: str) -> str:
