@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 from ..errors import InputError, Say
 from ..files import is_regular_file, open_regular
-from ..regions import fold
+from ..places import province_key
 from .columns import label_of
 from .json_text import read_document
 from .rows import Row, SheetInfo, document_of, unusable
@@ -202,7 +202,7 @@ class _Places:
             return
         commune = document.get("commune")
         province = commune.get("province") if isinstance(commune, dict) else None
-        self.provinces.add(fold(province) if isinstance(province, str) else "")
+        self.provinces.add(province_key(province) if isinstance(province, str) else "")
         if isinstance(document.get("year"), int):
             self.years.add(document["year"])
 

@@ -1,0 +1,146 @@
+"""Place names as people write them, made comparable: the one way ntm-rules folds and compares
+the name of a province, district or commune.
+
+- `exact(text)`: the name as an identity compares it: Unicode-normalised (NFC or NFD alike), case
+  and spaces ignored, the tone mark on one canonical vowel of each syllable ("Hòa" and "Hoà",
+  "Thủy" and "Thuỷ", "Khỏe" and "Khoẻ" are the same text), every diacritic kept: Tân Lập and
+  Tấn Lập stay two names. The canonical placement is the older one the directory of administrative
+  units uses ("Hòa"), so a name written that way comes back unchanged, in lower case.
+- `split_kind(text)` / `name_key(text)`: the same, without the unit's kind written before it
+  ("Tỉnh", "Thành phố", "TP.", "Huyện", "Quận", "Thị xã", "Xã", "Phường", "Thị trấn"):
+  "Xã Tân Hòa Đông" and "tân hoà đông" have one key.
+- `fold(text)`: loose: lower case, no diacritic at all (đ → d), dashes and spaces squeezed; for
+  suggestions ("Lam Cot Ha" → both Lâm Cốt Hạ and Lam Cốt Hạ), column names and yes/no words,
+  never for an identity. `loose(text)` is `fold` without spaces, the kind dropped (the
+  directory's own keys are written so: "thainguyen").
+- `code_key(code)`: an official commune code as text with its leading zeros ("5503" → "05503").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# tone marks (combining): grave, acute, hook above, tilde, dot below
+_TONES = frozenset("\u0300\u0301\u0309\u0303\u0323")
+_VOWELS = frozenset("aeiouy")
+_LETTER = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+")  # letters and their combining marks
+_SPACES = re.compile(r"[\s\-–—_,;/]+")
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_CACHE = 1 << 16  # distinct names kept (a province's batches name a few thousand)
+
+
+@lru_cache(maxsize=_CACHE)  # the language has a few thousand syllables
+def _syllable(word: str) -> str:
+    """One NFD-decomposed, lower-case syllable with its tone mark moved to the canonical vowel."""
+    letters: list[list[str]] = []  # [base, marks...]
+    tone = None
+    for ch in word:
+        if unicodedata.combining(ch):
+            if ch in _TONES:
+                if tone is not None and tone != ch:
+                    return word  # two tones: not Vietnamese, left as written
+                tone = ch
+            elif letters:
+                letters[-1].append(ch)
+        else:
+            letters.append([ch])
+    if tone is None:
+        return word
+    vowels = [i for i, letter in enumerate(letters) if letter[0] in _VOWELS]
+    if not vowels:
+        return word
+    # "qu" and "gi" before another vowel: the u / i belongs to the consonant
+    if len(vowels) > 1 and vowels[0] == 1 and letters[0][0] in "qg" and letters[1][0] == ("u" if letters[0][0] == "q" else "i"):
+        vowels = vowels[1:]
+    cluster = [i for i in vowels if i <= vowels[0] + 2 and all(j in vowels for j in range(vowels[0], i + 1))]
+    marked = [i for i in cluster if len(letters[i]) > 1]  # â ê ô ơ ư ă carry the tone
+    coda = cluster[-1] < len(letters) - 1
+    if marked:
+        at = marked[-1]
+    elif coda:
+        at = cluster[-1]
+    elif len(cluster) == 3:
+        at = cluster[1]
+    else:
+        at = cluster[0]
+    letters[at].append(tone)
+    return "".join("".join(letter) for letter in letters)
+
+
+@lru_cache(maxsize=_CACHE)
+def exact(text: str | None) -> str:
+    """A name as an identity compares it (see the module): lower case, NFC, one tone placement,
+    single spaces, every diacritic kept."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFD", str(text)).casefold().replace("ð", "đ")
+    text = _LETTER.sub(lambda m: _syllable(m.group()), text)
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+# the kinds of unit written before a name, as `exact` writes them, longest first
+KINDS = {
+    "tỉnh": "province", "thành phố": "city", "tp.": "city", "tp": "city", "t.p.": "city", "t.p": "city",
+    "huyện": "district", "quận": "urban_district", "thị xã": "town", "tx.": "town", "tx": "town",
+    "xã": "commune", "phường": "ward", "thị trấn": "township", "tt.": "township", "tt": "township",
+}
+_KIND = re.compile(r"^(" + "|".join(re.escape(k) for k in sorted(KINDS, key=len, reverse=True)) + r")(?:\s+|(?<=\.))")
+
+
+@lru_cache(maxsize=_CACHE)
+def split_kind(text: str | None) -> tuple[str | None, str]:
+    """(the kind written before the name or None, the name's `exact` key without it):
+    "Xã Tân Hoà Đông" → ("commune", "tân hòa đông"). A name that is only a kind word stays whole."""
+    key = spaced(_APOSTROPHES.sub("'", exact(text)))
+    match = _KIND.match(key)
+    if match is None or match.end() >= len(key):
+        return None, key
+    return KINDS[match.group(1)], key[match.end():].strip()
+
+
+def name_key(text: str | None) -> str:
+    """The name without its kind, as an identity compares it: "Xã Tân Hoà Đông" → "tân hòa đông"."""
+    return split_kind(text)[1]
+
+
+@lru_cache(maxsize=_CACHE)
+def fold(text: str | None) -> str:
+    """Loose: lower case, no diacritic at all (đ has no decomposition, so mapped by hand), dashes and
+    spaces squeezed. For suggestions and words, never for an identity (Tân Lập = Tấn Lập here)."""
+    if not text:
+        return ""
+    text = str(text).replace("đ", "d").replace("Đ", "D").replace("ð", "d").replace("Ð", "D")
+    text = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[\s\-–—_]+", " ", text).strip()
+
+
+@lru_cache(maxsize=_CACHE)
+def loose(text: str | None) -> str:
+    """`fold` of the name without its kind, without spaces or punctuation: the directory's own key
+    style ("Tỉnh Thái Nguyên" → "thainguyen"). For suggestions and for provinces and districts
+    only where no two units of the scope share it."""
+    return re.sub(r"[^0-9a-z]+", "", fold(name_key(text)))
+
+
+CODE_DIGITS = 5  # an official commune code: five digits, leading zeros kept ("05503")
+
+
+def code_key(code) -> str:
+    """An official commune code as the directory writes it: text, its leading zeros back when a
+    spreadsheet or a CSV export dropped them ("5503" or 5503 → "05503"); other text as written
+    (trimmed); "" for none."""
+    if code is None or isinstance(code, bool):
+        return ""
+    if isinstance(code, float) and code.is_integer():
+        code = int(code)
+    text = str(code).strip()
+    if text.isdigit() and text.isascii() and len(text) < CODE_DIGITS:
+        return text.zfill(CODE_DIGITS)
+    return text
+
+
+def spaced(text: str) -> str:
+    """Dashes, commas and runs of spaces as one space ("Bà Rịa – Vũng Tàu" = "Bà Rịa Vũng Tàu")."""
+    return _SPACES.sub(" ", text).strip()
