@@ -116,12 +116,22 @@ def fold(text: str | None) -> str:
     return re.sub(r"[\s\-–—_]+", " ", text).strip()
 
 
+# the kinds written without diacritics ("xa", "huyen"): dropped by `loose` only, never by `split_kind`
+# ("Xa Dung" is a name: only a name written with its diacritics tells "Xã" from "Xa")
+_PLAIN_KIND = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)\s+")
+
+
 @lru_cache(maxsize=_CACHE)
 def loose(text: str | None) -> str:
-    """`fold` of the name without its kind, without spaces or punctuation: the directory's own key
-    style ("Tỉnh Thái Nguyên" → "thainguyen"). For suggestions and for provinces and districts
-    only where no two units of the scope share it."""
-    return re.sub(r"[^0-9a-z]+", "", fold(name_key(text)))
+    """`fold` of the name without its kind (written with or without diacritics), without spaces or
+    punctuation: the directory's own key style ("Tỉnh Thái Nguyên", "xa thai nguyen" → "thainguyen").
+    For suggestions, and for provinces and districts written without any diacritic where no two
+    units of the scope share it; never for a commune's identity."""
+    key = fold(name_key(text))
+    match = _PLAIN_KIND.match(key)
+    if match and match.end() < len(key):
+        key = key[match.end():]
+    return re.sub(r"[^0-9a-z]+", "", key)
 
 
 CODE_DIGITS = 5  # an official commune code: five digits, leading zeros kept ("05503")
@@ -129,14 +139,15 @@ CODE_DIGITS = 5  # an official commune code: five digits, leading zeros kept ("0
 
 def code_key(code) -> str:
     """An official commune code as the directory writes it: text, its leading zeros back when a
-    spreadsheet or a CSV export dropped them ("5503" or 5503 → "05503"); other text as written
-    (trimmed); "" for none."""
+    spreadsheet or a CSV export dropped them (5503 or "5503" → "05503": digits as a number prints
+    them, fewer than five, no leading zero); other text as written, trimmed ("001", typed as text,
+    stays "001"); "" for none."""
     if code is None or isinstance(code, bool):
         return ""
     if isinstance(code, float) and code.is_integer():
         code = int(code)
     text = str(code).strip()
-    if text.isdigit() and text.isascii() and len(text) < CODE_DIGITS:
+    if text.isdigit() and text.isascii() and len(text) < CODE_DIGITS and not text.startswith("0"):
         return text.zfill(CODE_DIGITS)
     return text
 
