@@ -116,6 +116,9 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
     if jobs > 1:
         import threading
 
+        from .. import places
+
+        places.warm()  # before the workers fork: they share the directory's indexes
         threading.Thread(target=_warm_up, name="ntm-warm-up", daemon=True).start()
     builder = SummaryBuilder(chosen, registered)
     internal = 0

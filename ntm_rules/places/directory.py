@@ -227,6 +227,13 @@ def directory_of(era: str) -> Directory:
     return _directory(era, _stamp())
 
 
+def warm() -> None:
+    """Index both eras now (about 0.35 s): a batch does it before it forks its workers, which then
+    share the indexes instead of each building its own."""
+    for era in ERAS:
+        directory_of(era).communes
+
+
 @lru_cache(maxsize=len(ERAS))  # keyed by era and by what it was built from
 def _directory(era: str, stamp: tuple) -> Directory:
     return Directory(era, stamp[0])
