@@ -318,3 +318,10 @@ def test_more_than_a_hundred_rejected_rows_are_all_counted(tmp_path):
     assert (summary.rows_read, summary.assessed, summary.rejected, summary.communes) == (135, 5, 130, 135)
     saved = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
     assert (saved["rows_read"], saved["communes"]) == (135, 135)
+
+
+def test_a_district_however_spelt_is_one_line_of_the_summary(tmp_path):
+    documents = [_document("Xã Lâm Cốt Hạ", "Huyện Đồng Hỷ"), _document("Xã Tân Lập", nfd("huyện đồng hỷ")),
+                 _document("Xã Lam Cốt Hạ", "Dong Hy"), _document("Xã Khác", "Huyện Không Có")]
+    summary = run_batch([_jsonl(tmp_path / "in.jsonl", documents)], tmp_path / "out", ruleset=SET, jobs=1).summary
+    assert {d.district: d.assessed for d in summary.districts} == {"Huyện Đồng Hỷ": 3, "Huyện Không Có": 1}

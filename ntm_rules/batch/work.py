@@ -220,8 +220,7 @@ def place_facts(place: places.Place) -> tuple[tuple[str, ...], tuple]:
     """(identity keys, (status, official name, official district, official code)) of a place: what
     the parent needs to find repeats, count communes and match registered ones."""
     unit = place.unit if place.known else None
-    district = place.district.unit.name if place.district is not None and place.district.known else None
-    return place.keys, (place.status, unit.name if unit else None, district, unit.code if unit else None)
+    return place.keys, (place.status, unit.name if unit else None, places.district_of(place), unit.code if unit else None)
 
 
 def contradiction(place: places.Place) -> Say | None:

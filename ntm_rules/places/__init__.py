@@ -11,17 +11,17 @@ written (its province and district recognised when they can be) and is never rej
 - names (`names.py`): `exact`, `name_key`, `split_kind`, `fold`, `loose`, `code_key`;
 - the directory (`directory.py`): `Unit`, `directory_of(era)`, `warm()`, eras `OLD` ("63") and `NEW` ("34");
 - identities (`identify.py`): `commune(...)`, `province(...)`, `district(...)` → `Place`;
-  `province_key`, `same_province`, `era_order`, `describe`;
+  `province_key`, `same_province`, `era_order`, `describe`, `district_of`;
 - across the reform (`reform.py`): `successor(old)`, `predecessors(new)`, `province_today(old)`,
   `successors_in(old_province)`.
 """
 from .directory import NEW, OLD, Unit, directory_of, warm
-from .identify import (AMBIGUOUS, CONTRADICTED, KNOWN, REFORM, UNKNOWN, Place, commune, describe, district, era_order,
+from .identify import (AMBIGUOUS, CONTRADICTED, KNOWN, REFORM, UNKNOWN, Place, commune, describe, district, district_of, era_order,
                        province, province_key, same_province)
 from .names import code_key, exact, fold, loose, name_key, split_kind
 from .reform import Successor, predecessors, province_today, successor, successors_in
 
 __all__ = ["NEW", "OLD", "Unit", "directory_of", "warm", "AMBIGUOUS", "CONTRADICTED", "KNOWN", "REFORM", "UNKNOWN", "Place",
-           "commune", "describe", "district", "era_order", "province", "province_key", "same_province", "code_key",
+           "commune", "describe", "district", "district_of", "era_order", "province", "province_key", "same_province", "code_key",
            "exact", "fold", "loose", "name_key", "split_kind", "Successor", "predecessors", "province_today",
            "successor", "successors_in"]

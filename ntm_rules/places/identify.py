@@ -82,24 +82,29 @@ def _scope_key(place: "Place | None") -> str:
     return place.unit.code if place.unit is not None else "?" + name_key(place.written)
 
 
-@lru_cache(maxsize=4096)
 def province(text: str | None, era: str = OLD) -> Place:
     """The province a name means in one era (see `Directory.province`)."""
+    return _province(text, era)
+
+
+@lru_cache(maxsize=4096)
+def _province(text: str | None, era: str) -> Place:
     unit = directory_of(era).province(text)
     return Place("province", text or "", era, unit, KNOWN if unit else UNKNOWN,
                  (unit.key,) if unit else (f"np{era}:{name_key(text)}",) if text else ())
 
 
 @lru_cache(maxsize=16384)
-def district(text: str | None, province_text: str | None = None, era: str = OLD) -> Place:
-    """The district a name means within a province (before the reform only: since then, none)."""
-    within = province(province_text, era).unit if province_text else None
-    unit = directory_of(era).district(within, text) if province_text is None or within is not None else None
+def district(text: str | None, province: str | None = None, era: str = OLD) -> Place:
+    """The district a name means within a province (before the reform only: since then, none);
+    without a province, the one district of the country with that name."""
+    within = _province(province, era).unit if province else None
+    unit = directory_of(era).district(within, text) if province is None or within is not None else None
     return Place("district", text or "", era, unit, KNOWN if unit else UNKNOWN,
                  (unit.key,) if unit else (f"nd{era}:{name_key(text)}",) if text else ())
 
 
-def commune(name: str, district_text: str | None = None, province_text: str | None = None, code=None, *,
+def commune(name: str, district: str | None = None, province: str | None = None, code=None, *,
             year: int | None = None, when: date | None = None) -> Place:
     """Which commune a row means: by its name within its district and province, and by its code.
 
@@ -111,8 +116,7 @@ def commune(name: str, district_text: str | None = None, province_text: str | No
     written or a name the directory knows there ("contradicted"); a code it does not know, or
     none, leaves the name to decide. Nothing written is ever rejected for being unknown."""
     code = code_key(code)
-    tried = [_commune_in(era, name, district_text, province_text, code)
-             for era in era_order(year, when, bool(district_text))]
+    tried = [_commune_in(era, name, district, province, code) for era in era_order(year, when, bool(district))]
     for status in (KNOWN, CONTRADICTED, AMBIGUOUS):
         for place in tried:
             if place.status == status:
@@ -123,7 +127,7 @@ def commune(name: str, district_text: str | None = None, province_text: str | No
 @lru_cache(maxsize=1 << 16)
 def _commune_in(era: str, name: str, district_text: str | None, province_text: str | None, code: str) -> Place:
     d = directory_of(era)
-    prov = province(province_text, era) if province_text else None
+    prov = _province(province_text, era) if province_text else None
     dist = district(district_text, province_text, era) if district_text and era == OLD else None
     shown_district = dist or (Place("district", district_text, era, None, UNKNOWN) if district_text else None)
     by_code = d.communes.get(code) if code else None
@@ -180,10 +184,19 @@ def same_province(a: str | None, b: str | None) -> bool:
 
 
 def describe(unit: Unit) -> str:
-    """A unit as a message names it: "Xã Tân Cương (Thành phố Thái Nguyên, Tỉnh Thái Nguyên), mã 05503"
-    without the code: "Xã Tân Cương (Thành phố Thái Nguyên, Tỉnh Thái Nguyên)"."""
+    """A unit as a message names it, with its district (before the reform) and province: "Xã Tân
+    Cương (Thành phố Thái Nguyên, Tỉnh Thái Nguyên)"."""
     d = directory_of(unit.era)
     around = [d.districts[unit.district].name] if unit.district and unit.district in d.districts else []
     if unit.level != "province" and unit.province in d.provinces:
         around.append(d.provinces[unit.province].name)
     return f"{unit.name} ({', '.join(around)})" if around else unit.name
+
+
+def district_of(place: Place) -> str | None:
+    """The official name of the district written for a commune, when the directory recognises it
+    (the district at the time of the row: a commune the directory has since moved to a city is
+    still counted where the row put it); None otherwise, and always since the reform."""
+    if place.district is not None and place.district.known:
+        return place.district.unit.name
+    return None
