@@ -325,3 +325,18 @@ def test_a_district_however_spelt_is_one_line_of_the_summary(tmp_path):
                  _document("Xã Lam Cốt Hạ", "Dong Hy"), _document("Xã Khác", "Huyện Không Có")]
     summary = run_batch([_jsonl(tmp_path / "in.jsonl", documents)], tmp_path / "out", ruleset=SET, jobs=1).summary
     assert {d.district: d.assessed for d in summary.districts} == {"Huyện Đồng Hỷ": 3, "Huyện Không Có": 1}
+
+
+def test_a_megabyte_of_name_is_no_commune_and_is_never_kept(tmp_path):
+    """A row whose "name" is longer than any name can be is rejected (the contract's limit) and
+    counts no commune; the places' caches never keep such a text."""
+    long = "Xã " + "à" * 300_000
+    documents = [_document(long), _document("Xã Lâm Cốt Hạ", "Huyện Đồng Hỷ")]
+    started = time.perf_counter()
+    summary = run_batch([_jsonl(tmp_path / "in.jsonl", documents)], tmp_path / "out", ruleset=SET, jobs=1).summary
+    assert (summary.rows_read, summary.rejected, summary.communes) == (2, 1, 1)
+    assert time.perf_counter() - started < 30
+    caches = [places.identify._commune_in, places.names.exact, places.names.split_kind, places.names._syllable]
+    before = [cache.cache_info().currsize for cache in caches]
+    assert places.commune(long, None, "Thái Nguyên", year=2019).status == places.UNKNOWN
+    assert [cache.cache_info().currsize for cache in caches] == before

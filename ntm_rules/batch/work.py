@@ -24,6 +24,7 @@ from ..inputs.rows import Row, document_of, flat_values
 from ..inputs.sources import jsonl_part
 from ..inputs.spill import spilled_part
 from ..law.check import is_ruleset_id
+from ..limits import MAX_TEXT
 from ..law.load import load_ruleset
 from ..law.resolve import resolve
 from ..lines import line as line_of
@@ -249,7 +250,8 @@ def rejected_record(row: Row, error, document, lang: str) -> dict:
         commune = {k: v for k, v in document["commune"].items() if isinstance(v, str) and k in COMMUNE_KEYS}
         if commune:
             record["commune"] = commune
-            if commune.get("name"):  # a commune, however its row failed: counted once among the communes
+            if commune.get("name") and all(len(v) <= MAX_TEXT for v in commune.values()):
+                # a commune, however its row failed: counted once among the communes (a longer text is no name)
                 record["keys"] = place_of(commune, document.get("year"), document.get("assessment_date")).keys
     values = row.values if row.values is not None else flat_values(document)
     if values:

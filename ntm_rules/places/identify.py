@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from .directory import NEW, OLD, Unit, directory_of
-from .names import code_key, name_key, split_kind
+from .names import code_key, kept, name_key, split_kind
 
 REFORM = date(2025, 7, 1)  # communes merged, districts abolished, 34 provinces (Resolution 202/2025/QH15)
 KNOWN, UNKNOWN, AMBIGUOUS, CONTRADICTED = "known", "unknown", "ambiguous", "contradicted"
@@ -87,14 +86,14 @@ def province(text: str | None, era: str = OLD) -> Place:
     return _province(text, era)
 
 
-@lru_cache(maxsize=4096)
+@kept(4096)
 def _province(text: str | None, era: str) -> Place:
     unit = directory_of(era).province(text)
     return Place("province", text or "", era, unit, KNOWN if unit else UNKNOWN,
                  (unit.key,) if unit else (f"np{era}:{name_key(text)}",) if text else ())
 
 
-@lru_cache(maxsize=16384)
+@kept(16384)
 def district(text: str | None, province: str | None = None, era: str = OLD) -> Place:
     """The district a name means within a province (before the reform only: since then, none);
     without a province, the one district of the country with that name."""
@@ -124,7 +123,7 @@ def commune(name: str, district: str | None = None, province: str | None = None,
     return next((p for p in tried if p.province is not None and p.province.known), tried[0])
 
 
-@lru_cache(maxsize=1 << 16)
+@kept(1 << 16)
 def _commune_in(era: str, name: str, district_text: str | None, province_text: str | None, code: str) -> Place:
     d = directory_of(era)
     prov = _province(province_text, era) if province_text else None
@@ -164,7 +163,7 @@ def _unknown_keys(era: str, name: str, prov: Place | None, dist: Place | None, c
     return (named, f"k:{code}") if code else (named,)
 
 
-@lru_cache(maxsize=4096)
+@kept(4096)
 def province_key(text: str | None) -> str:
     """A province's name as ntm-rules compares provinces whatever the era: its official name without
     "Tỉnh"/"Thành phố" as `name_key` writes it ("Tỉnh Thái Nguyên", "thai nguyen", NFD "Thái

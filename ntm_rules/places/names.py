@@ -28,9 +28,27 @@ _LETTER = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+")  # letters and their comb
 _SPACES = re.compile(r"[\s\-–—_,;/]+")
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _CACHE = 1 << 16  # distinct names kept (a province's batches name a few thousand)
+LONGEST_KEPT = 200  # longer texts (no name is: limits.MAX_TEXT) are computed every time, never kept
 
 
-@lru_cache(maxsize=_CACHE)  # the language has a few thousand syllables
+def kept(maxsize: int, longest: int = LONGEST_KEPT):
+    """`lru_cache(maxsize)` for calls whose texts are at most `longest` characters long: a hostile
+    row's megabyte of "name" is worked out, never kept."""
+    def wrap(function):
+        cached = lru_cache(maxsize=maxsize)(function)
+
+        def call(*args, **kwargs):
+            if any(isinstance(a, str) and len(a) > longest for a in (*args, *kwargs.values())):
+                return function(*args, **kwargs)
+            return cached(*args, **kwargs)
+
+        call.__doc__, call.__name__, call.__wrapped__ = function.__doc__, function.__name__, function
+        call.cache_clear, call.cache_info = cached.cache_clear, cached.cache_info
+        return call
+    return wrap
+
+
+@kept(_CACHE, longest=16)  # the language has a few thousand syllables
 def _syllable(word: str) -> str:
     """One NFD-decomposed, lower-case syllable with its tone mark moved to the canonical vowel."""
     letters: list[list[str]] = []  # [base, marks...]
@@ -68,7 +86,7 @@ def _syllable(word: str) -> str:
     return "".join("".join(letter) for letter in letters)
 
 
-@lru_cache(maxsize=_CACHE)
+@kept(_CACHE)
 def exact(text: str | None) -> str:
     """A name as an identity compares it (see the module): lower case, NFC, one tone placement,
     single spaces, every diacritic kept."""
@@ -88,7 +106,7 @@ KINDS = {
 _KIND = re.compile(r"^(" + "|".join(re.escape(k) for k in sorted(KINDS, key=len, reverse=True)) + r")(?:\s+|(?<=\.))")
 
 
-@lru_cache(maxsize=_CACHE)
+@kept(_CACHE)
 def split_kind(text: str | None) -> tuple[str | None, str]:
     """(the kind written before the name or None, the name's `exact` key without it):
     "Xã Tân Hoà Đông" → ("commune", "tân hòa đông"). A name that is only a kind word stays whole."""
@@ -104,7 +122,7 @@ def name_key(text: str | None) -> str:
     return split_kind(text)[1]
 
 
-@lru_cache(maxsize=_CACHE)
+@kept(_CACHE)
 def fold(text: str | None) -> str:
     """Loose: lower case, no diacritic at all (đ has no decomposition, so mapped by hand), dashes and
     spaces squeezed. For suggestions and words, never for an identity (Tân Lập = Tấn Lập here)."""
@@ -121,7 +139,7 @@ def fold(text: str | None) -> str:
 _PLAIN_KIND = re.compile(r"^(tinh|thanh pho|huyen|quan|thi xa|xa|phuong|thi tran)\s+")
 
 
-@lru_cache(maxsize=_CACHE)
+@kept(_CACHE)
 def loose(text: str | None) -> str:
     """`fold` of the name without its kind (written with or without diacritics), without spaces or
     punctuation: the directory's own key style ("Tỉnh Thái Nguyên", "xa thai nguyen" → "thainguyen").
