@@ -1,13 +1,15 @@
-"""The seven regions and the province → region lookup (names matched without diacritics), and
-names as communes are matched (`exact`: diacritics kept)."""
+"""The seven regions and the province → region lookup. A province is recognised as `places`
+recognises it (`province_key`: with or without "Tỉnh"/"Thành phố", any case or normalisation,
+either tone placement, or without any diacritic); `fold` and `exact` are the places' own, named
+here for the modules that still import them from this one."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from functools import lru_cache
 from importlib import resources
 
 import yaml
+
+from .places import exact, fold, province_key  # noqa: F401  (one way to compare names: places.names)
 
 REGION_IDS = (
     "northern_midlands_mountains",
@@ -20,24 +22,6 @@ REGION_IDS = (
 )
 COMMUNE_GROUPS = (1, 2, 3)
 
-_PREFIXES = ("tinh ", "thanh pho ", "tp. ", "tp ")
-
-
-def fold(text: str) -> str:
-    """Lower-case, strip diacritics (đ has no decomposition, so map it by hand), squeeze spaces."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    text = unicodedata.normalize("NFD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"[\s\-–—_]+", " ", text).strip()
-    return text
-
-
-def exact(text: str | None) -> str:
-    """A name as registered communes are matched: Unicode-normalised, case and spaces ignored,
-    diacritics kept (Tân Lập and Tấn Lập are two communes)."""
-    return " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
-
-
 @lru_cache(maxsize=1)
 def regions() -> dict:
     text = resources.files("ntm_rules.data").joinpath("regions.yaml").read_text("utf-8")
@@ -46,24 +30,14 @@ def regions() -> dict:
 
 @lru_cache(maxsize=1)
 def _province_index() -> dict[str, str]:
-    index = {}
-    for region_id, region in regions().items():
-        for province in region["provinces"]:
-            index[fold(province)] = region_id
-    return index
-
-
-def province_key(name: str) -> str:
-    key = fold(name)
-    for prefix in _PREFIXES:
-        if key.startswith(prefix) and key[len(prefix):] in _province_index():
-            return key[len(prefix):]
-    return key
+    """`province_key` of every province regions.yaml lists → its region."""
+    return {province_key(province): region_id for region_id, region in regions().items()
+            for province in region["provinces"]}
 
 
 @lru_cache(maxsize=4096)
 def region_of_province(name: str) -> str | None:
-    """The region id of a province named with or without diacritics, in any case; None if unknown."""
+    """The region id of a province however it is written (`places.province_key`); None if unknown."""
     return _province_index().get(province_key(name))
 
 

@@ -363,7 +363,7 @@ def test_registered_formats(tmp_path):
 
 
 def test_registered_matched_by_code_and_exact_name_a_name_without_diacritics_only_suggested(tmp_path):
-    registered = [{"name": "xa quyet thang"}, {"name": "Other name", "code": "05617"}, {"name": "xã  QUYẾT thắng"}]
+    registered = [{"name": "xa quyet thang"}, {"name": "Other name", "code": "05692"}, {"name": "xã  QUYẾT thắng"}]
     summary = run_batch([BATCH], tmp_path / "out", registered=registered, jobs=1).summary
     assert [(r.commune, r.found) for r in summary.registered] == [
         ("xa quyet thang", False), ("Xã Hóa Thượng", True), ("Xã Quyết Thắng", True)]
@@ -440,15 +440,15 @@ def test_summary_shows_registered_model_communes_with_relative_and_option_thresh
     value the commune lacks (no threshold to show), and codes and districts given as numbers."""
     base = json.loads((FIXTURES / "model" / "thai-nguyen-model-attains-2020.json").read_text("utf-8"))
     no_field = json.loads(json.dumps(base))
-    no_field["commune"].update(name="Xã Không Lĩnh Vực", code="1")
+    no_field["commune"].update(name="Xã Không Lĩnh Vực", code="09901")  # codes no unit of the directory has
     no_field["data"]["outstanding_fields"] = []
     no_base = json.loads(json.dumps(base))
-    no_base["commune"].update(name="Xã Không Gốc", code="2")
+    no_base["commune"].update(name="Xã Không Gốc", code="09902")
     del no_base["data"]["income_at_ntm_recognition_million_vnd"]
     path = tmp_path / "model.jsonl"
     path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in (base, no_field, no_base)) + "\n", "utf-8")
     registered = tmp_path / "registered.json"
-    registered.write_text(json.dumps([{"name": "Xã Không Lĩnh Vực", "code": 1}, {"name": "Xã Không Gốc", "code": 2},
+    registered.write_text(json.dumps([{"name": "Xã Không Lĩnh Vực", "code": 9901}, {"name": "Xã Không Gốc", "code": 9902},
                                       "Xã Khác"], ensure_ascii=False), "utf-8")
     done = run_cli("batch", path, "--registered", registered, "--out", tmp_path / "out")
     assert done.returncode == 0, done.stderr

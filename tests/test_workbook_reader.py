@@ -192,8 +192,10 @@ def clerk_workbook(path: Path, communes: int = 40, seed: int = 7) -> list[dict]:
         for field, value in document["data"].items():
             if isinstance(value, float):
                 document["data"][field] = round(value, 1)
-        document["commune"] = {"name": f"Xã Số {index + 1}", "code": f"{7101 + index:05d}", "district": "Đồng Hỷ",
-                               "province": "Thái Nguyên"}
+        # codes from 07101, in Quảng Ninh (where the directory has those it knows: a code never
+        # contradicts the province), made-up names
+        document["commune"] = {"name": f"Xã Số {index + 1}", "code": f"{7101 + index:05d}", "district": "Hạ Long",
+                               "province": "Quảng Ninh"}
         documents.append(document)
     fields = sorted({f for d in documents for f in d["data"]})
     book = Workbook()

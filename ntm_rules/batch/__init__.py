@@ -27,7 +27,7 @@ from ..reports.summary import ProvincialSummary
 from ..reports.tallies import SummaryBuilder
 from .choose import choose_ruleset
 from .outputs import Outputs, output_error, prepare_output, read_assessments, release, ruleset_file, static_of
-from .work import INTERNAL, Tasks, commune_keys, results
+from .work import INTERNAL, Tasks, results
 
 __all__ = ["run_batch", "read_assessments", "BatchResult", "BatchInterrupted"]
 
@@ -116,6 +116,9 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
     if jobs > 1:
         import threading
 
+        from .. import places
+
+        places.warm()  # before the workers fork: they share the directory's indexes
         threading.Thread(target=_warm_up, name="ntm-warm-up", daemon=True).start()
     builder = SummaryBuilder(chosen, registered)
     internal = 0
@@ -153,12 +156,12 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
                 on_progress(len(found))
         summary = builder.result(
             inputs=[{"path": str(f.path), "sha256": f.sha256, "bytes": f.size} for f in scanned],
-            internal_errors=internal, reason=reason,
+            internal_errors=internal, reason=reason, rows_read=tasks.read,
             sheets_skipped=[f"{s.source} [{s.sheet}]" for f in scanned for s in f.sheets if not s.read],
             columns_ignored=[f"{s.source}{f' [{s.sheet}]' if s.sheet else ''}: {c}" for f in scanned for s in f.sheets
                              for c in s.ignored])
-        if tasks.read != summary.assessed + summary.rejected:  # a bug if it happens: never a summary then
-            raise InternalError(f"{tasks.read} rows read but {summary.assessed} assessed and {summary.rejected} "
+        if summary.rows_read != summary.assessed + summary.rejected:  # a bug if it happens: never a summary then
+            raise InternalError(f"{summary.rows_read} rows read but {summary.assessed} assessed and {summary.rejected} "
                                 f"rejected; the outputs in {out} are incomplete")
         from ..reports.html import summary_html
 
@@ -175,28 +178,35 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
 
 
 class _Seen:
-    """The communes already counted, by code and by name + district + province (exact, accents
-    kept): a row that repeats one is rejected, naming the row it repeats."""
+    """The communes already assessed, by every identity key of theirs (`places.Place.keys`: the
+    official unit however its name is spelt, or, for a commune the directory does not know, its
+    name within its district and province and its code): a row that shares one with an earlier row
+    is rejected, naming that row and what they share."""
 
     def __init__(self, lang: str):
         self.lang = lang
-        self.codes: dict[str, str] = {}
-        self.names: dict[tuple, str] = {}
+        self.rows: dict[str, str] = {}
 
     def duplicate(self, record: dict) -> dict | None:
-        code, name = record.get("keys") or commune_keys(record)
-        by_code = bool(code) and code in self.codes
-        first = self.codes[code] if by_code else self.names.get(name)
-        if first is None:
-            if code:
-                self.codes[code] = record["where"]
-            self.names[name] = record["where"]
+        keys = record["keys"]
+        shared = next((k for k in keys if k in self.rows), None)
+        if shared is None:
+            for key in keys:
+                self.rows[key] = record["where"]
             return None
-        what = Say(f"trùng với dòng {first} (cùng {'mã xã' if by_code else 'tên xã, huyện, tỉnh'}); "
-                   "cách sửa: giữ một dòng cho mỗi xã", f"repeats row {first} (the same "
-                   f"{'commune code' if by_code else 'name, district and province'}); fix: keep one row per commune")
+        first = self.rows[shared]
+        _, official, _, code = record["place"]
+        if shared.startswith("c"):  # one official unit
+            same = Say(f"cùng xã {official}, mã {code}", f"the same commune, {official}, code {code}")
+        elif shared.startswith("k:"):
+            same = Say("cùng mã xã", "the same commune code")
+        else:
+            same = Say("cùng tên xã, huyện, tỉnh", "the same name, district and province")
+        what = Say(f"trùng với dòng {first} ({same.vi}); cách sửa: giữ một dòng cho mỗi xã",
+                   f"repeats row {first} ({same.en}); fix: keep one row per commune")
         out = {"source": record["source"], "row": record["row"], "error": what(self.lang),
-               "commune": {k: record[k] for k in ("name", "district", "province", "code") if record.get(k)}}
+               "commune": {k: record[k] for k in ("name", "district", "province", "code") if record.get(k)},
+               "keys": keys}
         if record.get("sheet"):
             out["sheet"] = record["sheet"]
         return out

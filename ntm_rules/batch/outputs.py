@@ -35,7 +35,9 @@ def rejected_segment(segment: Path) -> Path:
 
 
 def rejected_lines(rejected: list[dict]) -> bytes:
-    return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rejected)
+    """rejected.jsonl's lines: each record without the identity keys the summary counts by."""
+    return b"".join(json.dumps({k: v for k, v in r.items() if k != "keys"}, ensure_ascii=False).encode() + b"\n"
+                    for r in rejected)
 
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)

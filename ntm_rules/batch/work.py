@@ -13,6 +13,7 @@ import os
 import signal
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -23,13 +24,14 @@ from ..inputs.rows import Row, document_of, flat_values
 from ..inputs.sources import jsonl_part
 from ..inputs.spill import spilled_part
 from ..law.check import is_ruleset_id
+from ..limits import MAX_TEXT
 from ..law.load import load_ruleset
 from ..law.resolve import resolve
 from ..lines import line as line_of
 from ..outcome import acting_of
+from .. import places
 from ..reports.summary import FAILING_FIELDS
 from ..result import dump_json
-from ..regions import exact
 from .outputs import rejected_lines, rejected_segment, write_whole
 
 INTERNAL = "internal"  # the status of a row that met a bug of ours (counted apart, exit 3)
@@ -134,13 +136,16 @@ def assess_part(task: tuple, ruleset_path: str, caller_chose: bool, lang: str = 
                                                                       from_json=row.text is not None), ruleset)
                     else:  # the row names something that is no ruleset id: `assess` says what is wrong
                         assessment = assess_document(document, None, from_json=row.text is not None)
-                    record = tally(assessment, row, details)
-                    if full:
-                        line = dump_json(assessment)
-                    else:
-                        line = dump_json(line_of(assessment, resolve(ruleset, *record["resolved"]).key))
-                    out.append(("ok", record, line))
-                    continue
+                    place = place_of(assessment.commune, assessment.year, document.get("assessment_date"))
+                    error = contradiction(place)
+                    if error is None:
+                        record = tally(assessment, row, details, place)
+                        if full:
+                            line = dump_json(assessment)
+                        else:
+                            line = dump_json(line_of(assessment, resolve(ruleset, *record["resolved"]).key))
+                        out.append(("ok", record, line))
+                        continue
         except InputError as problem:
             error = Say(problem.line("vi"), problem.line("en"))
         except RulesetError as problem:
@@ -162,11 +167,12 @@ def assess_part(task: tuple, ruleset_path: str, caller_chose: bool, lang: str = 
     return len(rows), out
 
 
-def tally(a, row: Row | None = None, details: bool = True) -> dict:
+def tally(a, row: Row | None = None, details: bool = True, place: places.Place | None = None) -> dict:
     """What the summary counts of one assessment, from its outcome: small, plain and picklable.
     "departments": per department that must act on indicators not met (`outcome.acting`), its id,
     criteria, whether confirmed, and its names; "failing": every failing indicator in full, only
-    with `details` (a registered commune's section of the summary needs them; the counts do not)."""
+    with `details` (a registered commune's section of the summary needs them; the counts do not);
+    "keys" and "place": the commune's identity (`places.commune`, computed here when not given)."""
     outcome, statics = a.outcome, a.statics
     failing = [{"criterion": criterion.id, **{k: view.get(k) for k in FAILING_FIELDS}}
                for criterion, indicator in outcome.failing()
@@ -186,14 +192,49 @@ def tally(a, row: Row | None = None, details: bool = True) -> dict:
         "unconfirmed": a.ruleset.unconfirmed_thresholds,
         "resolved": (outcome.resolved.dimension, outcome.resolved.year),
     }
-    record["keys"] = commune_keys(record)  # in the worker: the parent only compares them
+    if place is None:
+        place = place_of(a.commune, a.year)
+    record["keys"], record["place"] = place_facts(place)  # in the worker: the parent only compares them
     return record
 
 
-def commune_keys(record: dict) -> tuple[str, tuple[str, str, str]]:
-    """A commune as the batch compares it: its code, and its name, district and province (`exact`)."""
-    return exact(record.get("code") or ""), (exact(record["name"]), exact(record.get("district") or ""),
-                                             exact(record.get("province") or ""))
+def place_of(commune, year, day=None) -> places.Place:
+    """The commune an assessment's (or a rejected row's) `commune` means (`places.commune`), in the
+    era of its year or assessment date."""
+    if not isinstance(commune, dict):
+        commune = {k: getattr(commune, k, None) for k in COMMUNE_KEYS}
+    name, district, province, code = (v if isinstance(v, str) else None for v in map(commune.get, COMMUNE_KEYS))
+    when = day if isinstance(day, date) else None
+    if isinstance(day, str):
+        try:
+            when = date.fromisoformat(day)
+        except ValueError:  # a rejected row's unreadable date: the era from its year
+            when = None
+    return places.commune(name or "", district, province, code, year=year if isinstance(year, int) else None,
+                          when=when)
+
+
+def place_facts(place: places.Place) -> tuple[tuple[str, ...], tuple]:
+    """(identity keys, (status, official name, official district, official code)) of a place: what
+    the parent needs to find repeats, count communes and match registered ones."""
+    unit = place.unit if place.known else None
+    return place.keys, (place.status, unit.name if unit else None, places.district_of(place), unit.code if unit else None)
+
+
+def contradiction(place: places.Place) -> Say | None:
+    """Why a row is rejected when its code names another unit than its name and province, naming both."""
+    if place.status != places.CONTRADICTED:
+        return None
+    code, theirs = place.code, places.describe(place.conflict)
+    written = ", ".join(p.written for p in (place, place.district, place.province) if p is not None and p.written)
+    own = place.unit
+    fix_vi = f"ghi mã {own.code} của {own.name}" if own else "ghi đúng mã xã"
+    fix_en = f"write {own.code}, the code of {own.name}" if own else "write the commune's right code"
+    return Say(f"commune.code: mã {code} là mã của {theirs}, không phải của {written} như dòng ghi; cách sửa: "
+               f"{fix_vi}, hoặc sửa tên xã, huyện, tỉnh cho đúng với mã (hoặc bỏ trống mã)",
+               f"commune.code: the code {code} is that of {theirs}, not of {written} as the row says; fix: "
+               f"{fix_en}, or correct the commune's name, district and province to match the code (or leave the "
+               "code empty)")
 
 
 def rejected_record(row: Row, error, document, lang: str) -> dict:
@@ -206,6 +247,9 @@ def rejected_record(row: Row, error, document, lang: str) -> dict:
         commune = {k: v for k, v in document["commune"].items() if isinstance(v, str) and k in COMMUNE_KEYS}
         if commune:
             record["commune"] = commune
+            if commune.get("name") and all(len(v) <= MAX_TEXT for v in commune.values()):
+                # a commune, however its row failed: counted once among the communes (a longer text is no name)
+                record["keys"] = place_of(commune, document.get("year"), document.get("assessment_date")).keys
     values = row.values if row.values is not None else flat_values(document)
     if values:
         record["values"] = {str(k): v for k, v in values.items()}

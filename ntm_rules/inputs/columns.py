@@ -24,7 +24,7 @@ from ..files.numbers import number
 from ..law.cache import Bounded
 from ..law.catalogue import field_specs
 from ..law.in_force import installed_signature
-from ..regions import fold
+from ..places.names import fold
 
 # The document's own columns, with the names a template (and a clerk) gives them.
 BASE_COLUMNS = {

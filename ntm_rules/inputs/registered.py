@@ -3,7 +3,7 @@
 `read_registered` reads the list from a file (.txt: one name a line; .csv: a header with `name`,
 optionally `district` and `code`; .json: a list of names or of such objects); `check_registered`
 checks a list handed over by a caller. Each entry becomes {"name", "district"?, "code"?} of clean
-text; the summary matches communes against them (`summary.py`).
+text; the summary matches communes against them (`reports/tallies.py`, names as `places` compares them).
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError, printable
 from ..limits import MAX_REGISTERED, MAX_REGISTERED_BYTES, MAX_TEXT
+from .columns import code_text
 from .json_text import json_value, read_utf8
 
 
@@ -21,8 +22,11 @@ def read_registered(path: str | Path) -> list[dict]:
     A .txt file has one commune name per line; a .csv file has a header with `name` (or
     `commune.name`) and optionally `district` and `code`; a .json file holds a list of names
     or of objects with those keys (numbers are read as text: a code 5503 is "5503"). A commune
-    is matched by code when the list gives one, else by name (and district when given),
-    ignoring case and diacritics. The file is a regular file of at most 10 MB.
+    is matched by code when the list gives one (a code read as a number gets its zeros back:
+    5503 → "05503"), else by name (and district when given) however it is written: with or
+    without "Xã", any case or Unicode form, either tone placement ("Hòa"/"Hoà"), but with its
+    tones (a name that matches only without them is a suggestion). The file is a regular file of at
+    most 2 MB.
     """
     path = Path(path)
     source = str(path)
@@ -101,6 +105,8 @@ def _registered_entry(item: dict) -> dict | None:
             continue
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             return None
+        if key == "code":  # a code read as a number gets its zeros back (9901 → "09901")
+            value = code_text(value)
         text = printable(str(value), keep_newlines=False).strip()
         if len(text) > MAX_TEXT:
             return None

@@ -20,7 +20,8 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 from ..errors import InputError, Say
 from ..files import is_regular_file, open_regular
-from ..regions import fold
+from ..limits import MAX_TEXT
+from ..places import province_key
 from .columns import label_of
 from .json_text import read_document
 from .rows import Row, SheetInfo, document_of, unusable
@@ -202,7 +203,9 @@ class _Places:
             return
         commune = document.get("commune")
         province = commune.get("province") if isinstance(commune, dict) else None
-        self.provinces.add(fold(province) if isinstance(province, str) else "")
+        if not isinstance(province, str):
+            province = ""
+        self.provinces.add(province_key(province) if len(province) <= MAX_TEXT else province)  # longer: no name
         if isinstance(document.get("year"), int):
             self.years.add(document["year"])
 

@@ -51,7 +51,7 @@ def in_force_for(years: set[int], day: date | None = None, province: str | None 
     reason as Say); InputError naming the period and the command that writes its template when
     no installed set is in force."""
     from ..errors import InputError, Say
-    from ..regions import fold
+    from ..regions import province_key
     from .periods import period_of
 
     def covers(rs: Ruleset) -> bool:
@@ -64,7 +64,7 @@ def in_force_for(years: set[int], day: date | None = None, province: str | None 
     candidates = [rs for rs in installed() if covers(rs)]
     shown = ", ".join(str(y) for y in sorted(years)) + (f" ({day.isoformat()})" if day else "")
     if province:
-        own = [rs for rs in candidates if rs.province and fold(rs.province) == fold(province)
+        own = [rs for rs in candidates if rs.province and province_key(rs.province) == province_key(province)
                and (region is None or not rs.applies_to or region in rs.applies_to)]
         if own:
             chosen = max(own, key=lambda rs: rs.in_force.from_)
@@ -99,7 +99,7 @@ def in_force_for(years: set[int], day: date | None = None, province: str | None 
         raise InputError(Say(f"không có giai đoạn tiêu chí quốc gia nào cho {shown}", f"no national criteria period covers {shown}"),
                          field="year", fix=Say("kiểm tra năm đánh giá", "check the assessment year"))
     near = [rs for rs in installed() if rs.level == "standard" and all(rs.period.from_ <= y <= rs.period.to for y in years)
-            and (not province or not rs.province or fold(rs.province) == fold(province))]
+            and (not province or not rs.province or province_key(rs.province) == province_key(province))]
     drafts = [rs for rs in near if rs.status == "draft"]
     undated = [rs for rs in near if rs.status == "final" and rs.in_force is None]
     if drafts or undated:

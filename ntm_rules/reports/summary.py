@@ -61,7 +61,8 @@ class RegisteredCommune(_Model):
     code: Optional[str] = None
     found: bool
     # found: assessed; rejected: its row could not be assessed (row, reason); ambiguous: the name
-    # is shared by communes of several districts (candidates); not_found (maybe a suggestion)
+    # is shared by several communes assessed (candidates); not_found: candidates are the communes
+    # assessed whose name is the same without diacritics (every one: twins too), suggestion the first
     status: Literal["found", "rejected", "ambiguous", "not_found"] = "found"
     row: Optional[str] = None
     reason: Optional[str] = None
@@ -97,6 +98,7 @@ class ProvincialSummary(_Model):
     # true only in the summary.json written last, after every other output is complete
     complete: bool = True
     inputs: list[InputRef] = []
+    # rows read from the inputs (blank rows aside): each one assessed or rejected
     rows_read: int = 0
     # rows that met a bug of ntm-rules (kept in rejected.jsonl; the batch exits 3)
     internal_errors: int = 0
@@ -111,9 +113,16 @@ class ProvincialSummary(_Model):
     ruleset: SummaryRuleset
     unconfirmed_thresholds: int
     years: list[int]
+    # distinct communes assessed or rejected (`places`: one official unit however spelt; a repeated
+    # row, a totals row or a row without a commune name adds none): not the rows read
     communes: int
+    # communes assessed (one row each) and rows rejected (repeats and totals rows included)
     assessed: int
     rejected: int
+    # assessed communes the directory of administrative units does not know (kept as written), and
+    # the first 100 of them as "name (district)"
+    not_in_directory: int = 0
+    not_in_directory_names: list[str] = []
     attained: int
     not_attained: int
     missing_data: int

@@ -43,8 +43,8 @@ def registered_status(r, lang: str) -> str:
         return W["registered_rejected"].format(row=r.row, reason=r.reason)
     if r.status == "ambiguous":
         return W["registered_ambiguous"].format(candidates="; ".join(r.candidates))
-    if r.suggestion:
-        return W["registered_suggest"].format(suggestion=r.suggestion)
+    if r.candidates or r.suggestion:  # every commune it may mean (twins: each of them)
+        return W["registered_suggest"].format(suggestion=f" {W['or']} ".join(r.candidates or [r.suggestion]))
     return W["not_in_results"]
 
 
@@ -61,7 +61,8 @@ def summary_text(s, lang: str = "vi") -> str:
     if note:
         lines.append(f"{W['note']}: {note}")
     lines += [
-        f"{W['summary']}: {s.communes} {W['communes']} — {s.assessed} {W['assessed']}, {s.rejected} {W['rejected']}",
+        f"{W['summary']}: {s.rows_read} {W['rows_read']}; {s.communes} {W['communes_distinct']} — "
+        f"{s.assessed} {W['assessed']}, {s.rejected} {W['rows_rejected']}",
         f"  {W['attained']}: {s.attained} ({W['certain']} {s.attained_certain}); "
         f"{W['not_attained']}: {s.not_attained} ({W['certain']} {s.not_attained_certain}); "
         f"{W['missing_data']}: {s.missing_data}",
@@ -89,6 +90,10 @@ def summary_text(s, lang: str = "vi") -> str:
             lines.append(f"  {W['row']} {where}: {r['error']}")
         if s.rejected > len(s.rejected_rows):
             lines.append(f"  … {W['see_rejected']}")
+    if s.not_in_directory:
+        more = f", … (+{s.not_in_directory - len(s.not_in_directory_names)})" \
+            if s.not_in_directory > len(s.not_in_directory_names) else ""
+        lines.append(f"{W['not_in_directory']} ({s.not_in_directory}): {', '.join(s.not_in_directory_names)}{more}")
     if s.columns_ignored:
         lines.append(f"{W['columns_ignored']}: " + "; ".join(s.columns_ignored))
     if s.sheets_skipped:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..law.schema import Ruleset
-from ..regions import exact, fold
+from ..places import UNKNOWN, code_key, fold, loose, name_key
 from ..words.phrases import average
 from .summary import (CriterionLine, DepartmentFailures, DistrictLine, FailingIndicator, InputRef, ProvincialSummary,
                       RegisteredCommune, SummaryRuleset)
@@ -62,9 +62,30 @@ class _Tally:
             self.under_low_mark.append(record["name"])
 
 
+def _identity(record: dict) -> str:
+    keys = record.get("keys") or ()
+    return keys[0] if keys else f"{record.get('name')}|{record.get('district')}"
+
+
 def _place(record: dict) -> str:
     district = record.get("district")
     return f"{record['name']} ({district})" if district else record["name"]
+
+
+class _Facts:
+    """What a record (assessed, or a rejected row's commune) is matched by: its codes (written, with
+    their zeros, and official), its names and districts (written and official, `places.name_key`)
+    and its names without diacritics (`places.loose`, for suggestions)."""
+
+    __slots__ = ("codes", "names", "districts", "loose")
+
+    def __init__(self, record: dict):
+        _, official, district, code = record.get("place") or (None, None, None, None)
+        written = record.get("name") or ""
+        self.codes = {c for c in (code_key(record.get("code")), code) if c}
+        self.names = {name_key(n) for n in (written, official) if n}
+        self.districts = {name_key(d) for d in (record.get("district"), district) if d}
+        self.loose = {loose(n) for n in (written, official) if n}
 
 
 class _Wanted:
@@ -72,25 +93,22 @@ class _Wanted:
 
     def __init__(self, entry: dict):
         self.entry = entry
-        self.code = exact(entry.get("code"))
-        self.name = exact(entry["name"])
-        self.district = exact(entry.get("district"))
-        self.folded = fold(entry["name"])
+        self.code = code_key(entry.get("code"))
+        self.name = name_key(entry["name"])
+        self.district = name_key(entry.get("district"))
+        self.loose = loose(entry["name"])
         self.found: list[dict] = []
         self.rejected: list[dict] = []
         self.near: list[dict] = []
 
-    def takes(self, record: dict) -> str | None:
-        """"exact", "near" (the same letters without diacritics), or None."""
+    def takes(self, facts: _Facts) -> str | None:
+        """"exact" (its code; else its name however written, and its district when given), "near"
+        (the same letters without diacritics: a suggestion), or None."""
         if self.code:
-            return "exact" if exact(record.get("code")) == self.code else None
-        if exact(record.get("name")) == self.name:
-            if not self.district or exact(record.get("district")) == self.district:
-                return "exact"
-            return None
-        if fold(record.get("name") or "") == self.folded:
-            return "near"
-        return None
+            return "exact" if self.code in facts.codes else None
+        if self.name in facts.names:
+            return "exact" if not self.district or self.district in facts.districts else None
+        return "near" if self.loose in facts.loose else None
 
 
 class SummaryBuilder:
@@ -100,7 +118,7 @@ class SummaryBuilder:
         self.bands = brackets_for(len(ruleset.criteria))
         self.mark = low_mark(len(ruleset.criteria))
         self.total = _Tally(self.mark)
-        self.districts: dict[str, _Tally] = {}
+        self.districts: dict[str, tuple[str, _Tally]] = {}  # name_key → (the name shown, its tally)
         self.rejected = 0
         self.ruleset = SummaryRuleset(id=ruleset.id, sha256=ruleset.sha256, title=ruleset.title.vi,
                                       title_en=ruleset.title.en, note=ruleset.note.vi if ruleset.note else None,
@@ -115,17 +133,29 @@ class SummaryBuilder:
         self.rejected_rows: list[dict] = []
         self.wanted = [_Wanted(r) for r in registered or []]
         self._by_code: dict[str, list[_Wanted]] = {}
-        self._by_folded: dict[str, list[_Wanted]] = {}
+        self._by_loose: dict[str, list[_Wanted]] = {}
         for wanted in self.wanted:
             if wanted.code:
                 self._by_code.setdefault(wanted.code, []).append(wanted)
             else:
-                self._by_folded.setdefault(wanted.folded, []).append(wanted)
+                self._by_loose.setdefault(wanted.loose, []).append(wanted)
+        self.units: set[str] = set()  # every identity key of the communes counted (`places.Place.keys`)
+        self.communes = 0  # distinct communes assessed or rejected
+        self.unknown: list[str] = []  # assessed communes the directory does not know (the first ones)
+        self.unknown_count = 0
 
     REJECTED_SHOWN = 100
+    UNKNOWN_SHOWN = 100
+
+    def _count(self, keys) -> None:
+        """One more commune unless it shares an identity key with one counted already."""
+        if keys and not any(k in self.units for k in keys):
+            self.communes += 1
+        self.units.update(keys or ())
 
     def reject(self, record: dict | None = None) -> None:
         self.rejected += 1
+        self._count((record or {}).get("keys"))
         if record is not None and len(self.rejected_rows) < self.REJECTED_SHOWN:
             self.rejected_rows.append({"source": record.get("source"), "sheet": record.get("sheet"),
                                        "row": record.get("row"), "error": record.get("error")})
@@ -137,15 +167,21 @@ class SummaryBuilder:
 
     @property
     def rows_read(self) -> int:
+        """Rows counted so far (assessed or rejected): how far an interrupted batch got."""
         return self.total.assessed + self.rejected
 
     def add(self, record: dict) -> None:
         self.total.add(record)
-        district = record["district"] or ""
-        tally = self.districts.get(district)
-        if tally is None:
-            tally = self.districts[district] = _Tally(self.mark)
-        tally.add(record)
+        self._count(record.get("keys"))
+        if (record.get("place") or (None,))[0] == UNKNOWN:
+            self.unknown_count += 1
+            if len(self.unknown) < self.UNKNOWN_SHOWN:
+                self.unknown.append(_place(record))
+        district = (record.get("place") or (None, None, None))[2] or record["district"] or ""
+        key = name_key(district)  # one line per district however spelt: its official name when known
+        if key not in self.districts:
+            self.districts[key] = (district, _Tally(self.mark))
+        self.districts[key][1].add(record)
         self.years.add(record["year"])
         self.unconfirmed = max(self.unconfirmed, record["unconfirmed"])
         met = record["criteria_met"]
@@ -168,13 +204,14 @@ class SummaryBuilder:
                 (wanted.found if how == "exact" else wanted.near).append(record)
 
     def _candidates(self, record: dict):
+        facts = _Facts(record)
         seen = set()
-        for wanted in self._by_code.get(exact(record.get("code")), []) + \
-                self._by_folded.get(fold(record.get("name") or ""), []):
+        for wanted in [w for c in facts.codes for w in self._by_code.get(c, [])] + \
+                [w for k in facts.loose for w in self._by_loose.get(k, [])]:
             if id(wanted) in seen:
                 continue
             seen.add(id(wanted))
-            how = wanted.takes(record)
+            how = wanted.takes(facts)
             if how is not None:
                 yield wanted, how
 
@@ -182,8 +219,7 @@ class SummaryBuilder:
     def _registered(wanted: _Wanted) -> RegisteredCommune:
         entry = wanted.entry
         base = {"commune": entry["name"], "district": entry.get("district"), "code": entry.get("code")}
-        districts = {exact(r.get("district")) for r in wanted.found}
-        if len(wanted.found) > 1 and len(districts) > 1:
+        if len({_identity(r) for r in wanted.found}) > 1:
             return RegisteredCommune(**base, found=False, status="ambiguous",
                                      candidates=[_place(r) for r in wanted.found])
         if wanted.found:
@@ -197,11 +233,15 @@ class SummaryBuilder:
             record = wanted.rejected[0]
             where = f"{record['sheet']}!{record['row']}" if record.get("sheet") else str(record["row"])
             return RegisteredCommune(**base, found=False, status="rejected", row=where, reason=record["error"])
-        suggestion = _place(wanted.near[0]) if wanted.near else None
-        return RegisteredCommune(**base, found=False, status="not_found", suggestion=suggestion)
+        near = list(dict.fromkeys(_place(r) for r in wanted.near))  # every one, once (twins: both)
+        return RegisteredCommune(**base, found=False, status="not_found", suggestion=near[0] if near else None,
+                                 candidates=near)
 
     def result(self, inputs: list[dict] | None = None, internal_errors: int = 0, reason: tuple | None = None,
-               sheets_skipped: list[str] | None = None, columns_ignored: list[str] | None = None) -> ProvincialSummary:
+               sheets_skipped: list[str] | None = None, columns_ignored: list[str] | None = None,
+               rows_read: int | None = None) -> ProvincialSummary:
+        """The summary; `rows_read`: the rows the batch read (its caller checks that each came back
+        assessed or rejected), else those counted here."""
         def order(cid: str):
             return [int(p) if p.isdigit() else p for p in cid.replace("-", ".").split(".")]
 
@@ -210,7 +250,7 @@ class SummaryBuilder:
         return ProvincialSummary(
             complete=True,
             inputs=[InputRef(**i) for i in inputs or []],
-            rows_read=self.rows_read,
+            rows_read=self.rows_read if rows_read is None else rows_read,
             internal_errors=internal_errors,
             ruleset_reason=reason("vi") if reason else None, ruleset_reason_en=reason("en") if reason else None,
             sheets_skipped=sheets_skipped or [], columns_ignored=columns_ignored or [],
@@ -218,7 +258,9 @@ class SummaryBuilder:
             ruleset=self.ruleset,
             unconfirmed_thresholds=self.unconfirmed,
             years=sorted(self.years),
-            communes=self.total.assessed + self.rejected,
+            communes=self.communes,
+            not_in_directory=self.unknown_count,
+            not_in_directory_names=self.unknown,
             assessed=self.total.assessed,
             rejected=self.rejected,
             attained=self.total.attained,
@@ -245,5 +287,5 @@ class SummaryBuilder:
                                     not_attained=t.not_attained, missing_data=t.missing_data,
                                     average_criteria_met=average(t.criteria_met, t.assessed),
                                     under_low_mark=t.under_low_mark)
-                       for name, t in sorted(self.districts.items(), key=lambda kv: fold(kv[0]))],
+                       for name, t in sorted(self.districts.values(), key=lambda kv: fold(kv[0]))],
         )
