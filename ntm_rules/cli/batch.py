@@ -49,7 +49,7 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full
     from ..batch import run_batch
     from ..inputs.registered import read_registered
 
-    bar = tqdm(total=None, unit=" xã" if lang == "vi" else " communes", file=sys.stderr,
+    bar = tqdm(total=None, unit=" dòng" if lang == "vi" else " rows", file=sys.stderr,
                disable=not sys.stderr.isatty(), dynamic_ncols=True)
     with exit_on_error(lang):
         try:
