@@ -252,7 +252,12 @@ def test_plan_numbers_units_certainty_and_print_setup(tmp_path):
     assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
     assert all(cell.alignment.wrap_text for cell in sheet[4])
     assert sheet.oddFooter.center.text == "&P / &N" and "Kinh phí, nguồn vốn" in header
-    assert any(c.value == "Người lập" for row in sheet.iter_rows() for c in row)
+    signed = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "NGƯỜI LẬP" in signed and "TM. ỦY BAN NHÂN DÂN XÃ" in signed and "CHỦ TỊCH" in signed  # the pages' block
+    assert "(Ký, ghi rõ họ tên)" in signed and "(Ký tên, đóng dấu)" in signed
+    assert any(re.fullmatch(r"Phú Thượng, ngày \d\d tháng \d{1,2} năm \d{4}", v) for v in signed)
+    assert sheet["A2"].value.startswith("Kính gửi: Văn phòng Điều phối nông thôn mới tỉnh Thái Nguyên. ")
+    assert sheet.oddHeader.left.text == "ỦY BAN NHÂN DÂN XÃ PHÚ THƯỢNG"
 
 
 def test_plan_of_an_attaining_commune_says_there_is_nothing_to_remedy(tmp_path):
