@@ -34,6 +34,9 @@ from .summary import exact
 DB_ENV = "NTM_DB"
 DB_NAME = "history.sqlite3"
 
+# a batch's one province: the province key every assessment of it has (NULL: none, or several)
+ONE_PROVINCE = ("UPDATE batches SET province_key = (SELECT CASE WHEN COUNT(DISTINCT a.province_key) = 1 THEN"
+                " NULLIF(MAX(a.province_key), '') END FROM assessments a WHERE a.batch_id = batches.id)")
 MIGRATIONS: list[str] = [
     # 1: batches, their assessments, and each criterion's and indicator's status
     """
@@ -123,6 +126,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (assessment_id, department)
     ) WITHOUT ROWID;
     """,
+    # 4: who stored each batch (the name of the service's key; NULL: the command line, or a service
+    # without keys), the one province of its communes (its province key; NULL: none or several), and
+    # a batch's assessments in order without a scan of the whole table
+    """
+    ALTER TABLE batches ADD COLUMN stored_by TEXT;
+    ALTER TABLE batches ADD COLUMN province_key TEXT;
+    CREATE INDEX assessments_by_batch ON assessments (batch_id, position);
+    """ + ONE_PROVINCE,
 ]
 VERSION = len(MIGRATIONS)
 
@@ -251,10 +262,11 @@ def acting_in_result(a: dict) -> list:
 
 
 def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summary=None, key: str | None = None,
-                assessed_on: date | None = None, inputs: list[dict] | None = None) -> str:
+                assessed_on: date | None = None, inputs: list[dict] | None = None, stored_by: str | None = None) -> str:
     """Store a finished batch: its assessments (dicts in the `--format json` shape, as
     `batch.read_assessments` yields them), and, from its summary, the ruleset, the counts and the
-    registered communes. One transaction: on any failure nothing of the batch is stored.
+    registered communes; `stored_by` names who stored it (the service's key). One transaction: on
+    any failure nothing of the batch is stored.
 
     Returns the batch's key. When the summary gives a count of assessed communes, a number of
     assessments that differs from it is refused (nothing stored)."""
@@ -264,12 +276,12 @@ def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summar
     conn.execute("BEGIN IMMEDIATE")
     try:
         cursor = conn.execute(
-            "INSERT INTO batches (key, stored_at, assessed_on, ruleset_id, ruleset_sha256, years, inputs, assessed, rejected)"
-            " VALUES (?, ?, ?, ?, ?, '[]', ?, 0, 0)",
+            "INSERT INTO batches (key, stored_at, assessed_on, ruleset_id, ruleset_sha256, years, inputs, assessed, rejected,"
+            " stored_by) VALUES (?, ?, ?, ?, ?, '[]', ?, 0, 0, ?)",
             (key, datetime.now(timezone.utc).isoformat(timespec="seconds"), day, _get(ruleset, "id"),
              _get(ruleset, "sha256"), json.dumps(inputs if inputs is not None else [
                  {"name": Path(_get(i, "path", "")).name, "sha256": _get(i, "sha256")} for i in _get(summary, "inputs", [])],
-                 ensure_ascii=False)))
+                 ensure_ascii=False), stored_by))
         batch_id = cursor.lastrowid
         years: set[int] = set()
         stored = 0
@@ -324,6 +336,7 @@ def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summar
                           _get(r, "year") or target, _get(r, "status"), matched))
         conn.execute("UPDATE batches SET years = ?, assessed = ?, rejected = ? WHERE id = ?",
                      (json.dumps(sorted(years)), stored, _get(summary, "rejected", 0) or 0, batch_id))
+        conn.execute(ONE_PROVINCE + " WHERE id = ?", (batch_id,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -433,6 +446,7 @@ class Round:
     attained: int
     average: float | None
     departments: dict[str, dict] = field(default_factory=dict)  # id → {name, name_en, criteria, communes}
+    stored_by: str | None = None  # the name of the service's key that stored the batch
 
 
 @dataclass
@@ -474,8 +488,21 @@ def provinces(conn: sqlite3.Connection) -> list[tuple[str, int]]:
 def province_history(conn: sqlite3.Connection, province: str) -> Province | None:
     """Everything stored for one province, by batch (oldest first): averages, departments, communes, registered."""
     pkey = exact(province)
+    found = province_rounds(conn, pkey)
+    if found is None:
+        return None
+    name, rounds = found
+    communes = [c for c in (commune_history(conn, k) for k in province_commune_keys(conn, pkey)) if c is not None]
+    by_key = {c.key: c for c in communes}
+    registered = [with_latest(r, by_key.get(r.commune) if r.commune else None) for r in province_registered(conn, pkey)]
+    return Province(name=name, rounds=rounds, communes=communes, registered=registered)
+
+
+def province_rounds(conn: sqlite3.Connection, pkey: str) -> tuple[str, list[Round]] | None:
+    """The province's name and its batches (oldest first), each with its averages and departments;
+    `pkey` is the province's key (`exact(name)`). None when the history has no such province."""
     batches = conn.execute(
-        "SELECT b.id, b.key, MIN(a.year) AS year, b.assessed_on, b.ruleset_id, COUNT(*) AS communes,"
+        "SELECT b.id, b.key, MIN(a.year) AS year, b.assessed_on, b.ruleset_id, b.stored_by, COUNT(*) AS communes,"
         " SUM(a.attained) AS attained, SUM(a.criteria_met) AS met, MAX(a.province) AS province"
         " FROM batches b JOIN assessments a ON a.batch_id = b.id WHERE a.province_key = ?"
         " GROUP BY b.id ORDER BY year, b.assessed_on, b.id", (pkey,)).fetchall()
@@ -486,7 +513,8 @@ def province_history(conn: sqlite3.Connection, province: str) -> Province | None
     rounds = []
     for b in batches:
         round_ = Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
-                       communes=b["communes"], attained=b["attained"], average=average(b["met"], b["communes"]))
+                       communes=b["communes"], attained=b["attained"], average=average(b["met"], b["communes"]),
+                       stored_by=b["stored_by"])
         for d in conn.execute(
                 "SELECT d.department, MAX(d.name) AS name, MAX(d.name_en) AS name_en, json_group_array(d.criteria)"
                 " AS criteria, COUNT(*) AS communes FROM acting_departments d JOIN assessments a ON a.id = d.assessment_id"
@@ -497,25 +525,41 @@ def province_history(conn: sqlite3.Connection, province: str) -> Province | None
                 "name": d["name"], "name_en": d["name_en"], "communes": d["communes"],
                 "criteria": sorted(criteria, key=_order)}
         rounds.append(round_)
-    keys = [r[0] for r in conn.execute(
-        "SELECT commune_key FROM assessments WHERE province_key = ? GROUP BY commune_key ORDER BY MIN(district), MIN(name)",
-        (pkey,))]
-    communes = [c for c in (commune_history(conn, k) for k in keys) if c is not None]
-    by_key = {c.key: c for c in communes}
-    registered: dict[tuple, Registered] = {}  # a commune registered again for the same year: the latest list
+    return batches[-1]["province"], rounds
+
+
+def province_commune_keys(conn: sqlite3.Connection, pkey: str, offset: int = 0, limit: int = -1) -> list[str]:
+    """The keys of the province's communes, by district and name: `limit` of them from `offset` (-1: all)."""
+    return [r[0] for r in conn.execute(
+        "SELECT commune_key FROM assessments WHERE province_key = ? GROUP BY commune_key"
+        " ORDER BY MIN(district), MIN(name), commune_key LIMIT ? OFFSET ?", (pkey, limit, offset))]
+
+
+def province_commune_count(conn: sqlite3.Connection, pkey: str) -> int:
+    return conn.execute("SELECT COUNT(DISTINCT commune_key) FROM assessments WHERE province_key = ?", (pkey,)).fetchone()[0]
+
+
+def province_registered(conn: sqlite3.Connection, pkey: str) -> list[Registered]:
+    """The communes registered to attain in the province's batches, without their assessments
+    (`with_latest` adds them); a commune registered again for the same year: the latest list."""
+    registered: dict[tuple, Registered] = {}
     for r in conn.execute(
             "SELECT r.* FROM registered r JOIN batches b ON b.id = r.batch_id WHERE r.batch_id IN"
             " (SELECT DISTINCT batch_id FROM assessments WHERE province_key = ?) ORDER BY r.target_year, b.id, r.position",
             (pkey,)):
-        commune = by_key.get(r["commune_key"]) if r["commune_key"] else None
-        entry = Registered(name=r["name"], district=r["district"], code=r["code"], target_year=r["target_year"],
-                           status=r["status"], commune=r["commune_key"])
-        if commune is not None:
-            entry.latest = commune.entries[-1]
-            entry.attained_year = next((e.year for e in commune.entries if e.attained), None)
         who = r["commune_key"] or (exact(r["name"]), exact(r["district"]), exact(r["code"]))
-        registered[(who, r["target_year"])] = entry
-    return Province(name=batches[-1]["province"], rounds=rounds, communes=communes, registered=list(registered.values()))
+        registered[(who, r["target_year"])] = Registered(name=r["name"], district=r["district"], code=r["code"],
+                                                         target_year=r["target_year"], status=r["status"],
+                                                         commune=r["commune_key"])
+    return list(registered.values())
+
+
+def with_latest(entry: Registered, commune: Commune | None) -> Registered:
+    """A registered commune with its latest assessment and the year it first attained (from its history)."""
+    if commune is not None:
+        entry.latest = commune.entries[-1]
+        entry.attained_year = next((e.year for e in commune.entries if e.attained), None)
+    return entry
 
 
 # ---------------------------------------------------------------- printing
