@@ -515,15 +515,19 @@ def province_rounds(conn: sqlite3.Connection, pkey: str) -> tuple[str, list[Roun
         round_ = Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
                        communes=b["communes"], attained=b["attained"], average=average(b["met"], b["communes"]),
                        stored_by=b["stored_by"])
+        # each distinct list of criteria once (a department acts on a few lists, over many communes)
         for d in conn.execute(
-                "SELECT d.department, MAX(d.name) AS name, MAX(d.name_en) AS name_en, json_group_array(d.criteria)"
-                " AS criteria, COUNT(*) AS communes FROM acting_departments d JOIN assessments a ON a.id = d.assessment_id"
-                " WHERE a.batch_id = ? AND a.province_key = ? GROUP BY d.department ORDER BY d.department",
+                "SELECT d.department, d.criteria, MAX(d.name) AS name, MAX(d.name_en) AS name_en, COUNT(*) AS communes"
+                " FROM acting_departments d JOIN assessments a ON a.id = d.assessment_id"
+                " WHERE a.batch_id = ? AND a.province_key = ? GROUP BY d.department, d.criteria ORDER BY d.department",
                 (b["id"], pkey)):
-            criteria = {c for listed in json.loads(d["criteria"]) for c in json.loads(listed)}
-            round_.departments[d["department"]] = {
-                "name": d["name"], "name_en": d["name_en"], "communes": d["communes"],
-                "criteria": sorted(criteria, key=_order)}
+            info = round_.departments.setdefault(d["department"], {"name": d["name"], "name_en": d["name_en"],
+                                                                   "communes": 0, "criteria": set()})
+            info["name"], info["name_en"] = max(info["name"], d["name"]), max(info["name_en"], d["name_en"])
+            info["communes"] += d["communes"]
+            info["criteria"].update(json.loads(d["criteria"]))
+        for info in round_.departments.values():
+            info["criteria"] = sorted(info["criteria"], key=_order)
         rounds.append(round_)
     return batches[-1]["province"], rounds
 
@@ -533,10 +537,6 @@ def province_commune_keys(conn: sqlite3.Connection, pkey: str, offset: int = 0, 
     return [r[0] for r in conn.execute(
         "SELECT commune_key FROM assessments WHERE province_key = ? GROUP BY commune_key"
         " ORDER BY MIN(district), MIN(name), commune_key LIMIT ? OFFSET ?", (pkey, limit, offset))]
-
-
-def province_commune_count(conn: sqlite3.Connection, pkey: str) -> int:
-    return conn.execute("SELECT COUNT(DISTINCT commune_key) FROM assessments WHERE province_key = ?", (pkey,)).fetchone()[0]
 
 
 def province_registered(conn: sqlite3.Connection, pkey: str) -> list[Registered]:

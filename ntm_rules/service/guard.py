@@ -25,6 +25,7 @@ COOKIE = "ntm_key"
 OPEN_PATHS = ("/login", "/openapi.json", "/healthz")
 OPEN_PREFIXES = ("/docs-assets/",)  # Swagger UI's and Redoc's own files, as their package ships them
 UPLOADS = (("POST", "/v1/batch"), ("POST", "/batches"))
+LONG = UPLOADS + (("GET", "/progress.csv"),)  # a batch, or the whole history downloaded: the longer time limit
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -164,7 +165,7 @@ class Guard:
             return await refuse(400, BAD_LENGTH(lang), "Content-Length")
         if upload and self.running >= self.batches_at_once:
             return await refuse(503, BUSY(lang), "", LATER(lang), {"retry-after": "30"})
-        seconds = self.timeout if upload else self.answer_timeout
+        seconds = self.timeout if (method, path) in LONG else self.answer_timeout
         deadline = Deadline(seconds)
         CURRENT.set(deadline)  # this task's context: the app's tasks and threads copy it
         self.running += upload

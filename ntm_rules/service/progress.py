@@ -4,12 +4,15 @@ bounded by the page, never by the size of the history; the CSV download is strea
 A key with a province sees only that province (another is "not found")."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from math import ceil
 from typing import Optional
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+import orjson
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from .. import history
 from ..errors import Say
@@ -20,7 +23,7 @@ from .deadline import check, reading
 from .models import CommuneMatches, ProvinceHistory, RegisteredHistory, errors, registered_row
 from .pages import ascii_name, pager, provinces, render, sees, with_lang
 
-API_PAGE, MAX_PAGE, SHOWN = 100, 500, 200  # communes a page: the API's default and most, the pages'
+API_PAGE, MAX_PAGE, SHOWN = 50, 500, 50  # communes a page: the API's default and most, the pages'
 CSV_PART = 200  # communes a part of the streamed CSV
 
 
@@ -36,6 +39,12 @@ def _seen(request: Request, name: str) -> str:
 def _missing(name: str) -> ServiceError:
     return ServiceError(404, Say(f"lịch sử không có tỉnh {name[:MAX_TEXT]!r}", f"no province {name[:MAX_TEXT]!r} in the "
                                  "history"), "name", Say("xem các tỉnh ở trang /progress", "see the provinces at /progress"))
+
+
+def _json(answer: dict) -> Response:
+    """The answer as JSON, the history's dataclasses written by orjson as they are (the route's
+    model declares the shape; tests/test_contract.py checks each answer against it)."""
+    return Response(orjson.dumps(answer), media_type="application/json")
 
 
 def _pages(count: int, limit: int) -> int:
@@ -56,14 +65,36 @@ def _communes(conn, keys: list[str]) -> list:
     return found
 
 
+_KEPT: OrderedDict = OrderedDict()  # (what, province key, batches' signature) → its value, most recent last
+_KEPT_LOCK = threading.Lock()
+
+
+def kept(conn, what: str, pkey: str, compute):
+    """What `compute()` finds of a province (its rounds, the order of its communes), kept while no
+    batch is stored: the same province asked by many requests at once is counted once (the others
+    wait for it), not once each. At most 64 are kept."""
+    key = (what, pkey, *conn.execute("SELECT MAX(id), COUNT(*) FROM batches").fetchone())
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+        found = _KEPT[key] = compute()
+        while len(_KEPT) > 64:
+            _KEPT.popitem(last=False)
+        return found
+
+
+def rounds_of(conn, pkey: str):
+    return kept(conn, "rounds", pkey, lambda: history.province_rounds(conn, pkey))
+
+
 def province_page(conn, pkey: str, page: int, limit: int):
     """(name, rounds, page of communes, pages) of a province, or None."""
-    found = history.province_rounds(conn, pkey)
+    found = rounds_of(conn, pkey)
     if found is None:
         return None
-    pages = _pages(history.province_commune_count(conn, pkey), limit)
-    keys = history.province_commune_keys(conn, pkey, (min(page, pages) - 1) * limit, limit)
-    return found[0], found[1], _communes(conn, keys), pages
+    keys = kept(conn, "communes", pkey, lambda: tuple(history.province_commune_keys(conn, pkey)))
+    return found[0], found[1], _communes(conn, keys[(page - 1) * limit:][:limit]), _pages(len(keys), limit)
 
 
 def registered_page(conn, pkey: str, page: int, limit: int):
@@ -90,8 +121,8 @@ def add_progress(app: FastAPI) -> None:
         if found is None:
             raise _missing(name)
         shown, rounds, communes, pages = found
-        return ProvinceHistory(name=shown, rounds=rounds, communes=communes, page=page, pages=pages,
-                               next=_next(request, page, pages))
+        return _json({"name": shown, "rounds": rounds, "communes": communes, "page": page, "pages": pages,
+                      "next": _next(request, page, pages)})
 
     @app.get("/v1/history/province/registered", summary="A page of the communes registered to attain, against their "
              "target year", response_model=RegisteredHistory, responses=errors(401, 403, 404, 504))
@@ -99,12 +130,12 @@ def add_progress(app: FastAPI) -> None:
                            page: int = Query(1, ge=1), limit: int = Query(API_PAGE, ge=1, le=MAX_PAGE)):
         pkey = _seen(request, name)
         with reading(db) as conn:
-            found = history.province_rounds(conn, pkey)
+            found = rounds_of(conn, pkey)
             if found is None:
                 raise _missing(name)
             shown, pages = registered_page(conn, pkey, page, limit)
-        return JSONResponse({"name": found[0], "registered": [registered_row(r) for r in shown], "page": page,
-                             "pages": pages, "next": _next(request, page, pages)})
+        return _json({"name": found[0], "registered": [registered_row(r) for r in shown], "page": page,
+                      "pages": pages, "next": _next(request, page, pages)})
 
     @app.get("/v1/history/commune", summary="The communes a code or name matches, each with its assessments over time",
              response_model=CommuneMatches, responses=errors(401, 403, 504))
@@ -114,13 +145,13 @@ def add_progress(app: FastAPI) -> None:
         key = getattr(request.state, "key", None)
         if key is not None and key.province is not None:
             if province is not None and exact(province) != key.province_key:
-                return CommuneMatches(communes=[], page=1, pages=1, next=None)
+                return _json({"communes": [], "page": 1, "pages": 1, "next": None})
             province = key.province
         with reading(db) as conn:
             keys = history.find_communes(conn, q, province)
             pages = _pages(len(keys), limit)
             communes = _communes(conn, keys[(page - 1) * limit:][:limit])
-        return CommuneMatches(communes=communes, page=page, pages=pages, next=_next(request, page, pages))
+        return _json({"communes": communes, "page": page, "pages": pages, "next": _next(request, page, pages)})
 
     @app.get("/progress", response_class=HTMLResponse, include_in_schema=False)
     def progress(request: Request, province: str = "", page: int = Query(1, ge=1), rpage: int = Query(1, ge=1)):
@@ -158,7 +189,7 @@ def add_progress(app: FastAPI) -> None:
                 keys, name, pkey = [found.key], found.name, None
             else:
                 pkey = _seen(request, province)
-                found = history.province_rounds(conn, pkey)
+                found = rounds_of(conn, pkey)
                 if found is None:
                     raise _missing(province)
                 keys, name = None, found[0]

@@ -5,6 +5,7 @@ SIGTERM ends it with status 143."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 import signal
@@ -63,6 +64,12 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, db=None, token_file: str
     protocol = OfficeProtocol.configured(head_timeout=head_timeout, per_address=per_address, total=1000)
     config = uvicorn.Config(app, http=protocol, log_level="info", server_header=False, timeout_keep_alive=5,
                             access_log=True)
+    said = logging.StreamHandler()  # the service's own lines, beside uvicorn's and worded like them
+    said.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    ours = logging.getLogger("ntm_rules.service")
+    ours.addHandler(said)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -16,6 +16,7 @@ from the service; this keeps the bar without one.
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 from collections import defaultdict
 
@@ -128,9 +129,12 @@ def bind(host: str, port: int) -> socket.socket:
         sock.listen(2048)
     except OSError as error:
         sock.close()
+        if error.errno == errno.EADDRINUSE:
+            fix, field = Say("chọn cổng khác, hoặc dừng chương trình đang dùng cổng này",
+                             "choose another port, or stop the program using this one"), "⟪port⟫"
+        else:
+            fix, field = Say("nghe trên một địa chỉ của máy này", "listen on an address of this machine"), "⟪host⟫"
         raise InputError(Say(f"không nghe được trên {host}, cổng {port} ({error.strerror})",
-                             f"cannot listen on {host}, port {port} ({error.strerror})"), field="⟪port⟫",
-                         fix=Say("chọn cổng khác, hoặc dừng chương trình đang dùng cổng này",
-                                 "choose another port, or stop the program using this one")) from None
+                             f"cannot listen on {host}, port {port} ({error.strerror})"), field=field, fix=fix) from None
     sock.set_inheritable(True)
     return sock

@@ -22,7 +22,7 @@ from ..errors import Say, printable
 from ..limits import MAX_TEXT
 from ..summary import exact
 from .answers import GENERIC, PAGE_HEADERS, ServiceError, log, ruleset_by_id
-from .deadline import PastDeadline, reading, stopping
+from .deadline import CURRENT, PastDeadline, reading, stopping
 from .guard import BodyTooLarge
 
 UPLOAD_SUFFIXES = (".xlsx", ".csv", ".jsonl")
@@ -142,6 +142,7 @@ async def run_upload(request: Request, file: UploadFile, registered: UploadFile 
         if not job.done():  # the client went away: the job is killed (see _run_job)
             job.cancel()
             await asyncio.gather(job, return_exceptions=True)
+            CURRENT.get().cancelled = True
             raise PastDeadline()
         outcome = job.result()
         if not outcome.get("ok"):
