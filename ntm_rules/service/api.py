@@ -96,7 +96,7 @@ def add_api(app: FastAPI) -> None:
                              "stored_by": stored_by, "links": batch_links(request, key)})
 
     @app.get("/v1/batches/{key}/{name}", summary="One output of a stored batch (a file: HTML, JSON, JSON Lines or "
-             "a workbook)", responses={200: {"content": {"application/octet-stream": {"schema": {
+             "a workbook)", response_class=Response, responses={200: {"content": {"application/octet-stream": {"schema": {
                  "type": "string", "format": "binary"}}}}, **errors(401, 403, 404)})
     def batch_file(request: Request, key: str, name: str):
         return output_file(request, key, name)

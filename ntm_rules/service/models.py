@@ -117,12 +117,13 @@ JSON_SCHEMA = {"type": "object", "description": "a JSON Schema (2020-12) of the 
 
 
 def errors(*statuses: int) -> dict[int, dict[str, Any]]:
-    """The error answers of a route, for OpenAPI: each an ErrorAnswer."""
+    """The error answers of a route, for OpenAPI: each an ErrorAnswer (and 422 always: a parameter
+    that cannot be used)."""
     said = {400: "The request cannot be read", 401: "No key, or a wrong one", 403: "Not allowed (role, province, origin, "
             "or not loopback)", 404: "Not found", 408: "The body arrived too slowly", 413: "The body is over its limit",
             422: "The input cannot be used", 503: "Busy: try again after Retry-After seconds",
             504: "Past the time limit: the work was stopped", 500: "A failure of ntm-rules itself"}
-    return {status: {"model": ErrorAnswer, "description": said[status]} for status in statuses}
+    return {status: {"model": ErrorAnswer, "description": said[status]} for status in sorted({*statuses, 422})}
 
 
 def registered_row(entry: Registered) -> dict:
