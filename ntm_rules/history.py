@@ -127,12 +127,24 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     """,
     # 4: who stored each batch (the name of the service's key; NULL: the command line, or a service
-    # without keys), the one province of its communes (its province key; NULL: none or several), and
-    # a batch's assessments in order without a scan of the whole table
+    # without keys), the one province of its communes (its province key; NULL: none or several), a
+    # batch's assessments in order without a scan of the whole table, and each batch's counts by
+    # province as the province's history shows them (`tally_batch`), counted once when it is stored
     """
     ALTER TABLE batches ADD COLUMN stored_by TEXT;
     ALTER TABLE batches ADD COLUMN province_key TEXT;
     CREATE INDEX assessments_by_batch ON assessments (batch_id, position);
+    CREATE TABLE batch_provinces (
+        batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+        province_key TEXT NOT NULL,
+        province TEXT,
+        year INTEGER NOT NULL,
+        communes INTEGER NOT NULL,
+        attained INTEGER NOT NULL,
+        met INTEGER NOT NULL,
+        departments TEXT NOT NULL,
+        PRIMARY KEY (batch_id, province_key)
+    ) WITHOUT ROWID;
     """ + ONE_PROVINCE,
 ]
 VERSION = len(MIGRATIONS)
@@ -216,6 +228,9 @@ def migrate(conn: sqlite3.Connection, target: int = VERSION) -> int:
                 for row in conn.execute("SELECT id, name, province FROM assessments").fetchall():
                     conn.execute("UPDATE assessments SET name_key = ?, province_key = ? WHERE id = ?",
                                  (exact(row["name"]), exact(row["province"]), row["id"]))
+            if current == 3:  # batches stored before version 4 are counted now
+                for (batch_id,) in conn.execute("SELECT id FROM batches").fetchall():
+                    tally_batch(conn, batch_id)
             current += 1
             conn.execute("UPDATE schema_version SET version = ?", (current,))
             conn.execute("COMMIT")
@@ -337,6 +352,7 @@ def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summar
         conn.execute("UPDATE batches SET years = ?, assessed = ?, rejected = ? WHERE id = ?",
                      (json.dumps(sorted(years)), stored, _get(summary, "rejected", 0) or 0, batch_id))
         conn.execute(ONE_PROVINCE + " WHERE id = ?", (batch_id,))
+        tally_batch(conn, batch_id)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -498,37 +514,48 @@ def province_history(conn: sqlite3.Connection, province: str) -> Province | None
     return Province(name=name, rounds=rounds, communes=communes, registered=registered)
 
 
-def province_rounds(conn: sqlite3.Connection, pkey: str) -> tuple[str, list[Round]] | None:
-    """The province's name and its batches (oldest first), each with its averages and departments;
-    `pkey` is the province's key (`exact(name)`). None when the history has no such province."""
-    batches = conn.execute(
-        "SELECT b.id, b.key, MIN(a.year) AS year, b.assessed_on, b.ruleset_id, b.stored_by, COUNT(*) AS communes,"
-        " SUM(a.attained) AS attained, SUM(a.criteria_met) AS met, MAX(a.province) AS province"
-        " FROM batches b JOIN assessments a ON a.batch_id = b.id WHERE a.province_key = ?"
-        " GROUP BY b.id ORDER BY year, b.assessed_on, b.id", (pkey,)).fetchall()
-    if not batches:
-        return None
-    from .summary import average
-
-    rounds = []
-    for b in batches:
-        round_ = Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
-                       communes=b["communes"], attained=b["attained"], average=average(b["met"], b["communes"]),
-                       stored_by=b["stored_by"])
+def tally_batch(conn: sqlite3.Connection, batch_id: int) -> None:
+    """Count a stored batch by province (communes, attained, criteria met, and each department's
+    failing criteria over how many communes) into batch_provinces: what a province's history shows
+    of the batch, read from there without counting its assessments again."""
+    for b in conn.execute(
+            "SELECT province_key, MAX(province) AS province, MIN(year) AS year, COUNT(*) AS communes,"
+            " SUM(attained) AS attained, SUM(criteria_met) AS met FROM assessments WHERE batch_id = ?"
+            " GROUP BY province_key", (batch_id,)).fetchall():
+        departments: dict[str, dict] = {}
         # each distinct list of criteria once (a department acts on a few lists, over many communes)
         for d in conn.execute(
                 "SELECT d.department, d.criteria, MAX(d.name) AS name, MAX(d.name_en) AS name_en, COUNT(*) AS communes"
                 " FROM acting_departments d JOIN assessments a ON a.id = d.assessment_id"
                 " WHERE a.batch_id = ? AND a.province_key = ? GROUP BY d.department, d.criteria ORDER BY d.department",
-                (b["id"], pkey)):
-            info = round_.departments.setdefault(d["department"], {"name": d["name"], "name_en": d["name_en"],
-                                                                   "communes": 0, "criteria": set()})
+                (batch_id, b["province_key"])):
+            info = departments.setdefault(d["department"], {"name": d["name"], "name_en": d["name_en"],
+                                                            "communes": 0, "criteria": set()})
             info["name"], info["name_en"] = max(info["name"], d["name"]), max(info["name_en"], d["name_en"])
             info["communes"] += d["communes"]
             info["criteria"].update(json.loads(d["criteria"]))
-        for info in round_.departments.values():
+        for info in departments.values():
             info["criteria"] = sorted(info["criteria"], key=_order)
-        rounds.append(round_)
+        conn.execute("INSERT INTO batch_provinces VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (batch_id, b["province_key"], b["province"], b["year"], b["communes"], b["attained"], b["met"],
+                      json.dumps(departments, ensure_ascii=False)))
+
+
+def province_rounds(conn: sqlite3.Connection, pkey: str) -> tuple[str, list[Round]] | None:
+    """The province's name and its batches (oldest first), each with its averages and departments
+    (as `tally_batch` counted them); `pkey` is the province's key (`exact(name)`). None when the
+    history has no such province."""
+    batches = conn.execute(
+        "SELECT b.key, p.year, b.assessed_on, b.ruleset_id, b.stored_by, p.communes, p.attained, p.met, p.province,"
+        " p.departments FROM batch_provinces p JOIN batches b ON b.id = p.batch_id WHERE p.province_key = ?"
+        " ORDER BY p.year, b.assessed_on, b.id", (pkey,)).fetchall()
+    if not batches:
+        return None
+    from .summary import average
+
+    rounds = [Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
+                    communes=b["communes"], attained=b["attained"], average=average(b["met"], b["communes"]),
+                    stored_by=b["stored_by"], departments=json.loads(b["departments"])) for b in batches]
     return batches[-1]["province"], rounds
 
 

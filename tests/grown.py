@@ -45,6 +45,9 @@ def grow_history(db: Path, work: Path, assessments: int = 40_000, years=(2019, 2
             listed = ", ".join(f"t.{c}" for c in columns)
             conn.execute(series + f"INSERT INTO {table} SELECT {new_id}, {listed} FROM {table} t"
                          f" JOIN assessments a ON a.id = t.assessment_id, n WHERE a.batch_id = {base_id}")
+        conn.row_factory = sqlite3.Row
+        history.tally_batch(conn, batch_id)
+        conn.row_factory = None
     conn.execute("COMMIT")
     stored = conn.execute("SELECT COUNT(*) FROM assessments").fetchone()[0]
     conn.close()

@@ -10,6 +10,7 @@ import hmac
 import json
 import secrets
 import tempfile
+import threading
 import unicodedata
 from array import array
 from functools import lru_cache
@@ -266,7 +267,8 @@ def one_assessment(request: Request, key: str, position: int):
     out = batch_out(request, key)
     results = out / "assessments.jsonl"
     info = results.stat()
-    starts = _line_starts(str(results), info.st_size, info.st_mtime_ns)
+    with _STARTS_LOCK:  # many pages of one new batch at once: its index is made once, not once each
+        starts = _line_starts(str(results), info.st_size, info.st_mtime_ns)
     if not 0 <= position < len(starts):
         raise ServiceError(404, Say("không có xã này trong lượt đánh giá", "no such commune in the batch"), "commune")
     with open(results, "rb") as handle, tempfile.TemporaryDirectory(prefix="ntm-line-") as view:
@@ -274,6 +276,9 @@ def one_assessment(request: Request, key: str, position: int):
         Path(view, "assessments.jsonl").write_bytes(handle.readline(MAX_LINE))
         Path(view, "ruleset.json").symlink_to(out / "ruleset.json")
         return Assessment.model_validate(next(read_assessments(view)))
+
+
+_STARTS_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=16)

@@ -70,8 +70,7 @@ _KEPT_LOCK = threading.Lock()
 
 
 def kept(conn, what: str, pkey: str, compute):
-    """What `compute()` finds of a province (its rounds, the order of its communes), kept while no
-    batch is stored: the same province asked by many requests at once is counted once (the others
+    """What `compute()` finds of a province (the order of its communes), kept while no batch is stored: the same province asked by many requests at once is counted once (the others
     wait for it), not once each. At most 64 are kept."""
     key = (what, pkey, *conn.execute("SELECT MAX(id), COUNT(*) FROM batches").fetchone())
     with _KEPT_LOCK:
@@ -84,13 +83,9 @@ def kept(conn, what: str, pkey: str, compute):
         return found
 
 
-def rounds_of(conn, pkey: str):
-    return kept(conn, "rounds", pkey, lambda: history.province_rounds(conn, pkey))
-
-
 def province_page(conn, pkey: str, page: int, limit: int):
     """(name, rounds, page of communes, pages) of a province, or None."""
-    found = rounds_of(conn, pkey)
+    found = history.province_rounds(conn, pkey)
     if found is None:
         return None
     keys = kept(conn, "communes", pkey, lambda: tuple(history.province_commune_keys(conn, pkey)))
@@ -130,7 +125,7 @@ def add_progress(app: FastAPI) -> None:
                            page: int = Query(1, ge=1), limit: int = Query(API_PAGE, ge=1, le=MAX_PAGE)):
         pkey = _seen(request, name)
         with reading(db) as conn:
-            found = rounds_of(conn, pkey)
+            found = history.province_rounds(conn, pkey)
             if found is None:
                 raise _missing(name)
             shown, pages = registered_page(conn, pkey, page, limit)
@@ -189,7 +184,7 @@ def add_progress(app: FastAPI) -> None:
                 keys, name, pkey = [found.key], found.name, None
             else:
                 pkey = _seen(request, province)
-                found = rounds_of(conn, pkey)
+                found = history.province_rounds(conn, pkey)
                 if found is None:
                     raise _missing(province)
                 keys, name = None, found[0]
