@@ -134,6 +134,19 @@ def test_a_page_past_its_time_limit_stops_its_work(grown, tmp_path):
         server.stop()
 
 
+def test_the_deadline_stops_a_query_inside_a_request(tmp_path):
+    """What a page's handler runs in its thread stops at the request's deadline: here a query that
+    would run for many seconds, on the connection every route reads the history with."""
+    from ntm_rules.service.deadline import CURRENT, Deadline, interrupted, reading
+
+    CURRENT.set(Deadline(0.3))
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as stopped, reading(tmp_path / "empty.sqlite3") as conn:
+        conn.execute("WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 50000000)"
+                     " SELECT COUNT(*) FROM n").fetchone()
+    assert interrupted(stopped.value) and time.monotonic() - started < 2
+
+
 def test_four_history_requests_at_once_stay_small_and_fast(grown, tmp_path):
     db, key, assessed = grown
     server = Server(tmp_path, db=db)

@@ -165,9 +165,9 @@ def test_key_and_token_files_must_be_private_regular_ascii_files(tmp_path):
     accented.write_text("mã-truy-cập-" + "ă" * 20 + "\n")
     accented.chmod(0o600)
     token.chmod(0o644)  # world-readable
-    for option, path, said in (("--token-file", token, "others can read"), ("--token-file", link, "link"),
-                               ("--keys", link, "link"), ("--token-file", accented, "not ASCII"),
-                               ("--keys", hard, "hard links")):
+    for option, path, said in (("--token-file", token, "others can read"), ("--token-file", link, "is a link"),
+                               ("--keys", link, "is a link"), ("--token-file", accented, "not ASCII"),
+                               ("--keys", hard, "or it has hard links")):
         done = _serve(option, path, "--db", db)
         assert done.returncode == 2, (option, path, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and option in done.stderr and "Traceback" not in done.stderr
