@@ -9,7 +9,6 @@ import asyncio
 import ipaddress
 from urllib.parse import quote, unquote, urlsplit
 
-from starlette._utils import parse_host_header
 from starlette.datastructures import Headers
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import ClientDisconnect
@@ -243,16 +242,13 @@ def _cross_site(headers: Headers) -> bool:
     origin = headers.get("origin")
     if origin is None:
         return False
-    host = parse_host_header(headers.get("host"))
     try:
-        parts = urlsplit(origin)
-        port = parts.port
+        theirs, ours = urlsplit(origin), urlsplit("//" + headers.get("host", ""))
+        if not theirs.hostname or not ours.hostname:
+            return True
+        return theirs.hostname != ours.hostname or None not in (theirs.port, ours.port) and theirs.port != ours.port
     except ValueError:
         return True
-    if host is None or not parts.hostname:
-        return True
-    ours = host.host.strip("[]").lower()
-    return parts.hostname.lower() != ours or (port is not None and host.port is not None and port != int(host.port))
 
 
 async def send_json(send, status: int, data: dict) -> None:
