@@ -51,8 +51,7 @@ def batch_out(request: Request, key: str) -> Path:
     out = app.state.batches / key / "out"
     if not known or not (out / "summary.json").is_file():
         raise _no_batch()
-    if caller is not None and caller.province is not None and not (
-            known["province_key"] == caller.province_key or known["stored_by"] == caller.name):
+    if caller is not None and not (caller.sees(known["province_key"]) or known["stored_by"] == caller.name):
         raise _no_batch()
     return out
 
