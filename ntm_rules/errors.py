@@ -26,7 +26,11 @@ LIBRARY = {
            "rulesets_export": "ntm_rules.law.tables.export", "rulesets_template": "ntm_rules.law.tables.draft",
            "token_file": "tham số token_file", "host": "tham số host",
            "db": "tham số path của ntm_rules.history.connect",
-           "plan": "ntm_rules.reports.plan.write_plan(assessment, '{2}')"},
+           "plan": "ntm_rules.reports.plan.write_plan(assessment, '{2}')",
+           "keys": "tham số keys_file", "port": "tham số port",
+           "allowed_host": "tham số allowed_hosts", "province": "tham số province",
+           "keys_add": "ntm_rules.service.keys.add_key", "keys_list": "ntm_rules.service.keys.listed",
+           "keys_remove": "ntm_rules.service.keys.remove_key"},
     "en": {"ruleset": "the ruleset argument", "ruleset_path": "the argument ruleset=PATH", "out": "the out_dir argument",
            "overwrite": "overwrite=True", "extends": "the extends argument",
            "schema_input": "ntm_rules.inputs.document.input_json_schema(ruleset)",
@@ -37,7 +41,11 @@ LIBRARY = {
            "rulesets_export": "ntm_rules.law.tables.export", "rulesets_template": "ntm_rules.law.tables.draft",
            "token_file": "the token_file argument", "host": "the host argument",
            "db": "the path argument of ntm_rules.history.connect",
-           "plan": "ntm_rules.reports.plan.write_plan(assessment, '{2}', lang='en')"},
+           "plan": "ntm_rules.reports.plan.write_plan(assessment, '{2}', lang='en')",
+           "keys": "the keys_file argument",
+           "port": "the port argument", "allowed_host": "the allowed_hosts argument", "province": "the province argument",
+           "keys_add": "ntm_rules.service.keys.add_key", "keys_list": "ntm_rules.service.keys.listed",
+           "keys_remove": "ntm_rules.service.keys.remove_key"},
 }
 FRONT: ContextVar[dict] = ContextVar("ntm_rules_front", default=LIBRARY)
 _MARKER = re.compile("⟪([a-z_]+)(?::([^⟫]*))?⟫")

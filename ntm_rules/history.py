@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from typing import Iterable
 
 from .errors import InputError, OutputError, Say
-from .history_migrations import migrate
+from .history_migrations import ONE_PROVINCE, migrate
 from .outcome import acting
 from .regions import exact
 from .words.phrases import average
@@ -67,7 +67,7 @@ def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL")
-        migrate(conn)
+        migrate(conn, fill=_fill)
     except sqlite3.DatabaseError as error:
         raise _db_error(path, error) from None
     except OSError as error:
@@ -112,10 +112,11 @@ def acting_in_result(a: dict) -> list:
 
 
 def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summary=None, key: str | None = None,
-                assessed_on: date | None = None, inputs: list[dict] | None = None) -> str:
+                assessed_on: date | None = None, inputs: list[dict] | None = None, stored_by: str | None = None) -> str:
     """Store a finished batch: its assessments (dicts in the `--format json` shape, as
     `batch.read_assessments` yields them), and, from its summary, the ruleset, the counts and the
-    registered communes. One transaction: on any failure nothing of the batch is stored.
+    registered communes; `stored_by` names who stored it (the service's key). One transaction: on
+    any failure nothing of the batch is stored.
 
     Returns the batch's key. When the summary gives a count of assessed communes, a number of
     assessments that differs from it is refused (nothing stored)."""
@@ -125,12 +126,12 @@ def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summar
     conn.execute("BEGIN IMMEDIATE")
     try:
         cursor = conn.execute(
-            "INSERT INTO batches (key, stored_at, assessed_on, ruleset_id, ruleset_sha256, years, inputs, assessed, rejected)"
-            " VALUES (?, ?, ?, ?, ?, '[]', ?, 0, 0)",
+            "INSERT INTO batches (key, stored_at, assessed_on, ruleset_id, ruleset_sha256, years, inputs, assessed, rejected,"
+            " stored_by) VALUES (?, ?, ?, ?, ?, '[]', ?, 0, 0, ?)",
             (key, datetime.now(timezone.utc).isoformat(timespec="seconds"), day, _get(ruleset, "id"),
              _get(ruleset, "sha256"), json.dumps(inputs if inputs is not None else [
                  {"name": Path(_get(i, "path", "")).name, "sha256": _get(i, "sha256")} for i in _get(summary, "inputs", [])],
-                 ensure_ascii=False)))
+                 ensure_ascii=False), stored_by))
         batch_id = cursor.lastrowid
         years: set[int] = set()
         stored = 0
@@ -185,6 +186,8 @@ def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summar
                           _get(r, "year") or target, _get(r, "status"), matched))
         conn.execute("UPDATE batches SET years = ?, assessed = ?, rejected = ? WHERE id = ?",
                      (json.dumps(sorted(years)), stored, _get(summary, "rejected", 0) or 0, batch_id))
+        conn.execute(ONE_PROVINCE + " WHERE id = ?", (batch_id,))
+        tally_batch(conn, batch_id)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -294,6 +297,7 @@ class Round:
     attained: int
     average: float | None
     departments: dict[str, dict] = field(default_factory=dict)  # id → {name, name_en, criteria, communes}
+    stored_by: str | None = None  # the name of the service's key that stored the batch
 
 
 @dataclass
@@ -335,43 +339,91 @@ def provinces(conn: sqlite3.Connection) -> list[tuple[str, int]]:
 def province_history(conn: sqlite3.Connection, province: str) -> Province | None:
     """Everything stored for one province, by batch (oldest first): averages, departments, communes, registered."""
     pkey = exact(province)
+    found = province_rounds(conn, pkey)
+    if found is None:
+        return None
+    name, rounds = found
+    communes = [c for c in (commune_history(conn, k) for k in province_commune_keys(conn, pkey)) if c is not None]
+    by_key = {c.key: c for c in communes}
+    registered = [with_latest(r, by_key.get(r.commune) if r.commune else None) for r in province_registered(conn, pkey)]
+    return Province(name=name, rounds=rounds, communes=communes, registered=registered)
+
+
+def _fill(conn: sqlite3.Connection, version: int) -> None:
+    """What a migration asks of rows stored before it: at version 4, each batch counted by province."""
+    if version == 4:
+        for (batch_id,) in conn.execute("SELECT id FROM batches").fetchall():
+            tally_batch(conn, batch_id)
+
+
+def tally_batch(conn: sqlite3.Connection, batch_id: int) -> None:
+    """Count a stored batch by province (communes, attained, criteria met, and each department's
+    failing criteria over how many communes) into batch_provinces: what a province's history shows
+    of the batch, read from there without counting its assessments again."""
+    for b in conn.execute(
+            "SELECT province_key, MAX(province) AS province, MIN(year) AS year, COUNT(*) AS communes,"
+            " SUM(attained) AS attained, SUM(criteria_met) AS met FROM assessments WHERE batch_id = ?"
+            " GROUP BY province_key", (batch_id,)).fetchall():
+        departments: dict[str, dict] = {}
+        # each distinct list of criteria once (a department acts on a few lists, over many communes)
+        for d in conn.execute(
+                "SELECT d.department, d.criteria, MAX(d.name) AS name, MAX(d.name_en) AS name_en, COUNT(*) AS communes"
+                " FROM acting_departments d JOIN assessments a ON a.id = d.assessment_id"
+                " WHERE a.batch_id = ? AND a.province_key = ? GROUP BY d.department, d.criteria ORDER BY d.department",
+                (batch_id, b["province_key"])):
+            info = departments.setdefault(d["department"], {"name": d["name"], "name_en": d["name_en"],
+                                                            "communes": 0, "criteria": set()})
+            info["name"], info["name_en"] = max(info["name"], d["name"]), max(info["name_en"], d["name_en"])
+            info["communes"] += d["communes"]
+            info["criteria"].update(json.loads(d["criteria"]))
+        for info in departments.values():
+            info["criteria"] = sorted(info["criteria"], key=_order)
+        conn.execute("INSERT INTO batch_provinces VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (batch_id, b["province_key"], b["province"], b["year"], b["communes"], b["attained"], b["met"],
+                      json.dumps(departments, ensure_ascii=False)))
+
+
+def province_rounds(conn: sqlite3.Connection, pkey: str) -> tuple[str, list[Round]] | None:
+    """The province's name and its batches (oldest first), each with its averages and departments
+    (as `tally_batch` counted them); `pkey` is the province's key (`exact(name)`). None when the
+    history has no such province."""
     batches = conn.execute(
-        "SELECT b.id, b.key, MIN(a.year) AS year, b.assessed_on, b.ruleset_id, COUNT(*) AS communes,"
-        " SUM(a.attained) AS attained, SUM(a.criteria_met) AS met, MAX(a.province) AS province"
-        " FROM batches b JOIN assessments a ON a.batch_id = b.id WHERE a.province_key = ?"
-        " GROUP BY b.id ORDER BY year, b.assessed_on, b.id", (pkey,)).fetchall()
+        "SELECT b.key, p.year, b.assessed_on, b.ruleset_id, b.stored_by, p.communes, p.attained, p.met, p.province,"
+        " p.departments FROM batch_provinces p JOIN batches b ON b.id = p.batch_id WHERE p.province_key = ?"
+        " ORDER BY p.year, b.assessed_on, b.id", (pkey,)).fetchall()
     if not batches:
         return None
-    rounds = []
-    for b in batches:
-        round_ = Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
-                       communes=b["communes"], attained=b["attained"], average=average(b["met"], b["communes"]))
-        for d in conn.execute(
-                "SELECT d.department, MAX(d.name) AS name, MAX(d.name_en) AS name_en, json_group_array(d.criteria)"
-                " AS criteria, COUNT(*) AS communes FROM acting_departments d JOIN assessments a ON a.id = d.assessment_id"
-                " WHERE a.batch_id = ? AND a.province_key = ? GROUP BY d.department ORDER BY d.department",
-                (b["id"], pkey)):
-            criteria = {c for listed in json.loads(d["criteria"]) for c in json.loads(listed)}
-            round_.departments[d["department"]] = {
-                "name": d["name"], "name_en": d["name_en"], "communes": d["communes"],
-                "criteria": sorted(criteria, key=_order)}
-        rounds.append(round_)
-    keys = [r[0] for r in conn.execute(
-        "SELECT commune_key FROM assessments WHERE province_key = ? GROUP BY commune_key ORDER BY MIN(district), MIN(name)",
-        (pkey,))]
-    communes = [c for c in (commune_history(conn, k) for k in keys) if c is not None]
-    by_key = {c.key: c for c in communes}
-    registered: dict[tuple, Registered] = {}  # a commune registered again for the same year: the latest list
+    rounds = [Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
+                    communes=b["communes"], attained=b["attained"], average=average(b["met"], b["communes"]),
+                    stored_by=b["stored_by"], departments=json.loads(b["departments"])) for b in batches]
+    return batches[-1]["province"], rounds
+
+
+def province_commune_keys(conn: sqlite3.Connection, pkey: str, offset: int = 0, limit: int = -1) -> list[str]:
+    """The keys of the province's communes, by district and name: `limit` of them from `offset` (-1: all)."""
+    return [r[0] for r in conn.execute(
+        "SELECT commune_key FROM assessments WHERE province_key = ? GROUP BY commune_key"
+        " ORDER BY MIN(district), MIN(name), commune_key LIMIT ? OFFSET ?", (pkey, limit, offset))]
+
+
+def province_registered(conn: sqlite3.Connection, pkey: str) -> list[Registered]:
+    """The communes registered to attain in the province's batches, without their assessments
+    (`with_latest` adds them); a commune registered again for the same year: the latest list."""
+    registered: dict[tuple, Registered] = {}
     for r in conn.execute(
             "SELECT r.* FROM registered r JOIN batches b ON b.id = r.batch_id WHERE r.batch_id IN"
             " (SELECT DISTINCT batch_id FROM assessments WHERE province_key = ?) ORDER BY r.target_year, b.id, r.position",
             (pkey,)):
-        commune = by_key.get(r["commune_key"]) if r["commune_key"] else None
-        entry = Registered(name=r["name"], district=r["district"], code=r["code"], target_year=r["target_year"],
-                           status=r["status"], commune=r["commune_key"])
-        if commune is not None:
-            entry.latest = commune.entries[-1]
-            entry.attained_year = next((e.year for e in commune.entries if e.attained), None)
         who = r["commune_key"] or (exact(r["name"]), exact(r["district"]), exact(r["code"]))
-        registered[(who, r["target_year"])] = entry
-    return Province(name=batches[-1]["province"], rounds=rounds, communes=communes, registered=list(registered.values()))
+        registered[(who, r["target_year"])] = Registered(name=r["name"], district=r["district"], code=r["code"],
+                                                         target_year=r["target_year"], status=r["status"],
+                                                         commune=r["commune_key"])
+    return list(registered.values())
+
+
+def with_latest(entry: Registered, commune: Commune | None) -> Registered:
+    """A registered commune with its latest assessment and the year it first attained (from its history)."""
+    if commune is not None:
+        entry.latest = commune.entries[-1]
+        entry.attained_year = next((e.year for e in commune.entries if e.attained), None)
+    return entry

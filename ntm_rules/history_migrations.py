@@ -9,6 +9,9 @@ import sqlite3
 
 from .regions import exact
 
+# a batch's one province: the province key every assessment of it has (NULL: none, or several)
+ONE_PROVINCE = ("UPDATE batches SET province_key = (SELECT CASE WHEN COUNT(DISTINCT a.province_key) = 1 THEN"
+                " NULLIF(MAX(a.province_key), '') END FROM assessments a WHERE a.batch_id = batches.id)")
 MIGRATIONS: list[str] = [
     # 1: batches, their assessments, and each criterion's and indicator's status
     """
@@ -98,6 +101,26 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (assessment_id, department)
     ) WITHOUT ROWID;
     """,
+    # 4: who stored each batch (the name of the service's key; NULL: the command line, or a service
+    # without keys), the one province of its communes (its province key; NULL: none or several), a
+    # batch's assessments in order without a scan of the whole table, and each batch's counts by
+    # province as the province's history shows them (`tally_batch`), counted once when it is stored
+    """
+    ALTER TABLE batches ADD COLUMN stored_by TEXT;
+    ALTER TABLE batches ADD COLUMN province_key TEXT;
+    CREATE INDEX assessments_by_batch ON assessments (batch_id, position);
+    CREATE TABLE batch_provinces (
+        batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+        province_key TEXT NOT NULL,
+        province TEXT,
+        year INTEGER NOT NULL,
+        communes INTEGER NOT NULL,
+        attained INTEGER NOT NULL,
+        met INTEGER NOT NULL,
+        departments TEXT NOT NULL,
+        PRIMARY KEY (batch_id, province_key)
+    ) WITHOUT ROWID;
+    """ + ONE_PROVINCE,
 ]
 VERSION = len(MIGRATIONS)
 
@@ -110,8 +133,10 @@ def version(conn: sqlite3.Connection) -> int:
     return found[0] if found else 0
 
 
-def migrate(conn: sqlite3.Connection, target: int = VERSION) -> int:
-    """Apply the migrations the database lacks, each in its own transaction; returns the version."""
+def migrate(conn: sqlite3.Connection, target: int = VERSION, fill=None) -> int:
+    """Apply the migrations the database lacks, each in its own transaction; returns the version.
+    `fill(conn, version)`: after the migration to `version`, what the storing code fills in for
+    the rows stored before it (in the same transaction)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -140,6 +165,8 @@ def migrate(conn: sqlite3.Connection, target: int = VERSION) -> int:
                     conn.execute("UPDATE assessments SET name_key = ?, province_key = ? WHERE id = ?",
                                  (exact(row["name"]), exact(row["province"]), row["id"]))
             current += 1
+            if fill is not None:
+                fill(conn, current)
             conn.execute("UPDATE schema_version SET version = ?", (current,))
             conn.execute("COMMIT")
         except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -254,6 +255,7 @@ def test_serving_other_hosts_needs_a_token(tmp_path):
     assert "--host" in done.stderr and "Traceback" not in done.stderr
     short = tmp_path / "token"
     short.write_text("short\n")
+    short.chmod(0o600)
     done = cli("serve", "--host", "0.0.0.0", "--port", free_port(), "--token-file", short, "--db", tmp_path / "db.sqlite3")
     assert done.returncode == 2 and "--token-file" in done.stderr
 
@@ -263,6 +265,7 @@ def guarded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("guarded")
     token = "t0k3n-" + os.urandom(12).hex()
     (tmp / "token").write_text(token + "\n")
+    (tmp / "token").chmod(0o600)
     s = Server(tmp, "--token-file", str(tmp / "token"), "--max-upload-mb", "1")
     s.token = token
     yield s
@@ -280,8 +283,11 @@ def test_a_token_guards_the_api_and_the_pages(guarded):
         assert c.get("/openapi.json").status_code == 200
         page = c.get("/", headers={"Accept": "text/html"})
         assert page.status_code == 303 and page.headers["location"].startswith("/login")
-        assert c.post("/login", data={"token": "nope", "next": "/"}).status_code == 401
-        logged = c.post("/login", data={"token": guarded.token, "next": "//evil.example/"})
+        form = c.get("/login")  # sets the browser's CSRF cookie, which the form carries
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        assert c.post("/login", data={"token": "nope", "next": "/", "csrf": csrf}).status_code == 401
+        assert c.post("/login", data={"token": guarded.token, "next": "/"}).status_code == 401  # no CSRF token
+        logged = c.post("/login", data={"token": guarded.token, "next": "//evil.example/", "csrf": csrf})
         assert logged.status_code == 303 and logged.headers["location"] == "/"
         assert c.get("/", headers={"Accept": "text/html"}).status_code == 200  # the cookie now
 
@@ -412,7 +418,7 @@ def test_killing_the_server_during_an_upload_leaves_nothing(tmp_path):
             f"Content-Type: text/csv\r\n\r\n").encode()
     total = len(head) + len(body) * 100 + len(f"\r\n--{boundary}--\r\n")
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
-        sock.sendall(f"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+        sock.sendall(f"POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
                      f"Content-Length: {total}\r\n\r\n".encode() + head + body * 50)
         time.sleep(0.5)
         server.process.kill()
@@ -421,3 +427,23 @@ def test_killing_the_server_during_an_upload_leaves_nothing(tmp_path):
     conn = sqlite3.connect(server.db)
     assert conn.execute("SELECT COUNT(*) FROM batches").fetchone() == (0,)
     assert conn.execute("SELECT COUNT(*) FROM assessments").fetchone() == (0,)
+
+
+def test_an_uploaded_batch_refused_is_worded_for_the_service_not_the_library(monkeypatch):
+    """A batch's error carries markers (⟪ruleset⟫); the job words them as the service's callers act
+    ("the ruleset parameter"), never as the library's argument nor as a raw marker."""
+    import ntm_rules.batch as batch
+    from ntm_rules.errors import InputError, Say
+    from ntm_rules.service import job
+
+    def refused(*args, **kwargs):
+        raise InputError(Say("hai bộ tiêu chí; chọn bằng ⟪ruleset⟫", "two rulesets; choose with ⟪ruleset⟫"),
+                         source="upload.xlsx", field="ruleset",
+                         fix=Say("chọn bằng ⟪ruleset⟫", "choose one with ⟪ruleset⟫"))
+
+    monkeypatch.setattr(batch, "run_batch", refused)
+    answer = job.run({"inputs": ["upload.xlsx"], "lang": "en"})
+    assert answer["ok"] is False and answer["field"] == "ruleset"
+    for text in (answer["error"]["vi"], answer["error"]["en"], answer["fix"]["vi"], answer["fix"]["en"]):
+        assert "⟪" not in text and "⟫" not in text, text
+    assert "?ruleset=" in answer["fix"]["en"] and "?ruleset=" in answer["error"]["vi"]

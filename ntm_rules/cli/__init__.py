@@ -9,13 +9,14 @@
     ntm-assess rulesets template --period 2021-2025|2026-2030 --out TABLE.xlsx
     ntm-assess schema input|result [--ruleset ID]
     ntm-assess history COMMUNE | --province P [--db PATH] [--format text|csv|json]
-    ntm-assess serve [--host 127.0.0.1] [--port 8000] [--db PATH] [--token-file FILE]
+    ntm-assess serve [--host 127.0.0.1] [--port 8000] [--db PATH] [--keys FILE] [--allowed-host NAME]
+    ntm-assess keys add NAME --role read|upload|admin [--province P] --keys FILE | list | remove
 
 Exit codes: 0 attained (batch: every row assessed), 1 not attained (batch: some rows
 rejected), 2 the input, ruleset or output folder could not be used, 3 internal error,
 130 interrupted. Only `main` here chooses the process's exit code; a command ends with
 `common.finish(code)`. One module a group of commands: `one` (assess, validate, schema, template),
-`rulesets`, `batch`, `history`, `serve`; what they share in `common`.
+`rulesets`, `batch`, `history`, `serve` (with `keys`); what they share in `common`.
 """
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ def _terminate(signum, frame):
 # How the command line words what a message asks of the user (see errors.FRONT): its options and commands.
 WORDS = {lang: {
     "ruleset": "--ruleset", "ruleset_path": "--ruleset " + path, "out": "--out", "overwrite": "--overwrite",
-    "extends": "--extends", "token_file": "--token-file", "host": "--host",
+    "extends": "--extends", "token_file": "--token-file", "host": "--host", "keys": "--keys", "port": "--port",
+    "allowed_host": "--allowed-host", "province": "--province", "keys_add": "ntm-assess keys add",
+    "keys_list": "ntm-assess keys list", "keys_remove": "ntm-assess keys remove",
     "schema_input": f"ntm-assess schema input --ruleset {key}", "rulesets_list": "ntm-assess rulesets list",
     "template": "ntm-assess template", "period_template": "ntm-assess rulesets template --period {0} --out bang-tieu-chi-{0}.xlsx",
     "rulesets_import": "ntm-assess rulesets import", "rulesets_export": "ntm-assess rulesets export",

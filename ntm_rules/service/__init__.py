@@ -1,8 +1,9 @@
 """The HTTP service over the library: the API (/v1/...) and the coordination office's pages.
 
-    ntm-assess serve [--host 127.0.0.1] [--port 8000] [--db PATH] [--token-file FILE]
+    ntm-assess serve [--host 127.0.0.1] [--port 8000] [--db PATH] [--keys FILE] [--allowed-host NAME]
 
-`create_app(db=..., token=...)` builds the ASGI application (FastAPI); `run.serve` runs it on uvicorn.
+`create_app(db=..., keys=...)` builds the ASGI application (FastAPI); `run.serve` runs it on
+uvicorn with the connections bounded by `transport.OfficeProtocol`.
 """
 
 __all__ = ["create_app"]

@@ -15,7 +15,7 @@ log = logging.getLogger("ntm_rules.service")
 
 PAGE_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                            "form-action 'self'; frame-ancestors 'none'",
-                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 # How the service words what a message asks of its caller (see errors.FRONT): its parameters and routes;
 # what only the office does on its own computer (a table of law, a command) is said as such.
 WORDS = {
@@ -64,9 +64,14 @@ class ServiceError(Exception):
 
 
 def language(request: Request) -> str:
+    """vi or en from the request's Accept-Language (see `prefers`)."""
+    return prefers(request.headers.get("accept-language", ""))
+
+
+def prefers(accept_language: str) -> str:
     """vi or en from Accept-Language (the highest-weighted of the two; Vietnamese by default)."""
     best, best_q = "vi", -1.0
-    for part in request.headers.get("accept-language", "").split(",")[:20]:
+    for part in accept_language.split(",")[:20]:
         tag, _, params = part.strip().partition(";")
         q = 1.0
         if params.strip().startswith("q="):
@@ -84,8 +89,9 @@ def page_language(request: Request) -> str:
     return "en" if request.query_params.get("lang") == "en" else "vi"
 
 
-def error_json(status: int, message: str, field: str = "", fix: str = "") -> JSONResponse:
-    return JSONResponse({"error": printable(message), "field": printable(field), "fix": printable(fix)}, status_code=status)
+def error_json(status: int, message: str, field: str = "", fix: str = "", headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": printable(message), "field": printable(field), "fix": printable(fix)}, status_code=status,
+                        headers=headers)
 
 
 def input_error_body(error: InputError, lang: str) -> dict:

@@ -1,55 +1,51 @@
 """The JSON API other systems call (/v1/...): one commune assessed, the installed rulesets, the
-input schema, batches uploaded and stored, and the history of a commune or a province."""
+input schema, batches uploaded and stored, the keys (the history's routes: progress.py). Each
+route declares its answer's model (models.py) and sends the answer as the library writes it."""
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Optional
 
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from .. import history
-from ..errors import InputError, NtmError, RulesetError, Say
+from ..errors import InputError, NtmError, RulesetError
 from ..inputs.document import input_json_schema
 from ..inputs.json_text import decode_utf8, json_object
 from ..law.check import is_ruleset_id
 from ..law.load import load_ruleset
 from ..limits import MAX_TEXT
 from .answers import GENERIC, ServiceError, language, log, ruleset_by_id
+from .deadline import reading
+from .models import JSON_SCHEMA, Assessment, BatchAnswer, KeyRow, RulesetAnswer, RulesetRow, errors
 from .uploads import batch_links, batch_out, output_file, run_upload
 
 
 def add_api(app: FastAPI) -> None:
-    timeout = app.state.timeout
-
     @app.get("/healthz", include_in_schema=False)
     def healthz():
         return {"ok": True}
 
-    @app.post("/v1/assess", summary="Assess one commune document",
+    @app.post("/v1/assess", summary="Assess one commune document", response_model=Assessment,
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": {"$ref": "https://ntm-rules/schema/input", "description": "GET /v1/schema/input"}}}}},
               responses={200: {"description": "The assessment, as `ntm-assess --format json` prints it"},
-                         404: {"description": "No such ruleset"}, 413: {"description": "Body over 1 MB"},
-                         422: {"description": "The document cannot be used: {error, field, fix}"}})
+                         **errors(401, 403, 404, 408, 413, 422, 500, 504)})
     async def assess_endpoint(request: Request, ruleset: Optional[str] = Query(None, max_length=MAX_TEXT,
                                                                                   description="A ruleset id")):
         chosen = ruleset_by_id(ruleset)
-        body = b""
+        body = bytearray()
         async for chunk in request.stream():
             body += chunk
-        document = json_object(decode_utf8(body, "body"), "")
+        document = json_object(decode_utf8(bytes(body), "body"), "")
         if chosen is None and isinstance(document.get("ruleset"), str) and is_ruleset_id(document["ruleset"]):
             ruleset_by_id(document["ruleset"])  # a document naming a ruleset this server lacks: 404
         from ..assess import assess
         from ..result import dump_json
 
         try:
-            result = await asyncio.wait_for(run_in_threadpool(assess, document, chosen), timeout)
-        except asyncio.TimeoutError:
-            raise ServiceError(504, Say("đánh giá quá thời gian cho phép", "the assessment took longer than allowed")) from None
+            result = await run_in_threadpool(assess, document, chosen)
         except RulesetError as error:
             log.error("ruleset error: %s", error)
             raise ServiceError(500, GENERIC) from None
@@ -60,65 +56,56 @@ def add_api(app: FastAPI) -> None:
             raise ServiceError(500, GENERIC) from None
         return Response(dump_json(result), media_type="application/json")
 
-    @app.get("/v1/rulesets", summary="The installed rulesets")
+    @app.get("/v1/rulesets", summary="The installed rulesets", response_model=list[RulesetRow],
+             responses=errors(401, 403))
     def rulesets_endpoint():
-        return _rulesets_list()
+        return JSONResponse(_rulesets_list())
 
-    @app.get("/v1/rulesets/{ruleset_id}", summary="One ruleset: criteria, indicators, thresholds, sources")
+    @app.get("/v1/rulesets/{ruleset_id}", summary="One ruleset: criteria, indicators, thresholds, sources",
+             response_model=RulesetAnswer, responses=errors(401, 403, 404, 422))
     def ruleset_endpoint(ruleset_id: str):
         chosen = ruleset_by_id(ruleset_id)
         data = chosen.model_dump(mode="json", by_alias=True, exclude_none=True)
         data["sha256"] = chosen.sha256
-        return data
+        return JSONResponse(data)
 
-    @app.get("/v1/schema/input", summary="JSON Schema of the commune document")
+    @app.get("/v1/schema/input", summary="JSON Schema of the commune document",
+             responses={200: {"content": {"application/json": {"schema": JSON_SCHEMA}}}, **errors(401, 403, 404, 422)})
     def schema_endpoint(ruleset: Optional[str] = Query(None, max_length=MAX_TEXT)):
-        return input_json_schema(ruleset_by_id(ruleset))
+        return JSONResponse(input_json_schema(ruleset_by_id(ruleset)))
 
     @app.post("/v1/batch", summary="Assess a workbook, CSV or JSON Lines file of communes and store it in the history",
-              responses={422: {"description": "The file cannot be used: {error, field, fix}"},
-                         413: {"description": "Upload over the limit"}})
+              response_model=BatchAnswer, responses=errors(401, 403, 404, 408, 413, 422, 500, 503, 504))
     async def batch_endpoint(request: Request, file: UploadFile = File(..., description=".xlsx, .csv or .jsonl"),
                              registered: Optional[UploadFile] = File(None, description=".txt, .csv or .json"),
                              ruleset: Optional[str] = Form(None, max_length=MAX_TEXT),
                              lang: Optional[str] = Form(None, pattern="^(vi|en)$")):
         chosen_lang = lang or language(request)
-        key, summary = await run_upload(app, file, registered, ruleset, chosen_lang)
-        return {"batch": key, "summary": summary, "links": batch_links(request, key)}
+        key, summary = await run_upload(request, file, registered, ruleset, chosen_lang)
+        caller = request.state.key
+        return JSONResponse({"batch": key, "summary": summary, "stored_by": caller.name if caller else None,
+                             "links": batch_links(request, key)})
 
-    @app.get("/v1/batches/{key}", summary="A stored batch's summary and the links to its outputs")
+    @app.get("/v1/batches/{key}", summary="A stored batch's summary, who stored it, and the links to its outputs",
+             response_model=BatchAnswer, responses=errors(401, 403, 404))
     def batch_get(request: Request, key: str):
-        out = batch_out(app, key)
-        return {"batch": key, "summary": json.loads((out / "summary.json").read_text("utf-8")),
-                "links": batch_links(request, key)}
+        out = batch_out(request, key)
+        with reading(app.state.db) as conn:
+            stored_by = conn.execute("SELECT stored_by FROM batches WHERE key = ?", (key,)).fetchone()[0]
+        return JSONResponse({"batch": key, "summary": json.loads((out / "summary.json").read_text("utf-8")),
+                             "stored_by": stored_by, "links": batch_links(request, key)})
 
-    @app.get("/v1/batches/{key}/{name}", summary="One output of a stored batch")
-    def batch_file(key: str, name: str):
-        return output_file(app, key, name)
+    @app.get("/v1/batches/{key}/{name}", summary="One output of a stored batch (a file: HTML, JSON, JSON Lines or "
+             "a workbook)", response_class=Response, responses={200: {"content": {"application/octet-stream": {"schema": {
+                 "type": "string", "format": "binary"}}}}, **errors(401, 403, 404)})
+    def batch_file(request: Request, key: str, name: str):
+        return output_file(request, key, name)
 
-    @app.get("/v1/history/commune", summary="A commune's assessments over time (by code or name)")
-    def history_commune(q: str = Query(..., max_length=MAX_TEXT), province: Optional[str] = Query(None, max_length=MAX_TEXT)):
-        import dataclasses
-
-        conn = history.connect(app.state.db)
-        try:
-            keys = history.find_communes(conn, q, province)
-            return [dataclasses.asdict(history.commune_history(conn, k)) for k in keys]
-        finally:
-            conn.close()
-
-    @app.get("/v1/history/province", summary="A province's progress: averages, departments, communes, registered")
-    def history_province(name: str = Query(..., max_length=MAX_TEXT)):
-        import dataclasses
-
-        conn = history.connect(app.state.db)
-        try:
-            found = history.province_history(conn, name)
-        finally:
-            conn.close()
-        if found is None:
-            raise ServiceError(404, Say(f"lịch sử không có tỉnh {name!r}", f"no province {name!r} in the history"), "name")
-        return dataclasses.asdict(found)
+    @app.get("/v1/keys", summary="The keys the service accepts: names, roles and provinces (admin)",
+             response_model=list[KeyRow], responses=errors(401, 403))
+    def keys_endpoint():
+        keys = app.state.keys.keys if app.state.keys is not None else []
+        return [KeyRow(name=k.name, role=k.role, province=k.province) for k in keys]
 
 
 def _rulesets_list() -> list[dict]:

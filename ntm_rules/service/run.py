@@ -1,16 +1,19 @@
-"""`ntm-assess serve`: the application on uvicorn, loopback unless a bearer token guards it; and the
+"""`ntm-assess serve`: the application on uvicorn, loopback unless keys guard it; and the
 process of one uploaded batch the server starts, `python -m ntm_rules.service.run job REQUEST.json`
 (service/job.py): it ends with the server, even one killed outright (Linux: PR_SET_PDEATHSIG), and
 SIGTERM ends it with status 143."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import re
 import signal
-import stat
 import sys
 
 from ..errors import InputError, Say
+
+HOST_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$")
 
 
 def is_loopback_host(host: str) -> bool:
@@ -22,43 +25,52 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def read_token(path: str) -> str:
-    """The bearer token: the first line of a regular file, at least 16 characters, no spaces."""
-    fix = Say("ghi một mã dài ít nhất 16 ký tự (ví dụ: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')",
-              "write a token of at least 16 characters (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > 4096:
-            raise InputError(Say("không phải một tệp mã truy cập", "not a token file"), source=path, field="⟪token_file⟫",
-                             fix=fix)
-        with open(path, encoding="utf-8") as handle:
-            token = handle.readline().strip()
-    except OSError as error:
-        raise InputError(Say(f"không đọc được ({error.strerror})", f"cannot be read ({error.strerror})"), source=path,
-                         field="⟪token_file⟫", fix=fix) from None
-    except UnicodeDecodeError:
-        raise InputError(Say("không phải chữ UTF-8", "not UTF-8 text"), source=path, field="⟪token_file⟫", fix=fix) from None
-    if len(token) < 16 or any(c.isspace() or not c.isprintable() for c in token):
-        raise InputError(Say("mã truy cập quá ngắn hoặc có khoảng trắng", "the token is too short or holds spaces"),
-                         source=path, field="⟪token_file⟫", fix=fix)
-    return token
-
-
 def serve(*, host: str = "127.0.0.1", port: int = 8000, db=None, token_file: str | None = None,
-          max_upload: int = 50 << 20, timeout: float = 600, jobs: int = 1) -> None:
-    token = read_token(token_file) if token_file else None
-    if token is None and not is_loopback_host(host):
-        raise InputError(Say(f"{host}: không có mã truy cập thì dịch vụ chỉ nghe trên địa chỉ loopback",
-                             f"{host}: without a token the service listens on loopback only"), field="⟪host⟫",
-                         fix=Say("thêm mã truy cập (⟪token_file⟫), hoặc nghe trên 127.0.0.1 (⟪host⟫)",
-                                 "add a token (⟪token_file⟫), or listen on 127.0.0.1 (⟪host⟫)"))
+          keys_file: str | None = None, allowed_hosts: tuple[str, ...] = (), max_upload: int = 50 << 20,
+          timeout: float = 600, answer_timeout: float = 30, batches_at_once: int = 2, head_timeout: float = 10,
+          per_address: int = 64, jobs: int = 1) -> None:
+    """Run the service until interrupted. Every problem found before it listens (a keys or token
+    file, an address, a port in use) is an InputError: the command line's exit 2 and one line."""
+    from .keys import read_keys, read_token
+
+    if token_file and keys_file:
+        raise InputError(Say("chỉ dùng một trong hai: tệp khóa hoặc tệp mã truy cập",
+                             "use one of the two: a keys file or a token file"), field="⟪keys⟫",
+                         fix=Say("dùng tệp khóa (⟪keys⟫)", "use the keys file (⟪keys⟫)"))
+    keys = read_keys(keys_file) if keys_file else read_token(token_file) if token_file else None
+    if keys is None and not is_loopback_host(host):
+        raise InputError(Say(f"{host}: không có khóa truy cập thì dịch vụ chỉ nghe trên địa chỉ loopback",
+                             f"{host}: without keys the service listens on loopback only"), field="⟪host⟫",
+                         fix=Say("thêm khóa truy cập (⟪keys⟫), hoặc nghe trên 127.0.0.1 (⟪host⟫)",
+                                 "add keys (⟪keys⟫), or listen on 127.0.0.1 (⟪host⟫)"))
+    for name in allowed_hosts:
+        if not HOST_NAME.match(name):
+            raise InputError(Say(f"{name!r} không phải tên máy", f"{name!r} is not a host name"), field="⟪allowed_host⟫",
+                             fix=Say("ghi tên như trong địa chỉ, ví dụ ntm.tinh.gov.vn",
+                                     "write the name as in the address, e.g. ntm.province.gov.vn"))
+    from .transport import bind
+
+    sock = bind(host, port)
     import uvicorn
 
     from .app import create_app
+    from .transport import OfficeProtocol
 
-    app = create_app(db=db, token=token, max_upload=max_upload, timeout=timeout, jobs=jobs)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False, timeout_keep_alive=5,
-                limit_concurrency=200, access_log=True)
+    address = host[1:-1] if host.startswith("[") else host
+    named = [*allowed_hosts] + ([host if ":" not in address else f"[{address}]"]
+                                if address not in ("0.0.0.0", "::") else [])
+    app = create_app(db=db, keys=keys, max_upload=max_upload, timeout=timeout, answer_timeout=answer_timeout,
+                     batches_at_once=batches_at_once, jobs=jobs, allowed_hosts=named)
+    protocol = OfficeProtocol.configured(head_timeout=head_timeout, per_address=per_address, total=1000)
+    config = uvicorn.Config(app, http=protocol, log_level="info", server_header=False, timeout_keep_alive=5,
+                            access_log=True)
+    said = logging.StreamHandler()  # the service's own lines, beside uvicorn's and worded like them
+    said.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    ours = logging.getLogger("ntm_rules.service")
+    ours.addHandler(said)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _die_with_parent() -> None:

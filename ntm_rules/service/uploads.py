@@ -1,7 +1,7 @@
 """A batch uploaded to the service: saved into a private folder under names the server chooses, run
-in a child process (`python -m ntm_rules.service.run job request.json`, stopped at the request's
-time limit), stored in the history all or nothing; then its outputs, reached by the opaque key the
-server generated."""
+in a child process (`python -m ntm_rules.service.run job request.json`, killed at the request's
+time limit or when its client goes away), stored in the history all or nothing with the name of
+the key that stored it; then its outputs, reached by the opaque key the server generated."""
 from __future__ import annotations
 
 import asyncio
@@ -13,14 +13,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fastapi import FastAPI, Request, UploadFile
-from fastapi.responses import Response
+from fastapi import Request, UploadFile
+from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import history
 from ..errors import Say, printable
 from ..limits import MAX_TEXT
+from ..regions import exact
 from .answers import GENERIC, PAGE_HEADERS, ServiceError, log, ruleset_by_id
+from .deadline import CURRENT, PastDeadline, reading, stopping
 from .guard import BodyTooLarge
 
 UPLOAD_SUFFIXES = (".xlsx", ".csv", ".jsonl")
@@ -37,36 +39,44 @@ def batch_links(request: Request, key: str) -> dict:
     return links
 
 
-def batch_out(app: FastAPI, key: str) -> Path:
-    """The output folder of a stored batch, from its key only (never a path from the request)."""
+def batch_out(request: Request, key: str) -> Path:
+    """The output folder of a stored batch this caller may see, from its key only (never a path
+    from the request). A key with a province sees the batches of that province, and its own."""
+    app = request.app
     if not BATCH_KEY.match(key):
-        raise ServiceError(404, Say("không có lượt đánh giá này", "no such batch"), "batch")
-    conn = history.connect(app.state.db)
-    try:
-        known = conn.execute("SELECT 1 FROM batches WHERE key = ?", (key,)).fetchone()
-    finally:
-        conn.close()
+        raise _no_batch()
+    with reading(app.state.db) as conn:
+        known = conn.execute("SELECT province_key, stored_by FROM batches WHERE key = ?", (key,)).fetchone()
+    caller = getattr(request.state, "key", None)
     out = app.state.batches / key / "out"
     if not known or not (out / "summary.json").is_file():
-        raise ServiceError(404, Say("không có lượt đánh giá này", "no such batch"), "batch")
+        raise _no_batch()
+    if caller is not None and not (caller.sees(known["province_key"]) or known["stored_by"] == caller.name):
+        raise _no_batch()
     return out
+
+
+def _no_batch() -> ServiceError:
+    return ServiceError(404, Say("không có lượt đánh giá này", "no such batch"), "batch")
 
 
 MEDIA = {".html": "text/html; charset=utf-8", ".json": "application/json", ".jsonl": "application/x-ndjson",
          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def output_file(app: FastAPI, key: str, name: str) -> Response:
+def output_file(request: Request, key: str, name: str) -> Response:
     if name not in OUTPUT_FILES:
         raise ServiceError(404, Say("không có tệp kết quả này", "no such output"), "name",
                            Say(f"một trong {', '.join(OUTPUT_FILES)}", f"one of {', '.join(OUTPUT_FILES)}"))
-    path = batch_out(app, key) / name
+    path = batch_out(request, key) / name
     suffix = path.suffix
     headers = dict(PAGE_HEADERS) if suffix == ".html" else {}
     if suffix != ".html":
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    from fastapi.responses import FileResponse
-
+    if name == "ruleset.json":  # the batch writes where the set was read from: a path on the server
+        shared = json.loads(path.read_bytes())
+        shared.pop("path", None)
+        return Response(json.dumps(shared, ensure_ascii=False), media_type=MEDIA[suffix], headers=headers)
     return FileResponse(path, media_type=MEDIA[suffix], headers=headers)
 
 
@@ -89,10 +99,14 @@ async def _save(upload: UploadFile, target: Path, limit: int) -> int:
     return size
 
 
-async def run_upload(app: FastAPI, file: UploadFile, registered: UploadFile | None, ruleset: str | None,
+async def run_upload(request: Request, file: UploadFile, registered: UploadFile | None, ruleset: str | None,
                      lang: str) -> tuple[str, dict]:
-    """Run an uploaded batch in a private folder and store it in the history (all or nothing).
-    Returns the batch key and its summary (as summary.json holds it)."""
+    """Run an uploaded batch in a private folder and store it in the history (all or nothing), as
+    the caller's key (its name recorded; a key with a province stores only that province's
+    communes). Returns the batch key and its summary (as summary.json holds it). A client that goes
+    away stops it: the job is killed, nothing is stored."""
+    app = request.app
+    caller = getattr(request.state, "key", None)
     if ruleset:
         ruleset_by_id(ruleset)
     suffix = Path(_client_name(file)).suffix.lower()
@@ -111,17 +125,25 @@ async def run_upload(app: FastAPI, file: UploadFile, registered: UploadFile | No
                                    "one commune name per line (.txt), or columns name, district, code (.csv)"))
     key = history.new_batch_key()
     work = Path(tempfile.mkdtemp(prefix=".upload-", dir=app.state.batches))  # 0700, a name the server chose
+    gone = asyncio.ensure_future(_until_gone(request))
     try:
         inputs = work
         upload_name = "upload" + suffix
         digest_size = await _save(file, inputs / upload_name, app.state.max_upload)
-        request = {"inputs": [upload_name], "registered": None, "ruleset": ruleset or None, "lang": lang,
-                   "jobs": app.state.jobs}
+        request_file = {"inputs": [upload_name], "registered": None, "ruleset": ruleset or None, "lang": lang,
+                        "jobs": app.state.jobs}
         if reg_suffix:
             await _save(registered, inputs / ("registered" + reg_suffix), app.state.max_upload)
-            request["registered"] = f"registered{reg_suffix}"
-        (work / "request.json").write_text(json.dumps(request), "utf-8")
-        outcome = await _run_job(work, app.state.timeout)
+            request_file["registered"] = f"registered{reg_suffix}"
+        (work / "request.json").write_text(json.dumps(request_file), "utf-8")
+        job = asyncio.ensure_future(_run_job(work))
+        await asyncio.wait({job, gone}, return_when=asyncio.FIRST_COMPLETED)
+        if not job.done():  # the client went away: the job is killed (see _run_job)
+            job.cancel()
+            await asyncio.gather(job, return_exceptions=True)
+            CURRENT.get().cancelled = True
+            raise PastDeadline()
+        outcome = job.result()
         if not outcome.get("ok"):
             says = Say(outcome["error"]["vi"], outcome["error"]["en"])
             fix = Say(outcome["fix"]["vi"], outcome["fix"]["en"])
@@ -136,28 +158,49 @@ async def run_upload(app: FastAPI, file: UploadFile, registered: UploadFile | No
         final = app.state.batches / key
         os.replace(work, final)
         work = final
-        try:
-            await run_in_threadpool(_store, app.state.db, final / "out", summary, key, inputs_record)
+        try:  # stopped (nothing stored) when the client goes away meanwhile: see deadline.stopping
+            await run_in_threadpool(_store, app.state.db, final / "out", summary, key, inputs_record, caller)
         except BaseException:
             shutil.rmtree(final, ignore_errors=True)
             raise
         return key, summary
     finally:
+        gone.cancel()
         if work.name.startswith(".upload-"):
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _store(db: Path, out: Path, summary: dict, key: str, inputs: list[dict]) -> None:
+async def _until_gone(request: Request) -> None:
+    """Returns when the client goes away (its connection closed)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _store(db: Path, out: Path, summary: dict, key: str, inputs: list[dict], caller) -> None:
     from ..batch import read_assessments
 
-    conn = history.connect(db)
+    def assessments():
+        for a in read_assessments(out):
+            province = a["commune"].get("province")
+            if caller is not None and not caller.sees(exact(province) if province else None):
+                raise ServiceError(403, Say(f"khóa này chỉ lưu các xã của {caller.province}; tệp có "
+                                            f"{a['commune']['name']} ({province or 'không ghi tỉnh'})",
+                                            f"this key stores only communes of {caller.province}; the file holds "
+                                            f"{a['commune']['name']} ({province or 'no province'})"), "file",
+                                   Say("chỉ tải lên các xã của tỉnh mình", "upload only your province's communes"))
+            yield a
+
+    conn = stopping(history.connect(db))
     try:
-        history.store_batch(conn, read_assessments(out), summary=summary, key=key, inputs=inputs)
+        history.store_batch(conn, assessments(), summary=summary, key=key, inputs=inputs,
+                            stored_by=caller.name if caller is not None else None)
     finally:
         conn.close()
 
 
-async def _run_job(work: Path, timeout: float) -> dict:
+async def _run_job(work: Path) -> dict:
+    """The batch in a child process; killed when this is cancelled (the request's time limit, or
+    its client gone)."""
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parent.parent.parent)
     env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -165,15 +208,11 @@ async def _run_job(work: Path, timeout: float) -> dict:
         sys.executable, "-m", "ntm_rules.service.run", "job", "request.json", cwd=work, env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout)
-    except (asyncio.TimeoutError, asyncio.CancelledError) as stop:
+        _, stderr = await process.communicate()
+    except BaseException:
         process.kill()
-        await process.wait()
-        if isinstance(stop, asyncio.CancelledError):
-            raise
-        raise ServiceError(504, Say("lượt đánh giá quá thời gian cho phép; không lưu gì",
-                                    "the batch took longer than allowed; nothing was stored"), "file",
-                           Say("chia thành các tệp nhỏ hơn", "split it into smaller files")) from None
+        await asyncio.shield(process.wait())
+        raise
     result = work / "result.json"
     if process.returncode != 0 or not result.is_file():
         log.error("batch job failed (exit %s): %s", process.returncode, stderr.decode("utf-8", "replace")[-2000:])

@@ -1,0 +1,221 @@
+"""The history, as the API answers it (/v1/history/...) and as the office's pages show it
+(/progress, /progress/commune, /progress.csv): a page at a time, so that what a request holds is
+bounded by the page, never by the size of the history; the CSV download is streamed in parts.
+A key with a province sees only that province (another is "not found")."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from math import ceil
+from typing import Optional
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Query, Request
+import orjson
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from .. import history
+from ..errors import Say
+from ..limits import MAX_TEXT
+from ..regions import exact
+from ..reports.progress import change_text, history_csv, place, registered_text
+from .answers import ServiceError, page_language
+from .deadline import check, reading
+from .models import CommuneMatches, ProvinceHistory, RegisteredHistory, errors, registered_row
+from .pages import ascii_name, pager, provinces, render, sees, with_lang
+
+API_PAGE, MAX_PAGE, SHOWN = 50, 500, 50  # communes a page: the API's default and most, the pages'
+CSV_PART = 200  # communes a part of the streamed CSV
+
+
+def _seen(request: Request, name: str) -> str:
+    """The key of a province this caller may see (404 otherwise)."""
+    key = getattr(request.state, "key", None)
+    pkey = exact(name[:MAX_TEXT])
+    if not pkey or (key is not None and not key.sees(pkey)):
+        raise _missing(name)
+    return pkey
+
+
+def _missing(name: str) -> ServiceError:
+    return ServiceError(404, Say(f"lịch sử không có tỉnh {name[:MAX_TEXT]!r}", f"no province {name[:MAX_TEXT]!r} in the "
+                                 "history"), "name", Say("xem các tỉnh ở trang /progress", "see the provinces at /progress"))
+
+
+def _json(answer: dict) -> Response:
+    """The answer as JSON, the history's dataclasses written by orjson as they are (the route's
+    model declares the shape; tests/test_contract.py checks each answer against it)."""
+    return Response(orjson.dumps(answer), media_type="application/json")
+
+
+def _pages(count: int, limit: int) -> int:
+    return max(1, ceil(count / limit))
+
+
+def _next(request: Request, page: int, pages: int) -> Optional[str]:
+    return pager(request, page, pages)["next"]
+
+
+def _communes(conn, keys: list[str]) -> list:
+    found = []
+    for key in keys:
+        check()
+        commune = history.commune_history(conn, key)
+        if commune is not None:
+            found.append(commune)
+    return found
+
+
+_KEPT: OrderedDict = OrderedDict()  # (what, province key, batches' signature) → its value, most recent last
+_KEPT_LOCK = threading.Lock()
+
+
+def kept(conn, what: str, pkey: str, compute):
+    """What `compute()` finds of a province (the order of its communes), kept while no batch is stored: the same province asked by many requests at once is counted once (the others
+    wait for it), not once each. At most 64 are kept."""
+    key = (what, pkey, *conn.execute("SELECT MAX(id), COUNT(*) FROM batches").fetchone())
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+        found = _KEPT[key] = compute()
+        while len(_KEPT) > 64:
+            _KEPT.popitem(last=False)
+        return found
+
+
+def province_page(conn, pkey: str, page: int, limit: int):
+    """(name, rounds, page of communes, pages) of a province, or None."""
+    found = history.province_rounds(conn, pkey)
+    if found is None:
+        return None
+    keys = kept(conn, "communes", pkey, lambda: tuple(history.province_commune_keys(conn, pkey)))
+    return found[0], found[1], _communes(conn, keys[(page - 1) * limit:][:limit]), _pages(len(keys), limit)
+
+
+def registered_page(conn, pkey: str, page: int, limit: int):
+    """(page of registered communes with their latest assessment, pages)."""
+    rows = history.province_registered(conn, pkey)
+    pages = _pages(len(rows), limit)
+    shown = rows[(min(page, pages) - 1) * limit:][:limit]
+    for entry in shown:
+        check()
+        history.with_latest(entry, history.commune_history(conn, entry.commune) if entry.commune else None)
+    return shown, pages
+
+
+def add_progress(app: FastAPI) -> None:
+    db = app.state.db
+
+    @app.get("/v1/history/province", summary="A province's progress: its batches, and a page of its communes",
+             response_model=ProvinceHistory, responses=errors(401, 403, 404, 504))
+    def history_province(request: Request, name: str = Query(..., max_length=MAX_TEXT),
+                         page: int = Query(1, ge=1), limit: int = Query(API_PAGE, ge=1, le=MAX_PAGE)):
+        pkey = _seen(request, name)
+        with reading(db) as conn:
+            found = province_page(conn, pkey, page, limit)
+        if found is None:
+            raise _missing(name)
+        shown, rounds, communes, pages = found
+        return _json({"name": shown, "rounds": rounds, "communes": communes, "page": page, "pages": pages,
+                      "next": _next(request, page, pages)})
+
+    @app.get("/v1/history/province/registered", summary="A page of the communes registered to attain, against their "
+             "target year", response_model=RegisteredHistory, responses=errors(401, 403, 404, 504))
+    def history_registered(request: Request, name: str = Query(..., max_length=MAX_TEXT),
+                           page: int = Query(1, ge=1), limit: int = Query(API_PAGE, ge=1, le=MAX_PAGE)):
+        pkey = _seen(request, name)
+        with reading(db) as conn:
+            found = history.province_rounds(conn, pkey)
+            if found is None:
+                raise _missing(name)
+            shown, pages = registered_page(conn, pkey, page, limit)
+        return _json({"name": found[0], "registered": [registered_row(r) for r in shown], "page": page,
+                      "pages": pages, "next": _next(request, page, pages)})
+
+    @app.get("/v1/history/commune", summary="The communes a code or name matches, each with its assessments over time",
+             response_model=CommuneMatches, responses=errors(401, 403, 504))
+    def history_commune(request: Request, q: str = Query(..., max_length=MAX_TEXT),
+                        province: Optional[str] = Query(None, max_length=MAX_TEXT),
+                        page: int = Query(1, ge=1), limit: int = Query(API_PAGE, ge=1, le=MAX_PAGE)):
+        key = getattr(request.state, "key", None)
+        if key is not None and key.province is not None:
+            if province is not None and exact(province) != key.province_key:
+                return _json({"communes": [], "page": 1, "pages": 1, "next": None})
+            province = key.province
+        with reading(db) as conn:
+            keys = history.find_communes(conn, q, province)
+            pages = _pages(len(keys), limit)
+            communes = _communes(conn, keys[(page - 1) * limit:][:limit])
+        return _json({"communes": communes, "page": page, "pages": pages, "next": _next(request, page, pages)})
+
+    @app.get("/progress", response_class=HTMLResponse, include_in_schema=False)
+    def progress(request: Request, province: str = "", page: int = Query(1, ge=1), rpage: int = Query(1, ge=1)):
+        lang = page_language(request)
+        with reading(db) as conn:
+            if not province:
+                return render(request, "progress.html", p=None, provinces=provinces(request, conn))
+            try:
+                pkey = _seen(request, province)
+                found = province_page(conn, pkey, page, SHOWN)
+            except ServiceError:
+                found = None
+            if found is None:
+                return render(request, "progress.html", 404, p=None, provinces=provinces(request, conn),
+                              missing=province[:MAX_TEXT])
+            registered, rpages = registered_page(conn, pkey, rpage, SHOWN)
+        name, rounds, communes, pages = found
+        departments: dict[str, str] = {}
+        for r in rounds:
+            for d, info in r.departments.items():
+                departments.setdefault(d, info["name_en"] if lang == "en" else info["name"])
+        return render(request, "progress.html", p=history.Province(name, rounds, communes, registered),
+                      departments=departments, change=change_text, registered_text=registered_text,
+                      csv_url=with_lang("/progress.csv?" + urlencode({"province": name}), "vi"),
+                      commune_url=lambda c: with_lang("/progress/commune?" + urlencode({"key": c.key}), lang),
+                      pager=pager(request, page, pages), rpager=pager(request, rpage, rpages, "rpage"))
+
+    @app.get("/progress.csv", include_in_schema=False)
+    def progress_csv(request: Request, province: str = "", key: str = ""):
+        with reading(db) as conn:
+            if key:
+                found = history.commune_history(conn, key[:MAX_TEXT + 10])
+                if found is None or not sees(request, found.province):
+                    raise ServiceError(404, Say("không tìm thấy", "not found"), "key")
+                keys, name, pkey = [found.key], found.name, None
+            else:
+                pkey = _seen(request, province)
+                found = history.province_rounds(conn, pkey)
+                if found is None:
+                    raise _missing(province)
+                keys, name = None, found[0]
+        return StreamingResponse(_csv_parts(db, pkey, keys), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="lich-su-{ascii_name(name)}.csv"'})
+
+    @app.get("/progress/commune", response_class=HTMLResponse, include_in_schema=False)
+    def progress_commune(request: Request, key: str = ""):
+        with reading(db) as conn:
+            found = history.commune_history(conn, key[:MAX_TEXT + 10]) if key else None
+        if found is None or not sees(request, found.province):
+            return render(request, "commune.html", 404, c=None)
+        criteria = list(found.entries[-1].criteria)
+        for e in found.entries:
+            criteria += [k for k in e.criteria if k not in criteria]
+        names = {}
+        for e in found.entries:
+            names.update(e.names)
+        return render(request, "commune.html", c=found, criteria=criteria, names=names, change=change_text,
+                      place=place, csv_url="/progress.csv?" + urlencode({"key": found.key}))
+
+
+def _csv_parts(db, pkey: str | None, keys: list[str] | None):
+    """The history's CSV in parts of CSV_PART communes (each part its own queries): the header once."""
+    with reading(db) as conn:
+        offset = 0
+        while True:
+            part = keys if keys is not None else history.province_commune_keys(conn, pkey, offset, CSV_PART)
+            text = history_csv(_communes(conn, part))
+            yield text if offset == 0 else text.split("\r\n", 1)[1]
+            offset += CSV_PART
+            if keys is not None or len(part) < CSV_PART:
+                return
