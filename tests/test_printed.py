@@ -48,11 +48,13 @@ MM = 96 / 25.4  # CSS pixels per millimetre
 PORTRAIT, LANDSCAPE = 188 * MM, 277 * MM  # the printable width of the pages (A4 less their margins)
 
 # every syllable (letters and digits, with the marks of Vietnamese, and a number's inner , or .) on
-# one line; every table cell holding its text. Links (web addresses) are not words: left out.
+# one line, and a number on the line of its unit ("31 triệu", "2,6 điểm", "14,6 %"); every table cell
+# holding its text. Links (web addresses) are not words: left out.
 SPLIT_CHECK = r"""
 const found = [], overflowing = [];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 const syllable = /[\p{L}\p{M}\p{N}]+(?:[.,][\p{L}\p{M}\p{N}]+)*/gu;
+const withUnit = /\p{N}+(?:[.,]\p{N}+)*[ \u00a0](?:%|triệu|tỷ|nghìn|căn|km|ha|điểm|million|billion|points?)(?![\p{L}\p{M}])/gu;
 for (let node = walker.nextNode(); node; node = walker.nextNode()) {
   const parent = node.parentElement;
   if (!parent || parent.closest('a, .url, svg, style, script, title')) continue;
@@ -63,6 +65,13 @@ for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const rects = [...range.getClientRects()].filter(r => r.width > 0.5);
     const lines = rects.filter(r => r.top >= rects[0].bottom - 1 || r.bottom <= rects[0].top + 1);
     if (lines.length) found.push(match[0] + '  ⟨' + node.data.trim().slice(0, 80) + '⟩');
+  }
+  for (const match of node.data.matchAll(withUnit)) {
+    const range = document.createRange();
+    range.setStart(node, match.index);
+    range.setEnd(node, match.index + match[0].length);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0.5);
+    if (rects.some(r => r.top >= rects[0].bottom - 1)) found.push('unit: ' + match[0]);
   }
 }
 for (const cell of document.querySelectorAll('td, th')) {
@@ -142,9 +151,11 @@ def test_the_split_check_sees_a_syllable_broken_and_a_cell_overflowing(browser, 
     page.write_text('<!doctype html><html lang="vi"><meta charset="utf-8"><title>x</title><body style="max-width:188mm;'
                     'margin:0 auto"><table style="table-layout:fixed;width:60mm"><tr>'
                     '<td style="width:14mm;overflow-wrap:break-word">31,2\u00a0triệu\u00a0đồng/người/năm</td>'
-                    '<td style="width:10mm">nghiệp\u00a0vụ</td><td>x</td></tr></table></body></html>', "utf-8")
+                    '<td style="width:10mm">nghiệp\u00a0vụ</td><td style="width:12mm">còn 31,2 triệu</td>'
+                    '<td>x</td></tr></table></body></html>', "utf-8")
     p = printed(browser, page)
     assert any(s.startswith(("đồng", "triệu", "người")) for s in p.split), p.split
+    assert "unit: 31,2 triệu" in p.split, p.split  # a number parted from its unit
     assert any("nghiệp" in cell for cell in p.overflowing), p.overflowing
 
 
@@ -248,33 +259,3 @@ def test_a_province_summary_prints_on_three_pages_and_its_appendix(browser, prov
     rows = re.findall(r"<tr><td class=\"n\">(\d+)</td>", page.read_text("utf-8"))
     assert rows == [str(n) for n in range(1, 101)]  # every commune, once, in the appendix
     assert "Xã" in listed and len(p.pages) > appendix
-
-
-def test_a_batch_of_several_provinces_or_none_is_said_so(tmp_path):
-    from ntm_rules.reports.html import summary_html
-
-    result = run_batch([FIXTURES / "batches" / "thai-nguyen-2019.csv"], tmp_path / "one", jobs=1)
-    several = result.summary.model_copy(update={"provinces": ["Tỉnh Thái Nguyên", "Tỉnh Bắc Kạn"]})
-    html = summary_html(several)
-    assert "2 tỉnh: Thái Nguyên, Bắc Kạn" in html and "None" not in html
-    assert "NÔNG THÔN MỚI TỈNH ……" in html  # no one office: its province left for the hand
-    nowhere = summary_html(result.summary.model_copy(update={"provinces": []}), lang="en")
-    assert "province not given" in nowhere and "None" not in nowhere
-
-
-def test_a_command_in_a_rejected_row_is_said_in_words_on_paper(tmp_path):
-    """A row's fix names a command (the CLI's words for it): the printed summary says it in words."""
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
-    source = tmp_path / "in.jsonl"
-    source.write_text(json.dumps({"commune": {"name": "Xã Tân Cương", "province": "Thái Nguyên"}, "year": 2019,
-                                  "data": {}, "colour": "x"}, ensure_ascii=False) + "\n", "utf-8")
-    done = subprocess.run([sys.executable, "-m", "ntm_rules", "batch", str(source), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert "ntm-assess schema input" in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8"), done.stderr
-    page = (tmp_path / "out" / "summary.html").read_text("utf-8")
-    assert "bỏ khóa này (xem hướng dẫn sử dụng ntm-rules)" in page
-    assert not COMMAND.search(re.sub(r"<style>.*?</style>", "", page, flags=re.S))

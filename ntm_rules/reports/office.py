@@ -8,7 +8,12 @@ documents write it ("Thái Nguyên, ngày 05 tháng 7 năm 2019": a day under 10
 with a leading zero) and the two signers, each with the note under the title ("(Ký, ghi rõ họ
 tên)") and room to sign. The templates draw it with one macro (templates/_office.html), the
 plan's workbook with the same words. A province the rows do not name, or several, is said so and
-the office's name is left for the hand to fill in ("……"), never "None".
+the office's name is left for the hand to fill in ("……"), never "None"; an office the caller names
+(`office=`) is used as given.
+
+Another page (the province's progress report) signs the same way: `office_head` for its head, and
+`printed_parts(head, lang)` for the letterhead, the signature block and their style as HTML, or
+`{% import "_office.html" as office %}` in a template of reports/templates.
 """
 from __future__ import annotations
 
@@ -102,22 +107,26 @@ def _nation(lang: str) -> tuple[str, str]:
     return WORDS[lang]["nation"].upper(), WORDS[lang]["motto"]
 
 
-def office_head(provinces: list[str | None], lang: str, day: date, year: int | None = None) -> Head:
-    """The head of a page the province's coordination office issues and signs."""
+def office_head(provinces: list[str | None], lang: str, day: date, year: int | None = None,
+                office: str | None = None) -> Head:
+    """The head of a page the province's coordination office issues and signs (`office`: the
+    reporting office's own name, when the caller gives it)."""
     W = WORDS[lang]
     phrase, short = provinces_phrase([p for p in provinces if p], lang, year)
-    office = _office(phrase if short else None, lang)
-    return Head(body=_body_lines(office, lang), province=phrase, office=office, place_date=place_date(short, day, lang),
+    given = _given(office)
+    office = given or _office(phrase if short else None, lang)
+    return Head(body=_body_lines(office, lang, bool(given)), province=phrase, office=office, place_date=place_date(short, day, lang),
                 signers=(Signer((W["prepared_by"].upper(),), W["sign_name"]),
                          Signer((W["head_of_office"].upper(),), W["sign_seal"])), nation=_nation(lang))
 
 
-def commune_head(commune: str, province: str | None, lang: str, day: date, year: int | None = None) -> Head:
-    """The head of the plan: the commune's People's Committee draws it up for the province's office;
-    its chairperson signs and seals it."""
+def commune_head(commune: str, province: str | None, lang: str, day: date, year: int | None = None,
+                 office: str | None = None) -> Head:
+    """The head of the plan: the commune's People's Committee draws it up for the province's office
+    (or `office`, when the caller names it); its chairperson signs and seals it."""
     W = WORDS[lang]
     phrase, short = provinces_phrase([province] if province else [], lang, year)
-    office = _office(phrase if short else None, lang)
+    office = _given(office) or _office(phrase if short else None, lang)
     commune_low = low(commune) if lang == "vi" else commune
     committee = W["commune_body"].format(commune=commune_low)
     body = (committee.upper() if lang == "vi" else committee,)  # names keep their letters in English
@@ -130,12 +139,34 @@ def commune_head(commune: str, province: str | None, lang: str, day: date, year:
                 to=W["to_office"].format(office=office), nation=_nation(lang))
 
 
-def _body_lines(office: str, lang: str) -> tuple[str, ...]:
+def _given(office: str | None) -> str | None:
+    """An office's name as the caller gave it, on one line, or None."""
+    return (" ".join(office.split()) or None) if office else None
+
+
+@dataclass(frozen=True)
+class Parts:
+    style: str  # the <style> of the letterhead, the signatures and the page numbers
+    head: str  # the letterhead: the issuing body, the nation and motto, the place and date
+    signatures: str  # the signature block, with room to sign
+
+
+def printed_parts(head: Head, lang: str) -> Parts:
+    """The letterhead, the signature block and their style as HTML (Markup), drawn by the one
+    macro of templates/_office.html, for a page whose template lives elsewhere."""
+    from .templating import environment
+
+    macros = environment().get_template("_office.html").module
+    return Parts(style=macros.style(WORDS[lang]), head=macros.head(head), signatures=macros.signatures(head))
+
+
+def _body_lines(office: str, lang: str, given: bool = False) -> tuple[str, ...]:
     """The office's name on two lines, as a letterhead sets it: "VĂN PHÒNG ĐIỀU PHỐI" /
     "NÔNG THÔN MỚI TỈNH THÁI NGUYÊN" (in English as written: "New Rural Area Coordination Office"
-    / "of Thái Nguyên province")."""
+    / "of Thái Nguyên province"); a name the caller gave, halved by its words."""
     if lang == "vi":
-        words, half = office.upper().split(), 4
+        words = office.upper().split()
+        half = (len(words) + 1) // 2 if given else 4
     else:
         words = office.split()
         words = words[1:] if words and words[0] == "the" else words

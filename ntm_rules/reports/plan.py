@@ -115,7 +115,7 @@ def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Pa
 
 def _title_lines(assessment: Assessment, lang: str) -> list[str]:
     a, W = assessment, WORDS[lang]
-    place = ", ".join(p for p in (a.commune.name, a.commune.district, a.commune.province) if p)
+    place = ", ".join(p for p in (a.commune.name, a.commune.district, _head(a, lang).province) if p)
     title = W["plan_title"].format(place=place, year=a.year)
     ruleset = W["plan_subtitle"].format(ruleset=W["ruleset"], title=pick(a.ruleset, "title", lang), id=a.ruleset.id,
                                         met_count=W["met_count"].format(met=a.criteria_met, total=a.criteria_total),
@@ -137,6 +137,8 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
     sheet.title = WORDS[lang]["plan"]
     title, ruleset = _title_lines(assessment, lang)
     wrap = Alignment(wrap_text=True, vertical="top")
+    head = _head(assessment, lang)
+    ruleset = f"{head.to}. {ruleset}"
     _put_text(sheet, 1, 1, title).font = Font(bold=True, size=13)
     _put_text(sheet, 2, 1, ruleset).alignment = wrap
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
@@ -162,8 +164,6 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
     if not rows:
         _put_text(sheet, 4, 1, WORDS[lang]["nothing_to_do"]).font = Font(bold=True)
         sheet.merge_cells(start_row=4, start_column=1, end_row=4, end_column=len(header))
-    head = _head(assessment, lang)
-    _put_text(sheet, 2, 1, f"{head.to}. {ruleset}")
     last = 4 + max(len(rows), 1) + 1
     _put_text(sheet, last, len(header) - 3, head.place_date).font = Font(italic=True)
     for column, signer in ((2, head.signers[0]), (len(header) - 3, head.signers[1])):

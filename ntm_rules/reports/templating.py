@@ -65,13 +65,14 @@ def on_paper(text, lang: str = "vi") -> str:
 
 
 def page_numbers(W: dict) -> Markup:
-    """The CSS `content` of the printed page's number ("Trang 2/3"), from the catalogue's words: an
-    @page margin box (chromium prints them since version 131)."""
-    parts = re.split(r"\{(page|pages)\}", W["page_of"])
+    """The CSS `content` of the printed page's number ("Trang 2/3"), from the catalogue's words (the
+    service's pager says it the same way: "page_of", {0} the page, {1} the pages): an @page margin
+    box (chromium prints them since version 131)."""
+    parts = re.split(r"\{([01])\}", W["page_of"])
     css = []
     for index, part in enumerate(parts):
         if index % 2:
-            css.append(f"counter({part})")
+            css.append("counter(page)" if part == "0" else "counter(pages)")
         elif part:
             css.append('"' + part.replace("\\", "").replace('"', "") + '"')
     return Markup(" ".join(css))

@@ -79,7 +79,7 @@ VI = {
     "to_office": "Kính gửi: {office}", "nation": "Cộng hòa xã hội chủ nghĩa Việt Nam",
     "motto": "Độc lập - Tự do - Hạnh phúc", "place_date": "{place}, ngày {day} tháng {month} năm {year}",
     "prepared_by": "Người lập biểu", "head_of_office": "Thủ trưởng cơ quan", "sign_name": "(Ký, ghi rõ họ tên)",
-    "sign_seal": "(Ký tên, đóng dấu)", "page_of": "Trang {page}/{pages}", "appendix": "Phụ lục",
+    "sign_seal": "(Ký tên, đóng dấu)", "appendix": "Phụ lục",
     "appendix_communes": "Phụ lục: danh sách xã và kết quả đánh giá", "see_appendix": "chi tiết ở Phụ lục",
     "in_the_guide": "hướng dẫn sử dụng ntm-rules",
     # --- the provincial summary
@@ -195,7 +195,7 @@ EN = {
     "to_office": "To: {office}", "nation": "Socialist Republic of Viet Nam",
     "motto": "Independence - Freedom - Happiness", "place_date": "{place}, {day} {month} {year}",
     "prepared_by": "Prepared by", "head_of_office": "Head of the office", "sign_name": "(signature and full name)",
-    "sign_seal": "(signature and seal)", "page_of": "Page {page} of {pages}", "appendix": "Appendix",
+    "sign_seal": "(signature and seal)", "appendix": "Appendix",
     "appendix_communes": "Appendix: the communes and their results", "see_appendix": "details in the appendix",
     "in_the_guide": "the ntm-rules guide",
     # --- the provincial summary
