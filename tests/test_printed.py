@@ -250,6 +250,7 @@ def test_a_province_summary_prints_on_three_pages_and_its_appendix(browser, prov
     appendix = next(i for i, text in enumerate(p.pages) if "Phụ lục: danh sách xã và kết quả đánh giá" in text
                     and "STT" in text)
     assert 1 <= appendix <= 3, [len(t) for t in p.pages]  # the report itself: at most three pages
+    assert p.pages[appendix].split()[:3] == ["Phụ", "lục:", "danh"]  # the appendix begins a page of its own
     body = "\n".join(p.pages[:appendix])
     assert "NGƯỜI LẬP BIỂU" in body  # signed before the appendix
     listed = re.sub(r"\s+", " ", "\n".join(p.pages[appendix:]))
