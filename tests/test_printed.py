@@ -205,7 +205,7 @@ def test_the_plan_page_is_signable(browser, tmp_path, lang):
 
 # ------------------------------------------------------------------ a province of ~100 communes
 
-def province_batch(tmp, communes: int = 100, registered: int = 25):
+def province_batch(tmp, communes: int = 100, registered: int = 25, lang: str = "vi"):
     """A batch of `communes` real communes of Thái Nguyên (names and districts from the directory of
     administrative units), their figures near the thresholds as `conftest.random_document` makes
     them, some far below (the province's "xã dưới 10 tiêu chí"), and `registered` of them registered."""
@@ -228,7 +228,7 @@ def province_batch(tmp, communes: int = 100, registered: int = 25):
     source = tmp / "thai-nguyen.jsonl"
     source.write_text("\n".join(lines) + "\n", "utf-8")
     wanted = [{"name": u.name, "district": directory.districts[u.district].name} for u in rng.sample(units, registered)]
-    result = run_batch([source], tmp / "out", ruleset="vn-2016-2020", registered=wanted, jobs=1)
+    result = run_batch([source], tmp / "out", ruleset="vn-2016-2020", registered=wanted, jobs=1, lang=lang)
     return result
 
 
@@ -260,3 +260,13 @@ def test_a_province_summary_prints_on_three_pages_and_its_appendix(browser, prov
     rows = re.findall(r"<tr><td class=\"n\">(\d+)</td>", page.read_text("utf-8"))
     assert rows == [str(n) for n in range(1, 101)]  # every commune, once, in the appendix
     assert "Xã" in listed and len(p.pages) > appendix
+
+
+def test_the_province_summary_in_english_too(browser, tmp_path):
+    """English words run longer: the same hundred communes still print their figures on three pages."""
+    result = province_batch(tmp_path, lang="en")
+    p = printed(browser, tmp_path / "out" / "summary.html")
+    whole = signable(p, "Thái Nguyên province", "en")
+    assert "PREPARED BY" in whole and "HEAD OF THE OFFICE" in whole and "of Thái Nguyên province" in whole
+    appendix = next(i for i, text in enumerate(p.pages) if text.split()[:3] == ["Appendix:", "the", "communes"])
+    assert 1 <= appendix <= 3 and result.summary.assessed == 100, [len(t) for t in p.pages]
