@@ -462,9 +462,11 @@ def test_a_command_in_a_rejected_row_is_said_in_words_on_paper(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"commune": {"name": "Xã Tân Cương", "province": "Thái Nguyên"}, "year": 2019,
                                   "data": {}, "colour": "x"}, ensure_ascii=False) + "\n", "utf-8")
-    done = subprocess.run([sys.executable, "-m", "ntm_rules", "batch", str(source), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "ntm_rules", "batch", str(source), "--out", str(tmp_path / "out"),
+                           "--ruleset", "vn-2016-2020"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert "ntm-assess schema input" in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8"), done.stderr
+    assert json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))["ruleset_reason"] == "chọn bằng --ruleset"
     page = (tmp_path / "out" / "summary.html").read_text("utf-8")
     assert "bỏ khóa này (xem hướng dẫn sử dụng ntm-rules)" in page
+    assert "— chọn bằng tham số ruleset</p>" in page  # the option the command line was given, in words
     assert not COMMAND.search(re.sub(r"<style>.*?</style>", "", page, flags=re.S))

@@ -59,9 +59,14 @@ _COMMAND = re.compile(r"`?(?:ntm-assess|python -m ntm_rules)\b[^`;)\]\n]*`?"
                       r"|`?\b(?:ntm_rules\.[\w.]+|run_batch)(?:\([^)]*\))?(?:,? (?:then|rồi) ntm_rules\.[\w.]+)?`?")
 
 
+_OPTION = re.compile(r"(?<![\w-])--([a-z][a-z-]*)\b")  # a lone option of the command line: "chọn bằng --ruleset"
+
+
 def on_paper(text, lang: str = "vi") -> str:
-    """A message as paper says it: a command line or a library call in it becomes words."""
-    return _COMMAND.sub(WORDS[lang]["in_the_guide"], str(text or ""))
+    """A message as paper says it: a command line or a library call in it becomes words ("xem
+    hướng dẫn sử dụng ntm-rules"), a lone option the parameter it sets ("tham số ruleset")."""
+    text = _COMMAND.sub(WORDS[lang]["in_the_guide"], str(text or ""))
+    return _OPTION.sub(lambda m: WORDS[lang]["option_words"].format(name=m.group(1).replace("-", "_")), text)
 
 
 def page_numbers(W: dict) -> Markup:

@@ -81,7 +81,7 @@ VI = {
     "prepared_by": "Người lập biểu", "head_of_office": "Thủ trưởng cơ quan", "sign_name": "(Ký, ghi rõ họ tên)",
     "sign_seal": "(Ký tên, đóng dấu)", "appendix": "Phụ lục",
     "appendix_communes": "Phụ lục: danh sách xã và kết quả đánh giá", "see_appendix": "chi tiết ở Phụ lục",
-    "in_the_guide": "hướng dẫn sử dụng ntm-rules",
+    "in_the_guide": "hướng dẫn sử dụng ntm-rules", "option_words": "tham số {name}",
     # --- the provincial summary
     "summary": "Tổng hợp", "summary_title": "Báo cáo tổng hợp kết quả đánh giá xã nông thôn mới",
     "rows_read": "dòng đã đọc", "rows_read_count": "Số dòng đã đọc",
@@ -197,7 +197,7 @@ EN = {
     "prepared_by": "Prepared by", "head_of_office": "Head of the office", "sign_name": "(signature and full name)",
     "sign_seal": "(signature and seal)", "appendix": "Appendix",
     "appendix_communes": "Appendix: the communes and their results", "see_appendix": "details in the appendix",
-    "in_the_guide": "the ntm-rules guide",
+    "in_the_guide": "the ntm-rules guide", "option_words": "the {name} argument",
     # --- the provincial summary
     "summary": "Summary", "summary_title": "Provincial summary of the new rural area assessment",
     "rows_read": "rows read", "rows_read_count": "Rows read",
