@@ -372,11 +372,14 @@ def test_an_office_the_caller_names_signs_in_its_own_name():
     named = office_head(["Thái Nguyên"], "vi", date(2019, 7, 16), 2019,
                         office=" Sở Nông nghiệp và Phát triển nông thôn\ntỉnh Thái Nguyên")
     assert named.office == "Sở Nông nghiệp và Phát triển nông thôn tỉnh Thái Nguyên"
-    assert " ".join(named.body) == "SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN TỈNH THÁI NGUYÊN" and len(named.body) == 2
+    assert named.body == ("SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN", "TỈNH THÁI NGUYÊN")
     assert named.province == "tỉnh Thái Nguyên"
     plan = commune_head("Xã Phú Thượng", "Thái Nguyên", "vi", date(2019, 7, 16), 2019, office="Ban Chỉ đạo tỉnh")
     assert plan.to == "Kính gửi: Ban Chỉ đạo tỉnh" and plan.body == ("ỦY BAN NHÂN DÂN XÃ PHÚ THƯỢNG",)
     assert office_head(["Thái Nguyên"], "vi", date(2019, 7, 16), office="  ").office.startswith("Văn phòng Điều phối")
+    page = assessment_html(ntm_rules.assess(read_document(FIXTURES / "phu-thuong-fails-several-2019.json")),
+                           office="Ban Chỉ đạo các chương trình mục tiêu quốc gia tỉnh Thái Nguyên")
+    assert "<div>BAN CHỈ ĐẠO CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA</div><div>TỈNH THÁI NGUYÊN</div>" in page and "gửi Ban Chỉ đạo các chương trình mục tiêu quốc gia tỉnh" in page
 
 
 def test_one_signature_block_for_every_page(tmp_path):
@@ -450,6 +453,9 @@ def test_a_batch_of_several_provinces_or_none_is_said_so(tmp_path):
     assert "NÔNG THÔN MỚI TỈNH ……" in html  # no one office: its province left for the hand
     nowhere = summary_html(result.summary.model_copy(update={"provinces": []}), lang="en")
     assert "province not given" in nowhere and "None" not in nowhere
+    named = summary_html(several, office="Sở Nông nghiệp và Môi trường tỉnh Thái Nguyên")
+    assert "<div>SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG</div><div>TỈNH THÁI NGUYÊN</div>" in named
+    assert "NÔNG THÔN MỚI TỈNH ……" not in named  # the office named: nothing left blank but the place
 
 
 def test_a_command_in_a_rejected_row_is_said_in_words_on_paper(tmp_path):

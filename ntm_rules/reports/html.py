@@ -37,18 +37,20 @@ def warm_up() -> None:
     environment().get_template("summary.html")
 
 
-def summary_html(summary: ProvincialSummary, lang: str = "vi", communes: list[dict] | None = None) -> str:
+def summary_html(summary: ProvincialSummary, lang: str = "vi", communes: list[dict] | None = None,
+                 office: str | None = None) -> str:
     """The provincial summary as the office prints and signs it: the figures on at most three A4
     pages for a province of ~100 communes, then an appendix listing `communes` (each commune's
     result, `SummaryBuilder.commune_list`), the registered communes' failing indicators, the rows
-    not assessed and the communes the directory does not know."""
+    not assessed and the communes the directory does not know. `office`: the reporting office's
+    name, when not the province's coordination office."""
     W = WORDS[lang]
     brackets = bar_chart([(W["band"].format(band=bracket_label(key, lang)), count)
                           for key, count in summary.brackets.items()])
     criteria = bar_chart([(f"{c.id}. {c.name_en if lang == 'en' else c.name}", c.not_met,
                            f"{c.not_met}" + (f" (+{c.missing} {W['missing']})" if c.missing else ""))
                           for c in summary.criteria], label_width=260, row=18, text_width=150)
-    head = office_head(summary.provinces, lang, date.today(), max(summary.years, default=None))
+    head = office_head(summary.provinces, lang, date.today(), max(summary.years, default=None), office)
     return environment().get_template("summary.html").render(
         s=summary, W=W, lang=lang, brackets=brackets, criteria_chart=criteria, today=shown_date(date.today(), lang),
         head=head, communes=communes or [], with_districts=any(c.get("district") for c in communes or []),
@@ -57,9 +59,11 @@ def summary_html(summary: ProvincialSummary, lang: str = "vi", communes: list[di
         registered_status=registered_status)
 
 
-def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None = None) -> str:
+def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None = None,
+                    office: str | None = None) -> str:
     """The printable page of one commune: the verdict first, then what fails and who acts, then
-    what is met, compactly; one legend and the notes once, at the end."""
+    what is met, compactly; one legend and the notes once, at the end; signed by the province's
+    coordination office (or `office`, when the caller names it)."""
     W = WORDS[lang]
     a = assessment
     criteria = criteria_of(a)
@@ -90,7 +94,7 @@ def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None
     else:
         dimension = f"{W['group']} {a.commune_group}"
     steps = next_steps(a, lang, source)
-    head = office_head([a.commune.province], lang, date.today(), a.year)
+    head = office_head([a.commune.province], lang, date.today(), a.year, office)
     return environment().get_template("assessment.html").render(
         a=a, W=W, lang=lang, place=where, dimension=dimension, today=shown_date(date.today(), lang), head=head,
         verdict=verdict_text(a, lang).rsplit(" — ", 1)[0], certainty=certainty_text(a, lang),

@@ -163,10 +163,12 @@ def printed_parts(head: Head, lang: str) -> Parts:
 def _body_lines(office: str, lang: str, given: bool = False) -> tuple[str, ...]:
     """The office's name on two lines, as a letterhead sets it: "VĂN PHÒNG ĐIỀU PHỐI" /
     "NÔNG THÔN MỚI TỈNH THÁI NGUYÊN" (in English as written: "New Rural Area Coordination Office"
-    / "of Thái Nguyên province"); a name the caller gave, halved by its words."""
+    / "of Thái Nguyên province"); a name the caller gave, before its province ("SỞ NÔNG NGHIỆP VÀ
+    MÔI TRƯỜNG" / "TỈNH THÁI NGUYÊN"), else halved by its words."""
     if lang == "vi":
         words = office.upper().split()
-        half = (len(words) + 1) // 2 if given else 4
+        province = [i for i, w in enumerate(words) if w == "TỈNH" or words[i:i + 2] == ["THÀNH", "PHỐ"]]
+        half = 4 if not given else (province[-1] if province and province[-1] > 0 else (len(words) + 1) // 2)
     else:
         words = office.split()
         words = words[1:] if words and words[0] == "the" else words
