@@ -267,6 +267,25 @@ def round_summary(conn, found, round_, registered: list[dict] | None = None) -> 
     return Counted(builder.result(rows_read=len(rows)), rows, entries, resolved)
 
 
+def department_tables(counted: Counted) -> list[DepartmentTable]:
+    """Each department that must act in the round (the summary's, in its order), with its communes
+    and the indicators it answers for that are not met: the set's department for the indicator
+    (without the set, every indicator not met of its failing criteria)."""
+    tables = []
+    for did, d in counted.summary.failures_by_department.items():
+        table = DepartmentTable(id=did, name=d.name, name_en=d.name_en, verified=d.verified, criteria=d.criteria,
+                                communes=d.communes, rows=[])
+        for row in counted.rows:
+            acting = next((a for a in row["departments"] if a[0] == did), None)
+            if acting is None:
+                continue
+            shown = _gaps(row, counted.resolved, lambda i, v: v[1] == "not_met" and v[0] in acting[1] and
+                          (i not in counted.resolved or counted.resolved[i].department == did))
+            table.rows.append(DepartmentRow(row["name"], row["district"], row["code"], list(acting[1]), shown))
+        tables.append(table)
+    return tables
+
+
 def progress_report(conn, province: str, as_of: date, *, target: int | None = None, by: date | None = None,
                     registered: list[dict] | None = None) -> Report:
     """The report's figures (see the module's doc); InputError when the history has no round of
@@ -307,19 +326,7 @@ def progress_report(conn, province: str, as_of: date, *, target: int | None = No
         row = gaps.get((entry.commune, entry.district, entry.code)) if entry.found else None
         lines.append(RegisteredLine(entry, year, _gaps(row, resolved, lambda i, v: True) if row else []))
 
-    tables = []
-    for did, d in summary.failures_by_department.items():
-        table = DepartmentTable(id=did, name=d.name, name_en=d.name_en, verified=d.verified, criteria=d.criteria,
-                                communes=d.communes, rows=[])
-        for row in rows:
-            acting = next((a for a in row["departments"] if a[0] == did), None)
-            if acting is None:
-                continue
-            shown = _gaps(row, resolved, lambda i, v: v[1] == "not_met" and v[0] in acting[1] and
-                          (i not in resolved or resolved[i].department == did))
-            table.rows.append(DepartmentRow(row["name"], row["district"], row["code"], list(acting[1]), shown))
-        tables.append(table)
-
+    tables = department_tables(counted)
     criteria = {c.id: (c.name, c.name_en) for c in summary.criteria}
     return Report(province=found.name, as_of=as_of, rounds=rounds, round=current, previous=previous, summary=summary,
                   previous_attained=before, newly_attained=newly, no_longer_attained=lost,

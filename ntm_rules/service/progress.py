@@ -1,10 +1,17 @@
 """The history, as the API answers it (/v1/history/...) and as the office's pages show it
 (/progress, /progress/commune, /progress.csv): a page at a time, so that what a request holds is
 bounded by the page, never by the size of the history; the CSV download is streamed in parts.
-A key with a province sees only that province (another is "not found")."""
+A key with a province sees only that province (another is "not found").
+
+The province's page also shows its rounds as pictures (inline SVG: attained against a target,
+the average criteria met, the bands; `reports.charts`), links a page per department
+(/progress/department: its communes and indicators across the rounds) and offers the progress
+report (/progress/report, .docx or printable HTML; `reports.progress_report`). What they count is
+each round's batch summary (`reports.report_figures.round_summary`), kept while no batch is stored."""
 from __future__ import annotations
 
 import threading
+from datetime import date
 from collections import OrderedDict
 from math import ceil
 from typing import Optional
@@ -15,14 +22,18 @@ import orjson
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from .. import history
-from ..errors import Say
+from ..errors import InputError, Say
 from ..limits import MAX_TEXT
 from ..regions import exact
+from ..reports.charts import progress_charts
 from ..reports.progress import change_text, history_csv, place, registered_text
+from ..reports.progress_report import indicator_text, report_docx, report_html
+from ..reports.report_figures import department_tables, progress_report, round_summary
 from .answers import ServiceError, page_language
 from .deadline import check, reading
 from .models import CommuneMatches, ProvinceHistory, RegisteredHistory, errors, registered_row
 from .pages import ascii_name, pager, provinces, render, sees, with_lang
+from .answers import PAGE_HEADERS
 
 API_PAGE, MAX_PAGE, SHOWN = 50, 500, 50  # communes a page: the API's default and most, the pages'
 CSV_PART = 200  # communes a part of the streamed CSV
@@ -150,7 +161,8 @@ def add_progress(app: FastAPI) -> None:
         return _json({"communes": communes, "page": page, "pages": pages, "next": _next(request, page, pages)})
 
     @app.get("/progress", response_class=HTMLResponse, include_in_schema=False)
-    def progress(request: Request, province: str = "", page: int = Query(1, ge=1), rpage: int = Query(1, ge=1)):
+    def progress(request: Request, province: str = "", page: int = Query(1, ge=1), rpage: int = Query(1, ge=1),
+                 target: Optional[int] = Query(None, ge=0, le=100_000), by: str = Query("", max_length=10)):
         lang = page_language(request)
         with reading(db) as conn:
             if not province:
@@ -164,7 +176,10 @@ def add_progress(app: FastAPI) -> None:
                 return render(request, "progress.html", 404, p=None, provinces=provinces(request, conn),
                               missing=province[:MAX_TEXT])
             registered, rpages = registered_page(conn, pkey, rpage, SHOWN)
+            counted = rounds_counted(conn, pkey)
         name, rounds, communes, pages = found
+        goal = _goal(target, by)
+        charts = progress_charts(counted[0].rounds, [c.summary for c in counted[1]], lang, goal)
         departments: dict[str, str] = {}
         for r in rounds:
             for d, info in r.departments.items():
@@ -173,7 +188,58 @@ def add_progress(app: FastAPI) -> None:
                       departments=departments, change=change_text, registered_text=registered_text,
                       csv_url=with_lang("/progress.csv?" + urlencode({"province": name}), "vi"),
                       commune_url=lambda c: with_lang("/progress/commune?" + urlencode({"key": c.key}), lang),
-                      pager=pager(request, page, pages), rpager=pager(request, rpage, rpages, "rpage"))
+                      pager=pager(request, page, pages), rpager=pager(request, rpage, rpages, "rpage"),
+                      charts=charts, goal=goal, today=date.today().isoformat(),
+                      department_url=lambda d: with_lang("/progress/department?" + urlencode(
+                          {"province": name, "department": d}), lang))
+
+    @app.get("/progress/report", include_in_schema=False)
+    def progress_report_page(request: Request, province: str = "", as_of: str = Query("", max_length=10),
+                             format: str = Query("html", pattern="^(html|docx)$"),
+                             target: Optional[int] = Query(None, ge=0, le=100_000), by: str = Query("", max_length=10)):
+        lang = page_language(request)
+        pkey = _seen(request, province)
+        day = _day(as_of, "as_of") if as_of else date.today()
+        goal = _goal(target, by)
+        with reading(db) as conn:
+            if history.province_rounds(conn, pkey) is None:
+                raise _missing(province)
+            try:
+                found = progress_report(conn, province, day, target=goal[0] if goal else None,
+                                        by=goal[1] if goal else None)
+            except InputError as error:
+                raise ServiceError(404, Say(error.line("vi"), error.line("en")), "as_of") from None
+        if format == "docx":
+            name = f"bao-cao-{ascii_name(found.province)}-{day.isoformat()}.docx"
+            return Response(report_docx(found, lang), headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                            media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        return HTMLResponse(report_html(found, lang), headers=PAGE_HEADERS)
+
+    @app.get("/progress/department", response_class=HTMLResponse, include_in_schema=False)
+    def progress_department(request: Request, province: str = "", department: str = Query("", max_length=MAX_TEXT)):
+        lang = page_language(request)
+        try:
+            pkey = _seen(request, province)
+            with reading(db) as conn:
+                found, counted = rounds_counted(conn, pkey)
+        except ServiceError:
+            found = None
+        if found is None:
+            return render(request, "department.html", 404, d=None)
+        rounds, by_round = found.rounds, {}
+        name = None
+        for r, c in zip(rounds, counted):
+            table = next((t for t in department_tables(c) if t.id == department), None)
+            if table is not None:
+                name = name or (table.name_en if lang == "en" else table.name)
+                by_round[r.batch] = table
+        communes: dict[tuple, dict] = {}
+        for batch, table in by_round.items():
+            for row in table.rows:
+                communes.setdefault((row.district or "", row.commune), {})[batch] = row
+        return render(request, "department.html", 200 if name else 404, d=name, province=found.name, rounds=rounds,
+                      tables=by_round, communes=sorted(communes.items()), indicator=indicator_text,
+                      progress_url=with_lang("/progress?" + urlencode({"province": found.name}), lang))
 
     @app.get("/progress.csv", include_in_schema=False)
     def progress_csv(request: Request, province: str = "", key: str = ""):
@@ -206,6 +272,29 @@ def add_progress(app: FastAPI) -> None:
             names.update(e.names)
         return render(request, "commune.html", c=found, criteria=criteria, names=names, change=change_text,
                       place=place, csv_url="/progress.csv?" + urlencode({"key": found.key}))
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ServiceError(400, Say(f"{field}: {text[:MAX_TEXT]!r} không phải là ngày", f"{field}: {text[:MAX_TEXT]!r} is "
+                                    "not a date"), field, Say("ghi ngày dạng NĂM-THÁNG-NGÀY, ví dụ 2019-07-16",
+                                                              "write the date as YEAR-MONTH-DAY, e.g. 2019-07-16")) from None
+
+
+def _goal(target: int | None, by: str) -> tuple[int, date] | None:
+    """The target (N communes, by a date) the office gives, when it gives both."""
+    return (target, _day(by, "by")) if target is not None and by else None
+
+
+def rounds_counted(conn, pkey: str):
+    """(the province's history, each round's batch summary as `round_summary` counts it), kept
+    while no batch is stored."""
+    def compute():
+        found = history.province_history(conn, pkey)
+        return found, [round_summary(conn, found, r) for r in found.rounds] if found is not None else []
+    return kept(conn, "rounds", pkey, compute)
 
 
 def _csv_parts(db, pkey: str | None, keys: list[str] | None):
