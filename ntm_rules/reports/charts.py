@@ -6,9 +6,10 @@ templates/_chart.html from the geometry computed here.
 - average criteria met per commune per round (points joined by a line);
 - communes by criteria met per round (stacked columns, the batch summary's bands).
 
-Every number a chart shows is the batch summary's of its round (`report_figures.round_summary`),
-and each column, point and segment carries it in `data-value` and in its `<title>` (what a
-reader's pointer or screen reader shows).
+Every number a chart shows is the history's count of its round (`history.province_rounds`: the
+batch summary's attained and average; `report_figures.round_bands`: the summary's bands), and
+each column, point and segment carries it in `data-value` and in its `<title>` (what a reader's
+pointer or screen reader shows).
 """
 from __future__ import annotations
 
@@ -86,44 +87,44 @@ def _part(column: Column, key: str, value: float, text: str, base: float, y, col
                 colour)
 
 
-def attained_chart(rounds: list, summaries: list, lang: str, target: tuple[int, object] | None = None) -> Chart:
+def attained_chart(rounds: list, lang: str, target: tuple[int, object] | None = None) -> Chart:
     """Communes attained per round; `target`: (N, by) drawn as a dashed line at N."""
     W = WORDS[lang]
-    top = max([s.attained for s in summaries] + [target[0] if target else 0] + [1])
+    top = max([r.attained for r in rounds] + [target[0] if target else 0] + [1])
     chart = _frame("chart-attained", W["chart_attained"], "columns", rounds, top, lang)
     y = _scale(top)
-    for column, s in zip(chart.columns, summaries):
-        column.parts.append(_part(column, "attained", s.attained, str(s.attained), 0, y))
+    for column, r in zip(chart.columns, rounds):
+        column.parts.append(_part(column, "attained", r.attained, str(r.attained), 0, y))
     if target:
         chart.target = {"y": round(y(target[0]), 1), "value": target[0],
                         "label": W["chart_target"].format(n=target[0], by=shown_date(target[1], lang))}
     return chart
 
 
-def average_chart(rounds: list, summaries: list, lang: str) -> Chart:
-    """Average criteria met per commune per round, out of the set's number of criteria."""
+def average_chart(rounds: list, totals: list[int], lang: str) -> Chart:
+    """Average criteria met per commune per round, out of the set's number of criteria (`totals`)."""
     W = WORDS[lang]
-    top = max([len(s.criteria) for s in summaries] + [1])
+    top = max(totals + [1])
     chart = _frame("chart-average", W["chart_average"], "points", rounds, top, lang)
     y = _scale(top)
-    for column, s in zip(chart.columns, summaries):
-        if s.average_criteria_met is not None:
-            value = s.average_criteria_met
+    for column, r in zip(chart.columns, rounds):
+        if r.average is not None:
+            value = r.average
             column.parts.append(_part(column, "average", value, one_decimal(value, lang), 0, y))
             column.parts[-1].height = 0
     return chart
 
 
-def bands_chart(rounds: list, summaries: list, lang: str) -> Chart:
+def bands_chart(rounds: list, bands: list[dict[str, int]], lang: str) -> Chart:
     """Communes by criteria met per round: one segment a band, the most criteria at the bottom."""
     W = WORDS[lang]
-    top = max([s.assessed for s in summaries] + [1])
+    top = max([sum(b.values()) for b in bands] + [1])
     chart = _frame("chart-bands", W["chart_bands"], "columns", rounds, top, lang)
     y = _scale(top)
     seen: dict[str, str] = {}
-    for column, s in zip(chart.columns, summaries):
+    for column, brackets in zip(chart.columns, bands):
         base = 0
-        for n, (key, count) in enumerate(s.brackets.items()):
+        for n, (key, count) in enumerate(brackets.items()):
             colour = BAND_COLOURS[min(n, len(BAND_COLOURS) - 1)]
             label = W["band"].format(band=bracket_label(key, lang))
             seen.setdefault(label, colour)
@@ -153,7 +154,9 @@ def svg(chart: Chart) -> Svg:
     return Svg(Markup(environment().get_template("_chart.html").module.round_chart(chart)))
 
 
-def progress_charts(rounds: list, summaries: list, lang: str = "vi", target: tuple | None = None) -> list[Svg]:
-    """The progress page's three charts, as inline SVG, from each round's batch summary."""
-    return [svg(attained_chart(rounds, summaries, lang, target)), svg(average_chart(rounds, summaries, lang)),
-            svg(bands_chart(rounds, summaries, lang))]
+def progress_charts(rounds: list, bands: list[tuple[dict[str, int], int]], lang: str = "vi",
+                    target: tuple | None = None) -> list[Svg]:
+    """The progress page's three charts, as inline SVG: `rounds` (history.Round), `bands` each
+    round's (bands, number of criteria) (`report_figures.round_bands`)."""
+    return [svg(attained_chart(rounds, lang, target)), svg(average_chart(rounds, [t for _, t in bands], lang)),
+            svg(bands_chart(rounds, [b for b, _ in bands], lang))]

@@ -32,7 +32,7 @@ from ..errors import InputError, Say
 from ..law.schema import Text
 from ..statics import _unit
 from .summary import ProvincialSummary, RegisteredCommune
-from .tallies import SummaryBuilder
+from .tallies import SummaryBuilder, brackets_for
 
 
 @dataclass
@@ -267,23 +267,68 @@ def round_summary(conn, found, round_, registered: list[dict] | None = None) -> 
     return Counted(builder.result(rows_read=len(rows)), rows, entries, resolved)
 
 
+def department_rows(rows: list[dict], resolved: dict, did: str) -> list[DepartmentRow]:
+    """The communes of `rows` where department `did` must act, each with the indicators it answers
+    for that are not met: the set's department for the indicator (without the set, every
+    indicator not met of its failing criteria)."""
+    out = []
+    for row in rows:
+        acting = next((a for a in row["departments"] if a[0] == did), None)
+        if acting is None:
+            continue
+        shown = _gaps(row, resolved, lambda i, v: v[1] == "not_met" and v[0] in acting[1] and
+                      (i not in resolved or resolved[i].department == did))
+        out.append(DepartmentRow(row["name"], row["district"], row["code"], list(acting[1]), shown))
+    return out
+
+
 def department_tables(counted: Counted) -> list[DepartmentTable]:
-    """Each department that must act in the round (the summary's, in its order), with its communes
-    and the indicators it answers for that are not met: the set's department for the indicator
-    (without the set, every indicator not met of its failing criteria)."""
-    tables = []
-    for did, d in counted.summary.failures_by_department.items():
-        table = DepartmentTable(id=did, name=d.name, name_en=d.name_en, verified=d.verified, criteria=d.criteria,
-                                communes=d.communes, rows=[])
-        for row in counted.rows:
-            acting = next((a for a in row["departments"] if a[0] == did), None)
-            if acting is None:
-                continue
-            shown = _gaps(row, counted.resolved, lambda i, v: v[1] == "not_met" and v[0] in acting[1] and
-                          (i not in counted.resolved or counted.resolved[i].department == did))
-            table.rows.append(DepartmentRow(row["name"], row["district"], row["code"], list(acting[1]), shown))
-        tables.append(table)
-    return tables
+    """Each department that must act in the round (the summary's, in its order), with its rows."""
+    return [DepartmentTable(id=did, name=d.name, name_en=d.name_en, verified=d.verified, criteria=d.criteria,
+                            communes=d.communes, rows=department_rows(counted.rows, counted.resolved, did))
+            for did, d in counted.summary.failures_by_department.items()]
+
+
+def department_round(conn, found_name: str, pkey: str, round_, did: str) -> list[DepartmentRow]:
+    """One department's rows in one round, read for that department alone (a page of the
+    department: what it holds grows with the communes it acts in, not with the province)."""
+    rows = [dict(r) for r in conn.execute(
+        "SELECT a.id, a.position, a.commune_key, a.name, a.district, a.province, a.code, d.criteria, d.verified,"
+        " d.name AS dname, d.name_en AS dname_en FROM acting_departments d JOIN assessments a ON a.id = d.assessment_id"
+        " JOIN batches b ON b.id = a.batch_id WHERE b.key = ? AND a.province_key = ? AND d.department = ?"
+        " ORDER BY a.position", (round_.batch, pkey, did))]
+    for r in rows:
+        r["departments"] = [(did, tuple(json.loads(r["criteria"])), bool(r["verified"]), r["dname"], r["dname_en"])]
+        r["indicators"] = {i[0]: (i[1], i[2], bool(i[3]), None if i[4] is None else json.loads(i[4]), i[5])
+                           for i in conn.execute("SELECT indicator_id, criterion_id, status, certain, value, gap FROM"
+                                                 " indicator_results WHERE assessment_id = ? AND status = 'not_met'",
+                                                 (r["id"],))}
+    ruleset, installed = _ruleset(round_, [])
+    resolved, _ = _indicators(ruleset, installed, round_.year, found_name)
+    return department_rows(rows, resolved, did)
+
+
+def round_bands(conn, pkey: str, rounds: list) -> list[tuple[dict[str, int], int]]:
+    """Each round's communes by criteria met, in the batch summary's bands (`tallies.brackets_for`),
+    and its number of criteria: counted by SQLite (a province of any size), not commune by commune."""
+    counts: dict[str, list] = {}
+    for batch, total, met, n in conn.execute(
+            "SELECT b.key, a.criteria_total, a.criteria_met, COUNT(*) FROM assessments a JOIN batches b"
+            " ON b.id = a.batch_id WHERE a.province_key = ? GROUP BY a.batch_id, a.criteria_total, a.criteria_met",
+            (pkey,)):
+        counts.setdefault(batch, []).append((total, met, n))
+    out = []
+    for r in rounds:
+        found = counts.get(r.batch, [])
+        total = max((t for t, _, _ in found), default=0)
+        bands = brackets_for(total)
+        shown = {key: 0 for key, _, _ in bands}
+        for _, met, n in found:
+            key = next((key for key, low, high in bands if low <= met <= high), None)
+            if key is not None:
+                shown[key] += n
+        out.append((shown, total))
+    return out
 
 
 def progress_report(conn, province: str, as_of: date, *, target: int | None = None, by: date | None = None,

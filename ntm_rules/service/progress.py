@@ -6,8 +6,10 @@ A key with a province sees only that province (another is "not found").
 The province's page also shows its rounds as pictures (inline SVG: attained against a target,
 the average criteria met, the bands; `reports.charts`), links a page per department
 (/progress/department: its communes and indicators across the rounds) and offers the progress
-report (/progress/report, .docx or printable HTML; `reports.progress_report`). What they count is
-each round's batch summary (`reports.report_figures.round_summary`), kept while no batch is stored."""
+report (/progress/report, .docx or printable HTML; `reports.progress_report`). The pictures read
+the history's counts of each round (a province of any size costs a few grouped queries); the
+department page reads that department's rows alone; the report counts the round's assessments
+again with the batch's own summary (`reports.report_figures`)."""
 from __future__ import annotations
 
 import threading
@@ -28,7 +30,7 @@ from ..regions import exact
 from ..reports.charts import progress_charts
 from ..reports.progress import change_text, history_csv, place, registered_text
 from ..reports.progress_report import indicator_text, report_docx, report_html
-from ..reports.report_figures import department_tables, progress_report, round_summary
+from ..reports.report_figures import department_round, progress_report, round_bands
 from .answers import ServiceError, page_language
 from .deadline import check, reading
 from .models import CommuneMatches, ProvinceHistory, RegisteredHistory, errors, registered_row
@@ -176,10 +178,10 @@ def add_progress(app: FastAPI) -> None:
                 return render(request, "progress.html", 404, p=None, provinces=provinces(request, conn),
                               missing=province[:MAX_TEXT])
             registered, rpages = registered_page(conn, pkey, rpage, SHOWN)
-            counted = rounds_counted(conn, pkey)
+            bands = kept(conn, "bands", pkey, lambda: round_bands(conn, pkey, found[1]))
         name, rounds, communes, pages = found
         goal = _goal(target, by)
-        charts = progress_charts(counted[0].rounds, [c.summary for c in counted[1]], lang, goal)
+        charts = progress_charts(rounds, bands, lang, goal)
         departments: dict[str, str] = {}
         for r in rounds:
             for d, info in r.departments.items():
@@ -221,25 +223,20 @@ def add_progress(app: FastAPI) -> None:
         try:
             pkey = _seen(request, province)
             with reading(db) as conn:
-                found, counted = rounds_counted(conn, pkey)
+                found = history.province_rounds(conn, pkey)
+                rows = {r.batch: department_round(conn, found[0], pkey, r, department) for r in found[1]} if found else {}
         except ServiceError:
             found = None
-        if found is None:
+        names = [info for r in (found[1] if found else []) for d, info in r.departments.items() if d == department]
+        if not names:
             return render(request, "department.html", 404, d=None)
-        rounds, by_round = found.rounds, {}
-        name = None
-        for r, c in zip(rounds, counted):
-            table = next((t for t in department_tables(c) if t.id == department), None)
-            if table is not None:
-                name = name or (table.name_en if lang == "en" else table.name)
-                by_round[r.batch] = table
         communes: dict[tuple, dict] = {}
-        for batch, table in by_round.items():
-            for row in table.rows:
+        for batch, shown in rows.items():
+            for row in shown:
                 communes.setdefault((row.district or "", row.commune), {})[batch] = row
-        return render(request, "department.html", 200 if name else 404, d=name, province=found.name, rounds=rounds,
-                      tables=by_round, communes=sorted(communes.items()), indicator=indicator_text,
-                      progress_url=with_lang("/progress?" + urlencode({"province": found.name}), lang))
+        return render(request, "department.html", d=names[-1]["name_en" if lang == "en" else "name"], province=found[0],
+                      rounds=found[1], department=department, communes=sorted(communes.items()), indicator=indicator_text,
+                      progress_url=with_lang("/progress?" + urlencode({"province": found[0]}), lang))
 
     @app.get("/progress.csv", include_in_schema=False)
     def progress_csv(request: Request, province: str = "", key: str = ""):
@@ -286,15 +283,6 @@ def _day(text: str, field: str) -> date:
 def _goal(target: int | None, by: str) -> tuple[int, date] | None:
     """The target (N communes, by a date) the office gives, when it gives both."""
     return (target, _day(by, "by")) if target is not None and by else None
-
-
-def rounds_counted(conn, pkey: str):
-    """(the province's history, each round's batch summary as `round_summary` counts it), kept
-    while no batch is stored."""
-    def compute():
-        found = history.province_history(conn, pkey)
-        return found, [round_summary(conn, found, r) for r in found.rounds] if found is not None else []
-    return kept(conn, "rounds", pkey, compute)
 
 
 def _csv_parts(db, pkey: str | None, keys: list[str] | None):
