@@ -304,3 +304,21 @@ def test_the_progress_page_draws_the_history(rounds, tmp_path):
             assert client.get("/progress/report", params={"province": "Hà Nội"}).status_code == 404
     finally:
         server.stop()
+
+
+def test_a_key_of_another_province_sees_no_report(rounds, tmp_path):
+    from ntm_rules.service.keys import add_key
+
+    keys = str(tmp_path / "keys.json")
+    mine, theirs = (add_key(keys, name, "read", province) for name, province in (("tn", PROVINCE), ("hn", "Hà Nội")))
+    server = Server(tmp_path, "--keys", keys, db=rounds.db)
+    try:
+        asked = {"province": PROVINCE, "format": "html"}
+        for key, status in ((mine, 200), (theirs, 404), (None, 401)):
+            headers = {"Authorization": f"Bearer {key}"} if key else {}
+            with httpx.Client(base_url=server.url, timeout=120, headers=headers) as client:
+                assert client.get("/progress/report", params=asked).status_code == status
+                department = client.get("/progress/department", params={"province": PROVINCE, "department": "so-nnptnt"})
+                assert department.status_code == status
+    finally:
+        server.stop()
