@@ -322,3 +322,27 @@ def test_a_key_of_another_province_sees_no_report(rounds, tmp_path):
                 assert department.status_code == status
     finally:
         server.stop()
+
+
+def test_the_report_prints_on_a4_with_the_province_and_the_signatures(rounds, tmp_path):
+    """The HTML report in chromium: A4 pages, the province in the title, the signature block, no command line."""
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed")
+    write_report(rounds, "printed.html", "--target", 8, "--by", (date.today() + timedelta(days=365)).isoformat())
+    pdf = tmp_path / "printed.pdf"
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                           (rounds.tmp / "printed.html").as_uri()], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    pages = PdfReader(pdf).pages
+    assert all(abs(float(p.mediabox.width) - 595) < 2 and abs(float(p.mediabox.height) - 842) < 2 for p in pages)
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pages))
+    assert re.sub(r"\s+", "", WORDS["vi"]["report_title"].format(province=PROVINCE)) in text
+    assert re.sub(r"\s+", "", WORDS["vi"]["report_head"].upper()) in text
+    assert "ntm-assess" not in text and "--" not in text
