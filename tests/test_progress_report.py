@@ -346,3 +346,29 @@ def test_the_report_prints_on_a4_with_the_province_and_the_signatures(rounds, tm
     assert re.sub(r"\s+", "", WORDS["vi"]["report_title"].format(province=PROVINCE)) in text
     assert re.sub(r"\s+", "", WORDS["vi"]["report_head"].upper()) in text
     assert "ntm-assess" not in text and "--" not in text
+
+
+def test_a_set_no_longer_installed_still_gives_the_figures(rounds, tmp_path):
+    """A batch whose set has since been removed: the same figures, criteria named as the history
+    stored them, and each department's indicators those not met of its failing criteria."""
+    import shutil
+    import sqlite3
+
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copy(rounds.db, copy)
+    raw = sqlite3.connect(copy)
+    raw.execute("UPDATE batches SET ruleset_id = 'removed-set'")
+    raw.commit()
+    raw.close()
+    report = progress_report(history.connect(copy, create=False), PROVINCE, date.today())
+    s2 = rounds.summaries[1]
+    got = report.summary
+    assert (got.attained, got.average_criteria_met, got.brackets, got.under_low_mark, got.low_mark) == (
+        s2["attained"], s2["average_criteria_met"], s2["brackets"], s2["under_low_mark"], s2["low_mark"])
+    assert {c.id: c.name for c in got.criteria} == {c["id"]: c["name"] for c in s2["criteria"]}
+    for table in report.departments:
+        for row in table.rows:
+            a = next(a for a in rounds.results[1] if a["commune"]["name"] == row.commune)
+            assert sorted(i.id for i in row.indicators) == sorted(
+                i["id"] for c in a["criteria"] if c["id"] in row.criteria for i in c["indicators"]
+                if i["status"] == "not_met")

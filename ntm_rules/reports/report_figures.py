@@ -28,7 +28,7 @@ from types import SimpleNamespace
 
 from .. import history
 from ..batch.work import place_facts, place_of
-from ..errors import InputError, Say
+from ..errors import InputError, NtmError, Say
 from ..law.schema import Text
 from ..statics import _unit
 from .summary import ProvincialSummary, RegisteredCommune
@@ -162,7 +162,7 @@ def _ruleset(round_, entries: list):
 
     try:
         return load_ruleset(round_.ruleset_id), True
-    except Exception:  # an imported set since removed: its criteria as the history names them
+    except (NtmError, OSError):  # an imported set since removed: its criteria as the history names them
         names: dict[str, tuple[str, str]] = {}
         for e in entries:
             names.update(e.names)
@@ -184,7 +184,7 @@ def _indicators(ruleset, installed: bool, year: int, province: str) -> tuple[dic
     region = region_of_province(province)
     try:
         resolved = resolve(ruleset, region if region in dimensions else dimensions[0], year)
-    except Exception:  # a year outside the set's period: the report names indicators by their ids
+    except NtmError:  # a year outside the set's period: the report names indicators by their ids
         return {}, 0
     return {i.id: i for i in resolved.indicators}, resolved.unconfirmed
 
