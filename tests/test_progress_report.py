@@ -22,7 +22,6 @@ import pytest
 from conftest import FIXTURES
 from ntm_rules import history
 from ntm_rules.batch import read_assessments
-from ntm_rules.regions import exact
 from ntm_rules.reports.report_figures import progress_report, target_against
 from ntm_rules.reports.summary_text import bracket_label
 from ntm_rules.words.catalogue import WORDS
@@ -266,7 +265,7 @@ def test_the_progress_page_draws_the_history(rounds, tmp_path):
         with httpx.Client(base_url=server.url, timeout=120) as client:
             page = client.get("/progress", params={"province": PROVINCE, "target": 8, "by": "2027-12-31"}).text
             conn = history.connect(rounds.db, create=False)
-            _, stored = history.province_rounds(conn, exact(PROVINCE))
+            stored = history.province_history(conn, PROVINCE).rounds
             assert len(stored) == 2
             attained = by_round(svg_of(page, "chart-attained"), "rect")
             assert attained == {r.batch: {"attained": str(r.attained)} for r in stored}
