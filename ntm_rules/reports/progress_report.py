@@ -36,13 +36,15 @@ def _criteria(ids, report: Report, lang: str) -> str:
     return ", ".join(low(report.criteria.get(c, (c, c))[1 if lang == "en" else 0]) for c in ids)
 
 
-def indicator_text(i: IndicatorGap, lang: str) -> str:
-    """"10 Thu nhập: còn thiếu 7,6 triệu đồng/người/năm" (or not met / lacking data)."""
+def indicator_text(i: IndicatorGap, lang: str, named: bool = True) -> str:
+    """"10 Thu nhập: còn thiếu 7,6 triệu đồng/người/năm" (or not met / lacking data); without its
+    name ("10: còn thiếu …") where a legend names the indicators."""
     W = WORDS[lang]
     gap = gap_text(i, lang) if i.gap is not None else ""
     said = gap or W["missing" if i.status == "missing" else "not_met"]
     unconfirmed = "" if i.verified else f" [{W['unconfirmed']}]"
-    return f"{i.id} {i.name_en if lang == 'en' else i.name}: {said}{unconfirmed}"
+    name = f" {i.name_en if lang == 'en' else i.name}" if named else ""
+    return f"{i.id}{name}: {said}{unconfirmed}"
 
 
 def _overall(report: Report, lang: str) -> list[Block]:
@@ -169,15 +171,16 @@ def report_docx(report: Report, lang: str = "vi") -> bytes:
     """The report as a Word document (A4, Times New Roman), ready for the office to edit and sign."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
+    from docx.shared import Mm, Pt, RGBColor
 
     doc = Document()
     section = doc.sections[0]
     section.page_height, section.page_width = Mm(297), Mm(210)
     section.left_margin = section.right_margin = Mm(20)
     section.top_margin = section.bottom_margin = Mm(15)
-    style = doc.styles["Normal"]
-    style.font.name, style.font.size = "Times New Roman", Pt(12)
+    for name, size in (("Normal", 12), ("Heading 1", 14), ("Heading 2", 13)):  # as an official document is set
+        style = doc.styles[name]
+        style.font.name, style.font.size, style.font.color.rgb = "Times New Roman", Pt(size), RGBColor(0, 0, 0)
     for block in blocks(report, lang):
         if block.kind == "title":
             para = doc.add_heading(block.text, level=1)

@@ -231,11 +231,15 @@ def add_progress(app: FastAPI) -> None:
         if not names:
             return render(request, "department.html", 404, d=None)
         communes: dict[tuple, dict] = {}
+        legend: dict[str, str] = {}
         for batch, shown in rows.items():
             for row in shown:
                 communes.setdefault((row.district or "", row.commune), {})[batch] = row
+                legend.update((i.id, i.name_en if lang == "en" else i.name) for i in row.indicators)
         return render(request, "department.html", d=names[-1]["name_en" if lang == "en" else "name"], province=found[0],
-                      rounds=found[1], department=department, communes=sorted(communes.items()), indicator=indicator_text,
+                      rounds=found[1], department=department, communes=sorted(communes.items()),
+                      indicator=lambda i, lang: indicator_text(i, lang, named=False),
+                      legend=sorted(legend.items(), key=lambda kv: [int(p) if p.isdigit() else 0 for p in kv[0].split(".")]),
                       progress_url=with_lang("/progress?" + urlencode({"province": found[0]}), lang))
 
     @app.get("/progress.csv", include_in_schema=False)
