@@ -190,13 +190,17 @@ def test_the_report_says_the_batch_summaries_figures(rounds):
     assert 'id="signatures"' in page and W["report_head"].upper() in page
 
 
-def test_in_english_on_request(rounds):
+def test_in_english_on_request_with_a_registered_list(rounds):
+    """--lang en; --registered FILE: the list matched as the batch matches it (no target year given)."""
     s2 = rounds.summaries[1]
-    paragraphs, _ = write_report(rounds, "report-en.docx", "--lang", "en")
+    paragraphs, tables = write_report(rounds, "report-en.docx", "--lang", "en", "--registered", REGISTERED)
     W = WORDS["en"]
     assert line(paragraphs, "Average criteria") == W["report_average"].format(
         avg=one_decimal(s2["average_criteria_met"], "en"))
     assert W["report_no_target"] in paragraphs
+    registered = next(t for t in tables if t[0][2:3] == [W["report_target_year"]])
+    assert [(r[0], r[2], f"({s['criteria_met']})" in r[3]) for r, s in zip(registered[1:], s2["registered"])] == [
+        (s["commune"], "", True) for s in s2["registered"]]
 
 
 def test_the_even_pace_to_the_target():
