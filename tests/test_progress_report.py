@@ -22,7 +22,7 @@ import pytest
 from conftest import FIXTURES
 from ntm_rules import history
 from ntm_rules.batch import read_assessments
-from ntm_rules.reports.report_figures import progress_report, target_against
+from ntm_rules.history_report import progress_report, target_against
 from ntm_rules.reports.summary_text import bracket_label
 from ntm_rules.words.catalogue import WORDS
 from ntm_rules.words.phrases import number, one_decimal

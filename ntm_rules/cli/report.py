@@ -49,7 +49,7 @@ def report(province, as_of, target, by, registered, db, out, lang):
     from .. import history
     from ..inputs.registered import read_registered
     from ..reports.progress_report import write_report
-    from ..reports.report_figures import progress_report
+    from ..history_report import progress_report
 
     with exit_on_error(lang):
         day, until = _day(as_of, "--as-of"), _day(by, "--by")

@@ -7,7 +7,7 @@ templates/_chart.html from the geometry computed here.
 - communes by criteria met per round (stacked columns, the batch summary's bands).
 
 Every number a chart shows is the history's count of its round (`history.province_rounds`: the
-batch summary's attained and average; `report_figures.round_bands`: the summary's bands), and
+batch summary's attained and average; `history_report.round_bands`: the summary's bands), and
 each column, point and segment carries it in `data-value` and in its `<title>` (what a reader's
 pointer or screen reader shows).
 """
@@ -157,6 +157,6 @@ def svg(chart: Chart) -> Svg:
 def progress_charts(rounds: list, bands: list[tuple[dict[str, int], int]], lang: str = "vi",
                     target: tuple | None = None) -> list[Svg]:
     """The progress page's three charts, as inline SVG: `rounds` (history.Round), `bands` each
-    round's (bands, number of criteria) (`report_figures.round_bands`)."""
+    round's (bands, number of criteria) (`history_report.round_bands`)."""
     return [svg(attained_chart(rounds, lang, target)), svg(average_chart(rounds, [t for _, t in bands], lang)),
             svg(bands_chart(rounds, [b for b, _ in bands], lang))]

@@ -2,7 +2,7 @@
 Word document the office edits and signs (python-docx), and as a printable HTML page.
 
 Both are drawn from one list of blocks (`blocks`): a title, headings, sentences, tables and the
-signature block, in Vietnamese by default or English. What they say is `report_figures.Report`:
+signature block, in Vietnamese by default or English. What they say is `history_report.Report`:
 the batch summary's own figures for the round, the target arithmetic and the tables by
 department. On paper no command line: a missing target is said in words.
 """
@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..words.catalogue import WORDS
 from ..words.phrases import department_text, gap_text, low, number, one_decimal, shown_date
-from .report_figures import IndicatorGap, Report
 from .summary_text import bracket_label, registered_status
 from .templating import environment
+
+if TYPE_CHECKING:
+    from ..history_report import IndicatorGap, Report
 
 
 class Block(NamedTuple):

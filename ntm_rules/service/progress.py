@@ -9,7 +9,7 @@ the average criteria met, the bands; `reports.charts`), links a page per departm
 report (/progress/report, .docx or printable HTML; `reports.progress_report`). The pictures read
 the history's counts of each round (a province of any size costs a few grouped queries); the
 department page reads that department's rows alone; the report counts the round's assessments
-again with the batch's own summary (`reports.report_figures`)."""
+again with the batch's own summary (`history_report`)."""
 from __future__ import annotations
 
 import threading
@@ -30,7 +30,7 @@ from ..regions import exact
 from ..reports.charts import progress_charts
 from ..reports.progress import change_text, history_csv, place, registered_text
 from ..reports.progress_report import indicator_text, report_docx, report_html
-from ..reports.report_figures import department_round, progress_report, round_bands
+from ..history_report import department_round, progress_report, round_bands
 from .answers import ServiceError, page_language
 from .deadline import check, reading
 from .models import CommuneMatches, ProvinceHistory, RegisteredHistory, errors, registered_row

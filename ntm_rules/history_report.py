@@ -16,7 +16,9 @@ same registered-commune matching. What the report adds to the summary:
   met, with the gap and whether that finding is certain.
 
 The history is read through `ntm_rules.history`'s functions; the few figures it does not return
-(a round's acting departments and indicator gaps) are read here (`_round_rows`).
+(a round's acting departments and indicator gaps, a department's rows, the bands counted by
+SQLite) are read here. Beside history.py (it reads the history and counts with the batch's
+summary): `reports/progress_report.py` writes it, `reports/charts.py` draws the pages' pictures.
 """
 from __future__ import annotations
 
@@ -26,13 +28,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 
-from .. import history
-from ..batch.work import place_facts, place_of
-from ..errors import InputError, NtmError, Say
-from ..law.schema import Text
-from ..statics import _unit
-from .summary import ProvincialSummary, RegisteredCommune
-from .tallies import SummaryBuilder, brackets_for
+from . import history
+from .batch.work import place_facts, place_of
+from .errors import InputError, NtmError, Say
+from .law.schema import Text
+from .statics import _unit
+from .reports.summary import ProvincialSummary, RegisteredCommune
+from .reports.tallies import SummaryBuilder, brackets_for
 
 
 @dataclass
@@ -158,7 +160,7 @@ def _round_rows(conn, batch: str, keys: set[str]) -> list[dict]:
 def _ruleset(round_, entries: list):
     """The set the round used (to name its criteria and indicators, and to say which department
     answers for each indicator); when it is no longer installed, one named from the history."""
-    from ..law.load import load_ruleset
+    from .law.load import load_ruleset
 
     try:
         return load_ruleset(round_.ruleset_id), True
@@ -177,8 +179,8 @@ def _indicators(ruleset, installed: bool, year: int, province: str) -> tuple[dic
     the same departments), when the set is installed."""
     if not installed:
         return {}, 0
-    from ..law.resolve import resolve
-    from ..regions import region_of_province
+    from .law.resolve import resolve
+    from .regions import region_of_province
 
     dimensions = list(ruleset.applies_to or ruleset.dimension_values)
     region = region_of_province(province)
@@ -230,7 +232,7 @@ def _registered_list(province, registered: list[dict] | None) -> tuple[list[dict
     when both lists give one): the latest list's, in the place of the first."""
     if registered is not None:
         return registered, [None] * len(registered)
-    from ..regions import exact
+    from .regions import exact
 
     entries: list[dict] = []
     years: list[int | None] = []
