@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -136,3 +137,44 @@ def test_docs_load_with_no_network(server, tmp_path):
                            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--virtual-time-budget=15000",
                            "--dump-dom", server.url + "/docs"], capture_output=True, text=True, timeout=120)
     assert "/v1/assess" in done.stdout and "opblock" in done.stdout, done.stdout[-2000:]
+
+
+def test_the_contract_is_valid_openapi_and_a_generated_client_assesses(server, tmp_path):
+    """/openapi.json passes openapi-spec-validator, and a client generated from it by
+    openapi-python-client (typed models, no warning) assesses a fixture as the library does."""
+    import json
+    import sys
+
+    from openapi_spec_validator import validate
+
+    import ntm_rules
+
+    spec = httpx.get(server.url + "/openapi.json", timeout=30).json()
+    validate(spec)
+    (tmp_path / "openapi.json").write_text(json.dumps(spec), "utf-8")
+    generator = shutil.which("openapi-python-client") or str(Path(sys.executable).with_name("openapi-python-client"))
+    made = subprocess.run([generator, "generate", "--path", str(tmp_path / "openapi.json"), "--meta", "none",
+                           "--output-path", str(tmp_path / "ntm_client")], capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "Warning" not in made.stdout + made.stderr, made.stdout + made.stderr  # every route and model generated
+    sys.path.insert(0, str(tmp_path))
+    try:
+        from ntm_client import Client
+        from ntm_client.api.default import assess_endpoint_v1_assess_post as assess
+        from ntm_client.models import Assessment as GeneratedAssessment
+        from ntm_client.models import CommuneDocument
+
+        for fixture in ("phu-thuong-fails-several-2019.json", "tan-cuong-attains-2020.json"):
+            document = json.loads((FIXTURES / fixture).read_text("utf-8"))
+            answer = assess.sync_detailed(client=Client(base_url=server.url, timeout=httpx.Timeout(60)),
+                                          body=CommuneDocument.from_dict(document))
+            assert answer.status_code == 200 and isinstance(answer.parsed, GeneratedAssessment), answer.content[:300]
+            library = ntm_rules.assess(document)
+            got = answer.parsed
+            assert (got.attained, got.certain, got.criteria_met) == (library.attained, library.certain,
+                                                                      library.criteria_met), fixture
+            assert [(c.id, c.status.value) for c in got.criteria] == [(c.id, c.status) for c in library.criteria]
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n == "ntm_client" or n.startswith("ntm_client.")]:
+            del sys.modules[name]

@@ -18,7 +18,7 @@ from ..law.load import load_ruleset
 from ..limits import MAX_TEXT
 from .answers import GENERIC, ServiceError, language, log, ruleset_by_id
 from .deadline import reading
-from .models import JSON_SCHEMA, Assessment, BatchAnswer, KeyRow, RulesetAnswer, RulesetRow, errors
+from .models import DOCUMENT, JSON_SCHEMA, Assessment, BatchAnswer, KeyRow, RulesetAnswer, RulesetRow, errors
 from .uploads import batch_links, batch_out, output_file, run_upload
 
 
@@ -28,8 +28,7 @@ def add_api(app: FastAPI) -> None:
         return {"ok": True}
 
     @app.post("/v1/assess", summary="Assess one commune document", response_model=Assessment,
-              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                  "schema": {"$ref": "https://ntm-rules/schema/input", "description": "GET /v1/schema/input"}}}}},
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": DOCUMENT}}}},
               responses={200: {"description": "The assessment, as `ntm-assess --format json` prints it"},
                          **errors(401, 403, 404, 408, 413, 422, 500, 504)})
     async def assess_endpoint(request: Request, ruleset: Optional[str] = Query(None, max_length=MAX_TEXT,

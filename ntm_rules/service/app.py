@@ -37,6 +37,7 @@ from .answers import GENERIC, ServiceError, SpeakingToCallers, error_json, input
 from .api import add_api
 from .guard import LOOPBACK_NAMES, BodyTooLarge, Guard, OfficeHosts, TooSlow, too_large
 from .keys import Keys
+from .models import declare_document
 from .pages import add_pages
 from .progress import add_progress
 
@@ -120,6 +121,7 @@ def create_app(db: str | os.PathLike | None = None, keys: Keys | None = None, *,
 
     add_docs(app)
     add_api(app)
+    declare_document(app)
     add_progress(app)
     add_pages(app)
     return app
