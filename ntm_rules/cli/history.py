@@ -21,17 +21,20 @@ def history(commune, province, db, fmt, lang):
     """What the stored batches say over time.
 
     \b
-    ntm-assess history COMMUNE (a code or a name): criteria met at each assessment and what
-    changed since the previous one.
+    ntm-assess history COMMUNE (a code or a name, official or as written): criteria met at each
+    assessment and what changed since the previous one; across the reform of 1 July 2025, the
+    commune of today it is part of, or the old communes it was made of.
     ntm-assess history --province P: the same for every commune, the average criteria met per
     batch, each department's failing criteria over time, the registered communes against
-    their target year.
+    their target year, and which of its old communes are now part of which commune.
+    Communes and provinces are shown under their official names, however the rows wrote them.
     Exit codes: 0 printed, 2 no such commune or province in the history (or no history).
     """
     import dataclasses
 
     from .. import history as h
     from ..reports import progress
+    from ..reports.reform import links_text, reform_text
 
     with exit_on_error(lang):
         if bool(commune) == bool(province):
@@ -65,4 +68,6 @@ def history(commune, province, db, fmt, lang):
         data = dataclasses.asdict(found) if province else [dataclasses.asdict(c) for c in communes]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(printable(progress.province_text(found, lang) if province else progress.commune_text(communes[0], lang)), nl=False)
+        text = (progress.province_text(found, lang) + reform_text(found, lang) if province
+                else progress.commune_text(communes[0], lang) + links_text(communes[0], lang))
+        click.echo(printable(text), nl=False)

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import history
 from ..errors import Say, printable
 from ..limits import MAX_TEXT
-from ..regions import exact
+from ..regions import province_key
 from ..words.catalogue import WORDS
 from ..words.phrases import cap, one_decimal, shown_date
 from .answers import PAGE_HEADERS, ServiceError, page_language
@@ -204,7 +204,7 @@ def pager(request: Request, page: int, pages: int, name: str = "page") -> dict:
 def sees(request: Request, province: str | None) -> bool:
     """Whether the caller's key sees a province (by name); every key without a province does."""
     key = getattr(request.state, "key", None)
-    return key is None or key.sees(exact(province) if province else None)
+    return key is None or key.sees(province_key(province) if province else None)
 
 
 def provinces(request: Request, conn) -> list[tuple[str, int]]:
