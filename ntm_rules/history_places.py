@@ -110,12 +110,30 @@ def before_of(conn: sqlite3.Connection, key: str) -> list[Link]:
             if _assessed(conn, u.key)]
 
 
-def province_links(conn: sqlite3.Connection, pkey: str, keys: list[str]) -> dict:
+def _province_today(pkey: str):
+    """The province of today a province key means: itself when today's directory has it, else the
+    one its old province is part of."""
+    old = directory_of(OLD).province(pkey)
+    return places.province_today(old) if old is not None else directory_of(NEW).province(pkey)
+
+
+def province_links(conn: sqlite3.Connection, pkey: str, keys: list[str], keys_of=None) -> dict:
     """A province across the reform, from the keys of its communes in the history: `reform`, each
-    commune of today with the province's old communes in it (and the old communes of other
-    provinces the history holds in its communes of today); `today`, the province of today an old
-    province is part of when that is another ("Tỉnh Bắc Kạn" → "Tỉnh Thái Nguyên")."""
+    commune of today with the old communes of the history in it (the province's own, and those of
+    the old provinces now part of it: `provinces_before`, whose communes `keys_of(province key)`
+    gives); `today`, the province of today an old province is part of when that is another
+    ("Tỉnh Bắc Kạn" → "Tỉnh Thái Nguyên")."""
     merges: dict[str, Merge] = {}
+    now = _province_today(pkey)
+    before: list[str] = []
+    mine = directory_of(NEW).province(pkey)  # a province of today: the old provinces now part of it join it
+    if now is not None and mine is not None and mine.code == now.code and keys_of is not None:
+        for other, name in conn.execute("SELECT province_key, MAX(province) FROM batch_provinces WHERE province_key != ?"
+                                        " GROUP BY province_key ORDER BY 2", (pkey,)).fetchall():
+            theirs = _province_today(other)
+            if theirs is not None and theirs.code == now.code and directory_of(OLD).province(other) is not None:
+                before.append(name)
+                keys = [*keys, *keys_of(other)]
     for key in keys:
         today = today_of(conn, key)
         if today is not None:
@@ -136,7 +154,8 @@ def province_links(conn: sqlite3.Connection, pkey: str, keys: list[str]) -> dict
         now = places.province_today(old)
         if now is not None and places.province_key(now.name) != places.province_key(old.name):
             today = now.name
-    return {"key": pkey, "today": today, "reform": sorted(merges.values(), key=lambda m: (m.today.name, m.today.key))}
+    return {"key": pkey, "today": today, "provinces_before": before,
+            "reform": sorted(merges.values(), key=lambda m: (m.today.name, m.today.key))}
 
 
 def _has_era(conn: sqlite3.Connection, pkey: str, era: str) -> bool:

@@ -164,7 +164,8 @@ class Registered:
 class Province:
     """A province's history under its official name; `key` its key (`province_key`); `today`, for a
     province before the reform that is now part of another, that one's name; `reform`, each
-    commune of today with the old communes of the history in it."""
+    commune of today with the old communes of the history in it (its own, and those of
+    `provinces_before`, the old provinces now part of it)."""
 
     name: str
     rounds: list[Round]
@@ -173,6 +174,7 @@ class Province:
     key: str = ""
     today: str | None = None
     reform: list[Merge] = field(default_factory=list)
+    provinces_before: list[str] = field(default_factory=list)  # old provinces now part of this one
 
 
 def provinces(conn: sqlite3.Connection) -> list[tuple[str, int]]:
@@ -194,14 +196,18 @@ def province_history(conn: sqlite3.Connection, province: str) -> Province | None
     communes = [c for c in (commune_history(conn, k) for k in keys) if c is not None]
     by_key = {c.key: c for c in communes}
     registered = [with_latest(r, by_key.get(r.commune) if r.commune else None) for r in province_registered(conn, pkey)]
-    return Province(name, rounds, communes, registered, **province_links(conn, pkey, keys))
+    return Province(name, rounds, communes, registered, **province_links(conn, pkey, keys, _keys_of(conn)))
 
 
 def province_reform(conn: sqlite3.Connection, province: str) -> dict:
     """A province across the reform (`Province`'s `key`, `today` and `reform`), for a page that
     shows one page of its communes."""
     pkey = province_key(province)
-    return province_links(conn, pkey, province_commune_keys(conn, pkey))
+    return province_links(conn, pkey, province_commune_keys(conn, pkey), _keys_of(conn))
+
+
+def _keys_of(conn: sqlite3.Connection):
+    return lambda pkey: province_commune_keys(conn, pkey)
 
 
 def province_rounds(conn: sqlite3.Connection, pkey: str) -> tuple[str, list[Round]] | None:

@@ -14,11 +14,13 @@ if TYPE_CHECKING:
 def reform_text(p: Province, lang: str = "vi") -> str:
     """A province's section: "Xã La Hiên ← Xã Cúc Đường, Xã La Hiên" per commune of today."""
     W = WORDS[lang]
-    if not p.reform and not p.today:
+    if not p.reform and not p.today and not p.provinces_before:
         return ""
     lines = ["", f"{W['reform_title']}:"]
     if p.today:
         lines.append("  " + W["province_now_part"].format(province=p.today))
+    if p.provinces_before:
+        lines.append(f"  {W['provinces_before']}: {', '.join(p.provinces_before)}")
     for m in p.reform:
         where = f" ({m.today.province})" if m.today.province and m.today.province != p.name else ""
         olds = ", ".join(c.name + (f" ({c.province})" if c.province and c.province != p.name else "")

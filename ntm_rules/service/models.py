@@ -86,6 +86,8 @@ class ProvinceHistory(Page):
     today: Optional[str] = Field(None, description="for a province before 1 July 2025 now part of another: that one")
     reform: list[Merge] = Field(default_factory=list, description="each commune of today (from 1 July 2025) with the "
                                 "old communes of the history that are part of it")
+    provinces_before: list[str] = Field(default_factory=list, description="the old provinces of the history now part "
+                                        "of this one (their communes are in `reform`)")
 
 
 class RegisteredRow(BaseModel):

@@ -118,6 +118,7 @@ VI = {
                     "theo danh mục đơn vị hành chính.",
     "commune_today": "xã từ 1/7/2025", "communes_before": "các xã trước 1/7/2025 nay thuộc xã này",
     "divided_between": "chia cho các xã", "province_now_part": "Từ 1/7/2025 tỉnh này thuộc {province}.",
+    "provinces_before": "Từ 1/7/2025 tỉnh này gồm cả các tỉnh trước đây",
     "now_part_of": "Từ 1/7/2025 thuộc", "made_of": "Lập từ các xã trước 1/7/2025", "written_as": "Tên như dòng dữ liệu ghi",
     "not_in_directory_short": "Không có trong danh mục đơn vị hành chính: tên giữ như dòng dữ liệu ghi.",
 }
@@ -232,6 +233,7 @@ EN = {
                     "part of it, by the directory of administrative units.",
     "commune_today": "commune from 1 July 2025", "communes_before": "communes before 1 July 2025 now part of it",
     "divided_between": "divided between", "province_now_part": "Since 1 July 2025 this province is part of {province}.",
+    "provinces_before": "Since 1 July 2025 this province also includes the former provinces",
     "now_part_of": "Since 1 July 2025 part of", "made_of": "Made of the communes before 1 July 2025",
     "written_as": "Name as the rows wrote it",
     "not_in_directory_short": "Not in the directory of administrative units: the name is kept as the rows wrote it.",
