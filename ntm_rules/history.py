@@ -181,10 +181,12 @@ class _Index:
         if code:
             self.by_code[code] = key
         for name in {places.name_key(n) for n in names if n}:
-            for district in {places.name_key(d) for d in districts}:
+            for district in {places.name_key(d) for d in districts} | {""}:  # "": the name alone
                 self.by_name.setdefault((name, district), set()).add(key)
 
     def match(self, name, district, code) -> str | None:
+        """The one commune of the batch a registered entry names: by its code, else by its name
+        within its district (or, without a district, by its name alone)."""
         code = places.code_key(code)
         if code and code in self.by_code:
             return self.by_code[code]
