@@ -72,6 +72,13 @@ class Merge:
     communes: list[Link]
 
 
+def warm() -> None:
+    """Index the directory of both eras and the reform's mapping now (about a second): a server
+    does it before its first request, which would otherwise wait for it."""
+    places.warm()
+    places.predecessors(next(iter(directory_of(NEW).communes.values())))
+
+
 def unit_of(key: str):
     """The official unit a history key names ("c63:05503" → the old Xã Tân Cương), or None."""
     for era in (OLD, NEW):

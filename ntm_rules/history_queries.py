@@ -196,18 +196,25 @@ def province_history(conn: sqlite3.Connection, province: str) -> Province | None
     communes = [c for c in (commune_history(conn, k) for k in keys) if c is not None]
     by_key = {c.key: c for c in communes}
     registered = [with_latest(r, by_key.get(r.commune) if r.commune else None) for r in province_registered(conn, pkey)]
-    return Province(name, rounds, communes, registered, **province_links(conn, pkey, keys, _keys_of(conn)))
+    return Province(name, rounds, communes, registered, **province_links(conn, pkey, [c.key for c in communes if c.known],
+                                                                         _keys_of(conn)))
 
 
 def province_reform(conn: sqlite3.Connection, province: str) -> dict:
     """A province across the reform (`Province`'s `key`, `today` and `reform`), for a page that
     shows one page of its communes."""
     pkey = province_key(province)
-    return province_links(conn, pkey, province_commune_keys(conn, pkey), _keys_of(conn))
+    return province_links(conn, pkey, _known_keys(conn, pkey), _keys_of(conn))
+
+
+def _known_keys(conn: sqlite3.Connection, pkey: str) -> list[str]:
+    """The keys of the province's communes the directory knows (only those cross the reform)."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT commune_key FROM assessments WHERE province_key = ?"
+                                       " AND official IS NOT NULL ORDER BY commune_key", (pkey,))]
 
 
 def _keys_of(conn: sqlite3.Connection):
-    return lambda pkey: province_commune_keys(conn, pkey)
+    return lambda pkey: _known_keys(conn, pkey)
 
 
 def province_rounds(conn: sqlite3.Connection, pkey: str) -> tuple[str, list[Round]] | None:

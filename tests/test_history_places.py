@@ -240,3 +240,12 @@ def test_old_communes_are_followed_into_the_communes_of_today_on_the_progress_pa
     lines = text.split("The reorganisation of 1 July 2025: communes before and today:")[1].splitlines()
     la = next(line for line in lines if line.strip().startswith("Xã La Hiên ←"))
     assert "Xã Cúc Đường" in la and bac_kan.name not in la
+
+
+def test_a_province_key_of_the_service_sees_its_province_however_written():
+    from ntm_rules.service.keys import Key
+
+    for written in SPELLINGS:
+        key = Key("tn", "read", written, b"")
+        assert all(key.sees(history.province_key(other)) for other in SPELLINGS + ["thai nguyen"]), written
+        assert not key.sees(history.province_key("Bắc Kạn"))

@@ -80,10 +80,16 @@ def test_a_corrected_rejected_workbook_joins_its_batch_round(stored):
 def test_amend_is_refused_for_an_unknown_batch_or_without_the_history(stored):
     tmp, db, key = stored
     fixed = corrected(tmp / "out" / "rejected.xlsx", tmp / "corrected.xlsx")
-    for args in (["--db", db, "--amend", "0" * 24], ["--amend", key], ["--db", db, "--amend", key, "--replace"]):
-        done = cli("batch", fixed, "--out", tmp / "x", "--overwrite", *args)
+    from test_history import next_year
+
+    later = tmp / "2020.csv"
+    next_year(later)  # rows of 2020: not of the 2019 batch's round
+    for source, args in ((fixed, ["--db", db, "--amend", "0" * 24]), (fixed, ["--amend", key]),
+                         (fixed, ["--db", db, "--amend", key, "--replace"]), (later, ["--db", db, "--amend", key])):
+        done = cli("batch", source, "--out", tmp / "x", "--overwrite", *args)
         assert done.returncode == 2, (args, done.stdout, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert "2020" in done.stderr and key in done.stderr
     assert [(r["batch"], r["communes"]) for r in rounds(db)] == [(key, 10)]  # nothing changed
 
 

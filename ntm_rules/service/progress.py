@@ -71,9 +71,9 @@ _KEPT_LOCK = threading.Lock()
 
 
 def kept(conn, what: str, pkey: str, compute):
-    """What `compute()` finds of a province (the order of its communes), kept while no batch is stored: the same province asked by many requests at once is counted once (the others
+    """What `compute()` finds of a province (the order of its communes, its communes across the reform), kept while no batch is stored or amended: the same province asked by many requests at once is counted once (the others
     wait for it), not once each. At most 64 are kept."""
-    key = (what, pkey, *conn.execute("SELECT MAX(id), COUNT(*) FROM batches").fetchone())
+    key = (what, pkey, *conn.execute("SELECT MAX(id), COUNT(*), (SELECT MAX(id) FROM assessments) FROM batches").fetchone())
     with _KEPT_LOCK:
         if key in _KEPT:
             _KEPT.move_to_end(key)
