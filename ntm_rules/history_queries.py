@@ -73,16 +73,17 @@ def province_key(text: str | None) -> str:
 def find_communes(conn: sqlite3.Connection, text: str, province: str | None = None) -> list[str]:
     """The keys of the communes `text` names: an official code (its zeros restored), else a name
     written or official (with or without "Xã", any case, normalisation or tone placement, but
-    with its tones); within one province when given."""
+    with its tones); within one province when given; by the year first assessed."""
     scope, args = ("", []) if not province else (" AND province_key = ?", [province_key(province)])
     code = places.code_key(text)
-    keys = [r[0] for r in conn.execute("SELECT DISTINCT commune_key FROM assessments WHERE unit_code = ?" + scope,
+    by_year = " GROUP BY commune_key ORDER BY MIN(year), commune_key"  # a commune before the reform first
+    keys = [r[0] for r in conn.execute("SELECT commune_key FROM assessments WHERE unit_code = ?" + scope + by_year,
                                        [code, *args])] if code else []
     if not keys:
         wanted = places.name_key(text)
         keys = [r[0] for r in conn.execute(
-            "SELECT DISTINCT commune_key FROM assessments WHERE (name_key = ?1 OR official_key = ?1)"
-            + scope.replace("?", "?2"), [wanted, *args])]
+            "SELECT commune_key FROM assessments WHERE (name_key = ?1 OR official_key = ?1)"
+            + scope.replace("?", "?2") + by_year, [wanted, *args])]
     return keys
 
 

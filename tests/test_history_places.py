@@ -151,25 +151,34 @@ def test_one_province_every_commune_once_in_the_api_and_the_pages(two_years):
             form = client.post("/batches", files={"file": ("tn.csv", data)}, data={"csrf": csrf},
                                headers={"Origin": server.url, "Sec-Fetch-Site": "same-origin"})
             assert form.status_code == 409 and key2020 in form.text and "đã được lưu" in form.text
+            assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM batches").fetchone() == (2,)
+            # another file (a blank line more) is another batch; its page: its one province, by its official name
+            other = client.post("/v1/batch", files={"file": ("tn.csv", data + b"\n")}).json()["batch"]
+            batch = client.get(f"/batches/{other}").text
+            assert [html.unescape(p) for p in re.findall(r'class="progress-link"[^>]*>[^<:]*: ([^<]*)</a>', batch)] \
+                == ["Tỉnh Thái Nguyên"]
     finally:
         server.stop()
-    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM batches").fetchone() == (2,)
 
 
 def test_replace_stores_the_file_again_in_place_of_its_batch(two_years, tmp_path):
     _, db, key2019, key2020, _, second_file = two_years
     copy = tmp_path / "h.sqlite3"
-    copy.write_bytes(Path(db).read_bytes())
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    before = [r[0] for r in sqlite3.connect(copy).execute("SELECT key FROM batches ORDER BY id")]
+    assert before[:2] == [key2019, key2020]
     done = cli("batch", second_file, "--out", tmp_path / "out", "--db", copy, "--replace")
     assert done.returncode == 1, done.stderr
     key = STORED.search(done.stdout).group(1)
-    assert key not in (key2019, key2020)
+    assert key not in before
     conn = history.connect(copy)
-    assert [r[0] for r in conn.execute("SELECT key FROM batches ORDER BY id")] == [key2019, key]
+    assert [r[0] for r in conn.execute("SELECT key FROM batches ORDER BY id")] == [k for k in before if k != key2020] + [key]
     found = history.province_history(conn, "Thái Nguyên")
-    assert [r.batch for r in found.rounds] == [key2019, key]
-    assert all([e.batch for e in c.entries] == [key2019, key] for c in found.communes)
-    assert conn.execute("SELECT COUNT(*) FROM batch_provinces").fetchone()[0] == 2
+    assert key2020 not in [r.batch for r in found.rounds] and [r.batch for r in found.rounds][-1] == key
+    assert [r.year for r in found.rounds].count(2020) == len(before) - 1  # one 2020 round replaced, none added
+    assert all(key2020 not in [e.batch for e in c.entries] and c.entries[-1].batch == key for c in found.communes)
+    assert conn.execute("SELECT COUNT(*) FROM batch_provinces").fetchone()[0] == len(before)
     assert cli("batch", second_file, "--out", tmp_path / "o2", "--replace").returncode == 2  # --replace needs --db
 
 
@@ -191,6 +200,8 @@ def reform(tmp_path_factory):
     bac_kan = next(u for u in places.directory_of(places.OLD).communes.values() if u.province == "06")
     conn = history.connect(db)
     history.store_batch(conn, [{**model, "year": 2026, "commune": {"name": "Xã La Hiên", "province": "Thái Nguyên"}}])
+    history.store_batch(conn, [{**model, "commune": {"name": "Xã La Hiên", "district": "Huyện Võ Nhai",  # its 2019 row
+                                                     "province": "Thái Nguyên", "code": "05740"}}])
     history.store_batch(conn, [{**model, "commune": {"name": bac_kan.name, "province": "Bắc Kạn", "code": bac_kan.code}}])
     conn.close()
     return tmp, db, bac_kan
@@ -239,7 +250,14 @@ def test_old_communes_are_followed_into_the_communes_of_today_on_the_progress_pa
     text = cli("history", "--province", "Thái Nguyên", "--db", db, "--lang", "en").stdout
     lines = text.split("The reorganisation of 1 July 2025: communes before and today:")[1].splitlines()
     la = next(line for line in lines if line.strip().startswith("Xã La Hiên ←"))
-    assert "Xã Cúc Đường" in la and bac_kan.name not in la
+    assert "Xã Cúc Đường" in la and "Xã La Hiên" in la.split("←")[1] and bac_kan.name not in la
+    # La Hiên kept its name and code: the old commune and the one of today, shown one after the other
+    both = cli("history", "05740", "--db", db, "--lang", "en")
+    assert both.returncode == 0, both.stderr
+    old_part, new_part = both.stdout.split("\n\n")
+    assert "2019 (" in old_part and "Since 1 July 2025 part of: Xã La Hiên (Tỉnh Thái Nguyên)" in old_part
+    assert "2026 (" in new_part and "Made of the communes before 1 July 2025: Xã Cúc Đường" in new_part
+    assert "Xã La Hiên" in new_part.split("Made of")[1]
 
 
 def test_a_province_key_of_the_service_sees_its_province_however_written():

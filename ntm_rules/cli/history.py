@@ -58,7 +58,7 @@ def history(commune, province, db, fmt, lang):
                                  field="COMMUNE", fix=Say("ghi mã xã, hoặc tên xã đúng như trong dữ liệu (có dấu)",
                                                           "give the commune code, or its name as in the data (with accents)"))
             communes = [h.commune_history(conn, k) for k in keys]
-            if len(communes) > 1 and fmt == "text":
+            if len(communes) > 1 and fmt == "text" and not _one_across_the_reform(communes):
                 names = "; ".join(progress.place(c, lang) for c in communes)
                 raise InputError(Say(f"nhiều xã cùng tên {commune!r}: {names}", f"several communes are named {commune!r}: "
                                      f"{names}"), field="COMMUNE", fix=Say("ghi mã xã", "give the commune code"))
@@ -69,5 +69,12 @@ def history(commune, province, db, fmt, lang):
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         text = (progress.province_text(found, lang) + reform_text(found, lang) if province
-                else progress.commune_text(communes[0], lang) + links_text(communes[0], lang))
+                else "\n".join(progress.commune_text(c, lang) + links_text(c, lang) for c in communes))
         click.echo(printable(text), nl=False)
+
+
+def _one_across_the_reform(communes: list) -> bool:
+    """Whether the communes a name or code matches are one commune before and after the reform (a
+    commune of today that kept an old one's name or code, and that old one): shown one after the other."""
+    keys = {c.key for c in communes}
+    return all((c.today is not None and c.today.key in keys) or any(b.key in keys for b in c.before) for c in communes)

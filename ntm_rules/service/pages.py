@@ -143,9 +143,9 @@ def add_pages(app: FastAPI) -> None:
             rows = conn.execute("SELECT position, name, district, attained, certain, criteria_met, criteria_total, year"
                                 " FROM assessments WHERE batch_id = ? AND position >= ? ORDER BY position LIMIT ?",
                                 (batch["id"], first, SHOWN_ROWS)).fetchall()
-            provinces = [r[0] for r in conn.execute(
-                "SELECT DISTINCT province FROM assessments WHERE batch_id = ? AND province IS NOT NULL"
-                " ORDER BY province LIMIT 20", (batch["id"],))]
+            provinces = [r[0] for r in conn.execute(  # each once, under its official name, however the rows wrote it
+                "SELECT MAX(COALESCE(official_province, province)) FROM assessments WHERE batch_id = ?"
+                " AND province_key != '' GROUP BY province_key ORDER BY 1 LIMIT 20", (batch["id"],))]
         return render(request, "batch.html", key=key, s=summary, communes=rows, batch=batch, provinces=provinces,
                       file=(json.loads(batch["inputs"]) or [{}])[0].get("name", ""), pager=pager(request, page, pages))
 
