@@ -135,7 +135,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE batches ADD COLUMN content_sha256 TEXT;
     CREATE INDEX assessments_by_code ON assessments (unit_code);
     CREATE INDEX assessments_by_official_name ON assessments (official_key);
-    CREATE INDEX batches_by_content ON batches (content_sha256)
+    CREATE INDEX batches_by_content ON batches (content_sha256);
+    CREATE INDEX assessments_known ON assessments (province_key, commune_key) WHERE official IS NOT NULL
     """,
 ]
 VERSION = len(MIGRATIONS)
