@@ -130,12 +130,7 @@ class Outcome:
     def criteria(self) -> tuple:
         """CriterionOutcome, one per criterion of the resolved set (with each indicator's)."""
         if self._criteria is None:
-            kernel = _kernel(self.resolved)
-            found = []
-            for c_position, criterion_id, indicators in kernel.criteria:
-                outcomes = tuple(_indicator(kernel, plan, self.status, self.values, self.lower) for plan in indicators)
-                found.append(CriterionOutcome(c_position, criterion_id, *combine(outcomes), outcomes))
-            self._criteria = tuple(found)
+            self._criteria = _criteria(_kernel(self.resolved), self.status, self.values, self.lower)
         return self._criteria
 
     @property
@@ -203,6 +198,7 @@ class _IndicatorPlan(NamedTuple):
     department_verified: bool
     verdict_of: str | None
     shareable: bool  # a met result depends on its value alone (shared between communes, see `_Kernel`)
+    short: tuple | None  # shareable: (check index, field, Sure, operator, threshold), for `_criteria`
 
 
 class _Kernel:
@@ -223,10 +219,11 @@ class _Kernel:
                 checks = tuple((index + k, check, sure_of(check)) for k, check in enumerate(indicator.checks))
                 index += len(checks)
                 first = indicator.checks[0]
+                shareable = len(checks) == 1 and not (first.relative_to or first.options or first.verdict_of)
                 indicators.append(_IndicatorPlan(
                     position, indicator.id, criterion.id, checks, indicator.department, indicator.department_verified,
-                    first.verdict_of if len(checks) == 1 else None,
-                    len(checks) == 1 and not (first.relative_to or first.options or first.verdict_of)))
+                    first.verdict_of if len(checks) == 1 else None, shareable,
+                    (checks[0][0], first.field, checks[0][2], first.operator, first.threshold) if shareable else None))
                 position += 1
             self.criteria.append((c_position, criterion.id, tuple(indicators)))
         self.plans = {plan.position: plan for _, _, indicators in self.criteria for plan in indicators}
@@ -238,6 +235,8 @@ class _Kernel:
         self.prerequisites = {plan.id: plan for plan in self.plans.values()
                               if resolved.indicators[plan.position].prerequisite}
         self.shared: dict = {}
+        # indicator id → (its criterion's id, its department's assignment confirmed), for `acting_of`
+        self.where = {i.id: (i.criterion_id, i.department_verified) for i in resolved.indicators}
 
 
 _kernels = Bounded(512)  # a resolved set's identity → its _Kernel
@@ -256,6 +255,42 @@ def outcome_of(resolved: ResolvedRuleset, values: dict, not_met: list[int], miss
     for index in missing:
         status.setdefault(index, MISSING)
     return Outcome(resolved, values, status, lower)
+
+
+def _criteria(kernel: _Kernel, status: dict[int, str], values: dict, lower: dict | None) -> tuple:
+    """Every criterion's outcome with its indicators'. Most indicators of a commune are met by one
+    comparison: those take the short way here (the benchmarks' batch spends most of its Python
+    time in this loop); a criterion none of whose checks failed is met, as sure as its indicators."""
+    failing = {kernel.criterion_of[i] for i in status}
+    shared, limit = kernel.shared, kernel.SHARED_LIMIT
+    found = []
+    for c_position, criterion_id, indicators in kernel.criteria:
+        outcomes = []
+        for plan in indicators:
+            short = plan.short
+            if short is None or short[0] in status:
+                outcomes.append(_indicator(kernel, plan, status, values, lower))
+                continue
+            _, field, sure, operator, threshold = short
+            value = values.get(field)
+            if type(value) is float:
+                outcomes.append(IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value, None, field,
+                                                 operator, threshold))
+                continue
+            key = (plan.position, type(value), value)
+            outcome = shared.get(key)
+            if outcome is None:
+                if len(shared) >= limit:
+                    shared.clear()
+                outcome = shared[key] = IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value,
+                                                         None, field, operator, threshold)
+            outcomes.append(outcome)
+        outcomes = tuple(outcomes)
+        if c_position in failing:
+            found.append(CriterionOutcome(c_position, criterion_id, *combine(outcomes), outcomes))
+        else:
+            found.append(CriterionOutcome(c_position, criterion_id, MET, all(i.certain for i in outcomes), outcomes))
+    return tuple(found)
 
 
 def _indicator(kernel: _Kernel, plan: _IndicatorPlan, status: dict[int, str], values: dict,
@@ -385,10 +420,5 @@ def acting(departments, where) -> list[Acting]:
 
 def acting_of(outcome: Outcome) -> list[Acting]:
     """`acting` for an outcome: each indicator looked up in the set that names its department."""
-    by_set = {d.names.identity: d.names for d in outcome.departments}
-    lookup = {}
-    for identity, resolved in by_set.items():
-        for indicator in resolved.indicators:
-            lookup[(identity, indicator.id)] = (indicator.criterion_id, indicator.department_verified)
-    names = {d.level: d.names.identity for d in outcome.departments}
-    return acting(outcome.departments, lambda level, indicator_id: lookup[(names[level], indicator_id)])
+    names = {d.level: _kernel(d.names).where for d in outcome.departments}
+    return acting(outcome.departments, lambda level, indicator_id: names[level][indicator_id])

@@ -252,7 +252,12 @@ def test_plan_numbers_units_certainty_and_print_setup(tmp_path):
     assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
     assert all(cell.alignment.wrap_text for cell in sheet[4])
     assert sheet.oddFooter.center.text == "&P / &N" and "Kinh phí, nguồn vốn" in header
-    assert any(c.value == "Người lập" for row in sheet.iter_rows() for c in row)
+    signed = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "NGƯỜI LẬP" in signed and "TM. ỦY BAN NHÂN DÂN XÃ" in signed and "CHỦ TỊCH" in signed  # the pages' block
+    assert "(Ký, ghi rõ họ tên)" in signed and "(Ký tên, đóng dấu)" in signed
+    assert any(re.fullmatch(r"Phú Thượng, ngày \d\d tháng \d{1,2} năm \d{4}", v) for v in signed)
+    assert sheet["A2"].value.startswith("Kính gửi: Văn phòng Điều phối nông thôn mới tỉnh Thái Nguyên. ")
+    assert sheet.oddHeader.left.text == "ỦY BAN NHÂN DÂN XÃ PHÚ THƯỢNG"
 
 
 def test_plan_of_an_attaining_commune_says_there_is_nothing_to_remedy(tmp_path):
@@ -327,3 +332,147 @@ def test_one_catalogue_per_language_with_the_same_keys():
         if isinstance(text, str):
             fields = {name for _, name, _, _ in Formatter().parse(text) if name}
             assert fields == {name for _, name, _, _ in Formatter().parse(EN[key]) if name}, key
+
+
+# ------------------------------------------------------------------ the printed page's head and foot (reports/office.py)
+# (the pages in the browser: tests/test_printed.py)
+
+COMMAND = re.compile(r"ntm-assess|ntm_rules\.|write_plan|run_batch|(?<![\w-])--[a-z]")
+
+
+def _paper(html: str) -> str:
+    """What a page prints: its text, without its style."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(style|title)>.*?</\1>", "", html, flags=re.S))
+
+
+def test_the_place_and_date_line_as_official_documents_write_it():
+    from datetime import date
+
+    from ntm_rules.reports.office import office_head, place_date
+
+    assert place_date("Thái Nguyên", date(2019, 7, 5), "vi") == "Thái Nguyên, ngày 05 tháng 7 năm 2019"
+    assert place_date("Thái Nguyên", date(2019, 2, 16), "vi") == "Thái Nguyên, ngày 16 tháng 02 năm 2019"
+    assert place_date("Thái Nguyên", date(2019, 11, 9), "vi") == "Thái Nguyên, ngày 09 tháng 11 năm 2019"
+    assert place_date(None, date(2019, 7, 16), "en") == "……………, 16 July 2019"
+    city = office_head(["Hà Nội"], "vi", date(2019, 7, 16), 2019)
+    assert city.province == "thành phố Hà Nội" and city.office == "Văn phòng Điều phối nông thôn mới thành phố Hà Nội"
+    assert city.body == ("VĂN PHÒNG ĐIỀU PHỐI", "NÔNG THÔN MỚI THÀNH PHỐ HÀ NỘI")
+    assert city.place_date.startswith("Hà Nội, ngày 16 tháng 7")
+    unknown = office_head([None, ""], "vi", date(2019, 7, 16))
+    assert unknown.province == "không ghi tỉnh" and unknown.office.endswith("tỉnh ……………")
+    assert "None" not in " ".join((*unknown.body, unknown.province, unknown.office, unknown.place_date))
+
+
+def test_an_office_the_caller_names_signs_in_its_own_name():
+    """The progress report (or any page) may name its reporting office: letterhead and "Kính gửi" say it."""
+    from datetime import date
+
+    from ntm_rules.reports.office import commune_head, office_head
+
+    named = office_head(["Thái Nguyên"], "vi", date(2019, 7, 16), 2019,
+                        office=" Sở Nông nghiệp và Phát triển nông thôn\ntỉnh Thái Nguyên")
+    assert named.office == "Sở Nông nghiệp và Phát triển nông thôn tỉnh Thái Nguyên"
+    assert named.body == ("SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN", "TỈNH THÁI NGUYÊN")
+    assert named.province == "tỉnh Thái Nguyên"
+    plan = commune_head("Xã Phú Thượng", "Thái Nguyên", "vi", date(2019, 7, 16), 2019, office="Ban Chỉ đạo tỉnh")
+    assert plan.to == "Kính gửi: Ban Chỉ đạo tỉnh" and plan.body == ("ỦY BAN NHÂN DÂN XÃ PHÚ THƯỢNG",)
+    assert office_head(["Thái Nguyên"], "vi", date(2019, 7, 16), office="  ").office.startswith("Văn phòng Điều phối")
+    page = assessment_html(ntm_rules.assess(read_document(FIXTURES / "phu-thuong-fails-several-2019.json")),
+                           office="Ban Chỉ đạo các chương trình mục tiêu quốc gia tỉnh Thái Nguyên")
+    assert "<div>BAN CHỈ ĐẠO CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA</div><div>TỈNH THÁI NGUYÊN</div>" in page and "gửi Ban Chỉ đạo các chương trình mục tiêu quốc gia tỉnh" in page
+
+
+def test_one_signature_block_for_every_page(tmp_path):
+    """The commune's page, the summary and the plan draw the same block, the one printed_parts gives."""
+    from datetime import date
+
+    from ntm_rules.batch import run_batch
+    from ntm_rules.reports.office import commune_head, office_head, printed_parts
+
+    assessment = ntm_rules.assess(read_document(FIXTURES / "phu-thuong-fails-several-2019.json"))
+    office = printed_parts(office_head(["Thái Nguyên"], "vi", date.today(), 2019), "vi")
+    assert "NGƯỜI LẬP BIỂU" in office.signatures and "THỦ TRƯỞNG CƠ QUAN" in office.signatures
+    assert "(Ký, ghi rõ họ tên)" in office.signatures and 'class="sign-space"' in office.signatures
+    assert "counter(page)" in office.style and "counter(pages)" in office.style
+    page = assessment_html(assessment)
+    run_batch([FIXTURES / "batches" / "thai-nguyen-2019.csv"], tmp_path / "out", jobs=1)
+    summary = (tmp_path / "out" / "summary.html").read_text("utf-8")
+    for html in (page, summary):
+        assert office.signatures in html and office.head in html and office.style in html
+    plan = write_plan(assessment, tmp_path / "plan.html").read_text("utf-8")
+    signed = printed_parts(commune_head("Xã Phú Thượng", "Thái Nguyên", "vi", date.today(), 2019), "vi")
+    assert signed.signatures in plan and "TM. ỦY BAN NHÂN DÂN XÃ" in plan and "CHỦ TỊCH" in plan
+
+
+def test_the_province_names_every_title(tmp_path):
+    assessment = ntm_rules.assess(read_document(FIXTURES / "phu-thuong-fails-several-2019.json"))
+    page = assessment_html(assessment)
+    assert re.search(r"<title>[^<]*tỉnh Thái Nguyên</title>", page)
+    assert "VĂN PHÒNG ĐIỀU PHỐI" in page and "NÔNG THÔN MỚI TỈNH THÁI NGUYÊN" in page
+    plan_title = "Kế hoạch hoàn thành các tiêu chí chưa đạt — Xã Phú Thượng, Huyện Võ Nhai, tỉnh Thái Nguyên, năm 2019"
+    assert f"<title>{plan_title}</title>" in write_plan(assessment, tmp_path / "plan.html").read_text("utf-8")
+    assert load_workbook(write_plan(assessment, tmp_path / "plan.xlsx")).active["A1"].value == plan_title
+    assert plan_title in write_plan(assessment, tmp_path / "plan.csv").read_text("utf-8-sig")
+    english = write_plan(assessment, tmp_path / "plan-en.html", lang="en").read_text("utf-8")
+    assert "Xã Phú Thượng, Huyện Võ Nhai, Thái Nguyên province, 2019</title>" in english
+
+
+def test_no_command_line_on_the_commune_page():
+    """The next steps said in words, to the province's office: the command stays in the terminal's report."""
+    path = FIXTURES / "phu-thuong-fails-several-2019.json"
+    for lang in ("vi", "en"):
+        page = assessment_html(ntm_rules.assess(read_document(path)), lang=lang, source=str(path))
+        assert not COMMAND.search(_paper(page)), COMMAND.search(_paper(page))
+    assert "Write the remediation plan (on ntm-rules' plan template) for the New Rural Area Coordination Office " \
+           "of Thái Nguyên province" in page.replace("&#39;", "'")
+    vi = assessment_html(ntm_rules.assess(read_document(path)), source=str(path))
+    assert "Lập kế hoạch khắc phục (theo mẫu kế hoạch của ntm-rules) gửi Văn phòng Điều phối nông thôn mới tỉnh " \
+           "Thái Nguyên" in vi
+
+
+def test_the_pages_never_allow_a_break_inside_a_syllable(tmp_path):
+    """No style that breaks a word anywhere (the browser's own check: tests/test_printed.py)."""
+    assessment = ntm_rules.assess(read_document(FIXTURES / "phu-thuong-fails-several-2019.json"))
+    pages = [assessment_html(assessment), write_plan(assessment, tmp_path / "plan.html").read_text("utf-8")]
+    for html in pages:
+        style = re.sub(r"/\*.*?\*/", "", " ".join(re.findall(r"<style>(.*?)</style>", html, flags=re.S)), flags=re.S)
+        assert not re.search(r"break-all|break-word|hyphens:\s*auto", style)
+        for selector, rule in re.findall(r"([^{}]*)\{([^{}]*)\}", style):  # anywhere: web addresses only
+            assert "anywhere" not in rule or re.fullmatch(r".*(\ba|\.url)", selector.strip()), selector
+    assert "31\u00a0triệu đồng/<wbr>người/<wbr>năm" in pages[0]  # a number kept with its unit
+
+
+def test_a_batch_of_several_provinces_or_none_is_said_so(tmp_path):
+    from ntm_rules.batch import run_batch
+    from ntm_rules.reports.html import summary_html
+
+    result = run_batch([FIXTURES / "batches" / "thai-nguyen-2019.csv"], tmp_path / "one", jobs=1)
+    several = result.summary.model_copy(update={"provinces": ["Tỉnh Thái Nguyên", "Tỉnh Bắc Kạn"]})
+    html = summary_html(several)
+    assert "2 tỉnh: Thái Nguyên, Bắc Kạn" in html and "None" not in html
+    assert "NÔNG THÔN MỚI TỈNH ……" in html  # no one office: its province left for the hand
+    nowhere = summary_html(result.summary.model_copy(update={"provinces": []}), lang="en")
+    assert "province not given" in nowhere and "None" not in nowhere
+    named = summary_html(several, office="Sở Nông nghiệp và Môi trường tỉnh Thái Nguyên")
+    assert "<div>SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG</div><div>TỈNH THÁI NGUYÊN</div>" in named
+    assert "NÔNG THÔN MỚI TỈNH ……" not in named  # the office named: nothing left blank but the place
+
+
+def test_a_command_in_a_rejected_row_is_said_in_words_on_paper(tmp_path):
+    """A row's fix names a command (the CLI's words for it): the printed summary says it in words."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"commune": {"name": "Xã Tân Cương", "province": "Thái Nguyên"}, "year": 2019,
+                                  "data": {}, "colour": "x"}, ensure_ascii=False) + "\n", "utf-8")
+    done = subprocess.run([sys.executable, "-m", "ntm_rules", "batch", str(source), "--out", str(tmp_path / "out"),
+                           "--ruleset", "vn-2016-2020"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "ntm-assess schema input" in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8"), done.stderr
+    assert json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))["ruleset_reason"] == "chọn bằng --ruleset"
+    page = (tmp_path / "out" / "summary.html").read_text("utf-8")
+    assert "bỏ khóa này (xem hướng dẫn sử dụng ntm-rules)" in page
+    assert "— chọn bằng tham số ruleset</p>" in page  # the option the command line was given, in words
+    assert not COMMAND.search(re.sub(r"<style>.*?</style>", "", page, flags=re.S))

@@ -2,6 +2,7 @@
 a free loopback port, called with httpx over a real socket; its answers compared with the CLI's."""
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import re
@@ -427,3 +428,24 @@ def test_killing_the_server_during_an_upload_leaves_nothing(tmp_path):
     conn = sqlite3.connect(server.db)
     assert conn.execute("SELECT COUNT(*) FROM batches").fetchone() == (0,)
     assert conn.execute("SELECT COUNT(*) FROM assessments").fetchone() == (0,)
+
+
+def test_an_uploaded_batch_refused_is_worded_for_the_service_not_the_library(monkeypatch):
+    """A batch's error carries markers (⟪ruleset⟫); the job words them as the service's callers act
+    ("the ruleset parameter"), never as the library's argument nor as a raw marker."""
+    import ntm_rules.batch as batch
+    from ntm_rules.errors import InputError, Say
+    from ntm_rules.service import job
+
+    def refused(*args, **kwargs):
+        raise InputError(Say("hai bộ tiêu chí; chọn bằng ⟪ruleset⟫", "two rulesets; choose with ⟪ruleset⟫"),
+                         source="upload.xlsx", field="ruleset",
+                         fix=Say("chọn bằng ⟪ruleset⟫", "choose one with ⟪ruleset⟫"))
+
+    monkeypatch.setattr(batch, "run_batch", refused)
+    # the job runs in a process of its own, where it sets the front's words: here, in a context of its own
+    answer = contextvars.copy_context().run(job.run, {"inputs": ["upload.xlsx"], "lang": "en"})
+    assert answer["ok"] is False and answer["field"] == "ruleset"
+    for text in (answer["error"]["vi"], answer["error"]["en"], answer["fix"]["vi"], answer["fix"]["en"]):
+        assert "⟪" not in text and "⟫" not in text, text
+    assert "?ruleset=" in answer["fix"]["en"] and "?ruleset=" in answer["error"]["vi"]

@@ -165,7 +165,7 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
                                 f"rejected; the outputs in {out} are incomplete")
         from ..reports.html import summary_html
 
-        outputs.finish(summary_html(summary, lang=lang), summary.model_dump_json(indent=2) + "\n",
+        outputs.finish(summary_html(summary, lang=lang, communes=builder.commune_list()), summary.model_dump_json(indent=2) + "\n",
                        ruleset_file(chosen, used))
     except KeyboardInterrupt:
         raise BatchInterrupted(builder.rows_read, total, out) from None

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 
 from ..assess import assess_document, evaluate_document
 from ..errors import InputError, NtmError, RulesetError, Say, internal_error
-from ..inputs.document import parse_document
+from ..inputs.document import document_model, parse_document
 from ..inputs.rows import Row, document_of, flat_values
 from ..inputs.sources import jsonl_part
 from ..inputs.spill import spilled_part
@@ -116,6 +116,7 @@ def assess_part(task: tuple, ruleset_path: str, caller_chose: bool, lang: str = 
     resolved set it needs, and carries the failing indicators in full only with `details`. Nothing
     a row holds stops the part."""
     ruleset = load_ruleset(ruleset_path)
+    model = document_model(ruleset)  # once per part: building it looks at every installed set's file
     rows = rows_of(task)
     out = []
     for row in rows:
@@ -132,7 +133,7 @@ def assess_part(task: tuple, ruleset_path: str, caller_chose: bool, lang: str = 
                                 f"fix: assess these rows in their own batch, choosing {named} with ⟪ruleset⟫")
                 else:
                     if caller_chose or named in (None, ruleset.id):  # the batch's set, chosen once
-                        assessment = evaluate_document(parse_document(document, ruleset=ruleset,
+                        assessment = evaluate_document(parse_document(document, ruleset=ruleset, model=model,
                                                                       from_json=row.text is not None), ruleset)
                     else:  # the row names something that is no ruleset id: `assess` says what is wrong
                         assessment = assess_document(document, None, from_json=row.text is not None)

@@ -9,6 +9,7 @@
     ntm-assess rulesets template --period 2021-2025|2026-2030 --out TABLE.xlsx
     ntm-assess schema input|result [--ruleset ID]
     ntm-assess history COMMUNE | --province P [--db PATH] [--format text|csv|json]
+    ntm-assess report --province P --as-of DATE [--target N --by DATE] [--registered FILE] --out FILE.docx|FILE.html
     ntm-assess serve [--host 127.0.0.1] [--port 8000] [--db PATH] [--keys FILE] [--allowed-host NAME]
     ntm-assess keys add NAME --role read|upload|admin [--province P] --keys FILE | list | remove
 
@@ -16,7 +17,7 @@ Exit codes: 0 attained (batch: every row assessed), 1 not attained (batch: some 
 rejected), 2 the input, ruleset or output folder could not be used, 3 internal error,
 130 interrupted. Only `main` here chooses the process's exit code; a command ends with
 `common.finish(code)`. One module a group of commands: `one` (assess, validate, schema, template),
-`rulesets`, `batch`, `history`, `serve` (with `keys`); what they share in `common`.
+`rulesets`, `batch`, `history`, `report`, `serve` (with `keys`); what they share in `common`.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import traceback
 import click
 
 from ..errors import FRONT
-from . import batch, history, one, rulesets, serve  # noqa: F401 (each registers its commands)
+from . import batch, history, one, report, rulesets, serve  # noqa: F401 (each registers its commands)
 from .common import DEBUG, EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNUSABLE, REPORT_TO, cli, say
 
 

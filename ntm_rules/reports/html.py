@@ -12,22 +12,24 @@ from ..result import Assessment
 from ..words.catalogue import WORDS
 from ..words.phrases import (cap, certainty_text, department_text, gap_text, indicator_department, level_name, low,
                              part_requirement, part_value, pick, requirement, shown_date, value_text, verdict_text)
+from .office import office_head
 from .summary import ProvincialSummary
 from .summary_text import bracket_label, registered_status
 from .templating import environment
 from .text import LEVEL_ORDER, criteria_of, next_steps
 
 
-def bar_chart(items: list[tuple[str, int | float]], *, label_width: int = 230, bar_width: int = 380,
-              row: int = 20) -> dict:
-    """Geometry of a horizontal bar chart (the template draws it as inline SVG)."""
-    top = max((value for _, value in items), default=0) or 1
+def bar_chart(items: list[tuple], *, label_width: int = 230, bar_width: int = 380, row: int = 20,
+              text_width: int = 50) -> dict:
+    """Geometry of a horizontal bar chart (the template draws it as inline SVG): items are (label,
+    value) or (label, value, the text shown beside the bar)."""
+    top = max((item[1] for item in items), default=0) or 1
     bars = []
-    for index, (label, value) in enumerate(items):
-        bars.append({"label": label, "value": value, "y": index * row,
+    for index, (label, value, *text) in enumerate(items):
+        bars.append({"label": label, "value": value, "text": text[0] if text else value, "y": index * row,
                      "width": round(bar_width * value / top, 1)})
     return {"bars": bars, "label_width": label_width, "bar_width": bar_width, "row": row,
-            "width": label_width + bar_width + 50, "height": max(len(items), 1) * row}
+            "width": label_width + bar_width + text_width, "height": max(len(items), 1) * row}
 
 
 def warm_up() -> None:
@@ -35,21 +37,33 @@ def warm_up() -> None:
     environment().get_template("summary.html")
 
 
-def summary_html(summary: ProvincialSummary, lang: str = "vi") -> str:
+def summary_html(summary: ProvincialSummary, lang: str = "vi", communes: list[dict] | None = None,
+                 office: str | None = None) -> str:
+    """The provincial summary as the office prints and signs it: the figures on at most three A4
+    pages for a province of ~100 communes, then an appendix listing `communes` (each commune's
+    result, `SummaryBuilder.commune_list`), the registered communes' failing indicators, the rows
+    not assessed and the communes the directory does not know. `office`: the reporting office's
+    name, when not the province's coordination office."""
     W = WORDS[lang]
     brackets = bar_chart([(W["band"].format(band=bracket_label(key, lang)), count)
                           for key, count in summary.brackets.items()])
-    criteria = bar_chart([(f"{c.id}. {c.name_en if lang == 'en' else c.name}", c.not_met) for c in summary.criteria],
-                         label_width=260, row=18)
+    criteria = bar_chart([(f"{c.id}. {c.name_en if lang == 'en' else c.name}", c.not_met,
+                           f"{c.not_met}" + (f" (+{c.missing} {W['missing']})" if c.missing else ""))
+                          for c in summary.criteria], label_width=260, row=18, text_width=150)
+    head = office_head(summary.provinces, lang, date.today(), max(summary.years, default=None), office)
     return environment().get_template("summary.html").render(
         s=summary, W=W, lang=lang, brackets=brackets, criteria_chart=criteria, today=shown_date(date.today(), lang),
+        head=head, communes=communes or [], with_districts=any(c.get("district") for c in communes or []),
+        appendix=bool(communes or summary.registered or summary.rejected_rows or summary.not_in_directory),
         pick=lambda obj, name: pick(obj, name, lang), gap=gap_text, department=department_text,
         registered_status=registered_status)
 
 
-def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None = None) -> str:
+def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None = None,
+                    office: str | None = None) -> str:
     """The printable page of one commune: the verdict first, then what fails and who acts, then
-    what is met, compactly; one legend and the notes once, at the end."""
+    what is met, compactly; one legend and the notes once, at the end; signed by the province's
+    coordination office (or `office`, when the caller names it)."""
     W = WORDS[lang]
     a = assessment
     criteria = criteria_of(a)
@@ -80,12 +94,13 @@ def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None
     else:
         dimension = f"{W['group']} {a.commune_group}"
     steps = next_steps(a, lang, source)
+    head = office_head([a.commune.province], lang, date.today(), a.year, office)
     return environment().get_template("assessment.html").render(
-        a=a, W=W, lang=lang, place=where, dimension=dimension, today=shown_date(date.today(), lang),
+        a=a, W=W, lang=lang, place=where, dimension=dimension, today=shown_date(date.today(), lang), head=head,
         verdict=verdict_text(a, lang).rsplit(" — ", 1)[0], certainty=certainty_text(a, lang),
         failing=failing, met=met, departments=departments, notes=notes,
         blocked=bool(a.levels and any(lv.blocked_by for lv in a.levels.values())),
-        next_plan=W["next_plan_words"] if steps else "",  # on paper in words: no command line
+        next_plan=W["next_plan_words"].format(office=head.office) if steps else "",  # in words: no command line
         pick=lambda obj, name: pick(obj, name, lang), requirement=requirement, value=value_text, gap=gap_text,
         level_name=level_name, level_order=LEVEL_ORDER, part_value=lambda i, part: part_value(i, part, lang),
         part_requirement=lambda i, part: part_requirement(i, part, lang))

@@ -30,6 +30,8 @@ COLUMNS = {lang: [cap(words[key]) for key in COLUMN_KEYS] for lang, words in WOR
 FILL_IN = 5  # the last columns are left empty for the commune
 NUMBER_COLUMNS = (4, 5, 7)  # current value, threshold, gap: numbers, never text
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# the printed page's columns, in mm of the 277 of a landscape A4: every syllable fits its column
+HTML_WIDTHS_MM = (7, 18, 26, 13, 13, 15, 17, 12, 15, 26, 16, 12, 19, 14, 14, 13, 13, 14)
 
 
 def plan_rows(assessment: Assessment, lang: str = "vi") -> list[list]:
@@ -113,7 +115,7 @@ def write_plan(assessment: Assessment, path: str | Path, lang: str = "vi") -> Pa
 
 def _title_lines(assessment: Assessment, lang: str) -> list[str]:
     a, W = assessment, WORDS[lang]
-    place = ", ".join(p for p in (a.commune.name, a.commune.district, a.commune.province) if p)
+    place = ", ".join(p for p in (a.commune.name, a.commune.district, _head(a, lang).province) if p)
     title = W["plan_title"].format(place=place, year=a.year)
     ruleset = W["plan_subtitle"].format(ruleset=W["ruleset"], title=pick(a.ruleset, "title", lang), id=a.ruleset.id,
                                         met_count=W["met_count"].format(met=a.criteria_met, total=a.criteria_total),
@@ -135,6 +137,8 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
     sheet.title = WORDS[lang]["plan"]
     title, ruleset = _title_lines(assessment, lang)
     wrap = Alignment(wrap_text=True, vertical="top")
+    head = _head(assessment, lang)
+    ruleset = f"{head.to}. {ruleset}"
     _put_text(sheet, 1, 1, title).font = Font(bold=True, size=13)
     _put_text(sheet, 2, 1, ruleset).alignment = wrap
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
@@ -161,9 +165,15 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
         _put_text(sheet, 4, 1, WORDS[lang]["nothing_to_do"]).font = Font(bold=True)
         sheet.merge_cells(start_row=4, start_column=1, end_row=4, end_column=len(header))
     last = 4 + max(len(rows), 1) + 1
-    drawn, approved = WORDS[lang]["drawn_up_by"], WORDS[lang]["approved_by"]
-    _put_text(sheet, last, 2, drawn).font = Font(bold=True)
-    _put_text(sheet, last, len(header) - 3, approved).font = Font(bold=True)
+    _put_text(sheet, last, len(header) - 3, head.place_date).font = Font(italic=True)
+    for column, signer in ((2, head.signers[0]), (len(header) - 3, head.signers[1])):
+        for line, text in enumerate(signer.title):  # the same signature block as the pages (reports/office.py)
+            _put_text(sheet, last + 1 + line, column, text).font = Font(bold=True)
+        _put_text(sheet, last + 1 + len(signer.title), column, signer.note).font = Font(italic=True)
+    for row in range(last + 4, last + 8):  # room to sign
+        sheet.row_dimensions[row].height = 18
+    sheet.oddHeader.left.text = " ".join(head.body).replace("&", "&&")
+    sheet.oddHeader.right.text = head.place_date.replace("&", "&&")
     widths = [5, 20, 34, 10, 11, 9, 16, 9, 12, 34, 10, 10, 24, 26, 26, 16, 16, 12]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -177,6 +187,13 @@ def _write_xlsx(assessment, path, header, rows, lang) -> None:
     sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.oddFooter.center.text = "&P / &N"  # page numbers on every printed page
     book.save(path)
+
+
+def _head(assessment: Assessment, lang: str):
+    from .office import commune_head
+
+    a = assessment
+    return commune_head(a.commune.name, a.commune.province, lang, date.today(), a.year)
 
 
 def _put_text(sheet, row: int, column: int, text: str):
@@ -197,5 +214,5 @@ def _html(assessment, header, rows, lang) -> str:
     shown = [["" if cell is None else (number(cell, lang) if isinstance(cell, float) else cell) for cell in row]
              for row in rows]
     return environment().get_template("plan.html").render(
-        lang=lang, title=title, subtitle=ruleset, header=header, rows=shown, fill_in=FILL_IN,
-        nothing=WORDS[lang]["nothing_to_do"], signatures=(WORDS[lang]["drawn_up_by"], WORDS[lang]["approved_by"]))
+        lang=lang, W=WORDS[lang], widths=HTML_WIDTHS_MM, title=title, subtitle=ruleset, header=header, rows=shown, fill_in=FILL_IN,
+        nothing=WORDS[lang]["nothing_to_do"], head=_head(assessment, lang))

@@ -111,6 +111,9 @@ class ProvincialSummary(_Model):
     # the first rejected rows (where and why), to read without opening rejected.xlsx
     rejected_rows: list[dict] = []
     ruleset: SummaryRuleset
+    # the provinces of the communes assessed, by their official name when the directory knows it
+    # ("Tỉnh Thái Nguyên"), else as written; most communes first (none: no row names its province)
+    provinces: list[str] = []
     unconfirmed_thresholds: int
     years: list[int]
     # distinct communes assessed or rejected (`places`: one official unit however spelt; a repeated

@@ -11,6 +11,7 @@ from collections import Counter
 from ..law.schema import Ruleset
 from ..places import UNKNOWN, code_key, fold, loose, name_key
 from ..words.phrases import average
+from .office import official_province
 from .summary import (CriterionLine, DepartmentFailures, DistrictLine, FailingIndicator, InputRef, ProvincialSummary,
                       RegisteredCommune, SummaryRuleset)
 
@@ -143,6 +144,8 @@ class SummaryBuilder:
         self.communes = 0  # distinct communes assessed or rejected
         self.unknown: list[str] = []  # assessed communes the directory does not know (the first ones)
         self.unknown_count = 0
+        self.provinces: Counter = Counter()  # official names (as written when unknown) → communes
+        self.listed: list[tuple] = []  # per commune assessed, what the summary's appendix lists
 
     REJECTED_SHOWN = 100
     UNKNOWN_SHOWN = 100
@@ -183,6 +186,10 @@ class SummaryBuilder:
             self.districts[key] = (district, _Tally(self.mark))
         self.districts[key][1].add(record)
         self.years.add(record["year"])
+        if record.get("province"):
+            self.provinces[official_province(record["province"], record["year"])] += 1
+        self.listed.append((district, record["name"], record["criteria_met"], record["attained"], record["certain"],
+                            tuple(record["not_met"]), tuple(record["missing"])))
         self.unconfirmed = max(self.unconfirmed, record["unconfirmed"])
         met = record["criteria_met"]
         for key, low, high in self.bands:
@@ -202,6 +209,11 @@ class SummaryBuilder:
         if self.wanted:
             for wanted, how in self._candidates(record):
                 (wanted.found if how == "exact" else wanted.near).append(record)
+
+    def commune_list(self) -> list[dict]:
+        """Every commune assessed, by district then name: the summary's appendix."""
+        keys = ("district", "name", "criteria_met", "attained", "certain", "not_met", "missing")
+        return [dict(zip(keys, row)) for row in sorted(self.listed, key=lambda r: (fold(r[0]), fold(r[1])))]
 
     def _candidates(self, record: dict):
         facts = _Facts(record)
@@ -256,6 +268,7 @@ class SummaryBuilder:
             sheets_skipped=sheets_skipped or [], columns_ignored=columns_ignored or [],
             rejected_rows=self.rejected_rows,
             ruleset=self.ruleset,
+            provinces=[name for name, _ in sorted(self.provinces.items(), key=lambda kv: (-kv[1], fold(kv[0])))],
             unconfirmed_thresholds=self.unconfirmed,
             years=sorted(self.years),
             communes=self.communes,

@@ -37,8 +37,8 @@ def run(request: dict) -> dict:
     except InputError as error:
         where = f"{error.source}: " if error.source else ""
         return {"ok": False, "kind": "input", "field": error.field,
-                "error": {"vi": where + error.says.vi, "en": where + error.says.en},
-                "fix": {"vi": error.fixes.vi, "en": error.fixes.en}}
+                "error": {"vi": where + error.says("vi"), "en": where + error.says("en")},
+                "fix": {"vi": error.fixes("vi"), "en": error.fixes("en")}}
     except OutputError as error:
         return {"ok": False, "kind": "output", "field": "", "error": {"vi": error.line("vi"), "en": error.line("en")},
                 "fix": {"vi": "", "en": ""}}

@@ -1,10 +1,19 @@
 """The history, as the API answers it (/v1/history/...) and as the office's pages show it
 (/progress, /progress/commune, /progress.csv): a page at a time, so that what a request holds is
 bounded by the page, never by the size of the history; the CSV download is streamed in parts.
-A key with a province sees only that province (another is "not found")."""
+A key with a province sees only that province (another is "not found").
+
+The province's page also shows its rounds as pictures (inline SVG: attained against a target,
+the average criteria met, the bands; `reports.charts`), links a page per department
+(/progress/department: its communes and indicators across the rounds) and offers the progress
+report (/progress/report, .docx or printable HTML; `reports.progress_report`). The pictures read
+the history's counts of each round (a province of any size costs a few grouped queries); the
+department page reads that department's rows alone; the report counts the round's assessments
+again with the batch's own summary (`history_report`)."""
 from __future__ import annotations
 
 import threading
+from datetime import date
 from collections import OrderedDict
 from math import ceil
 from typing import Optional
@@ -15,14 +24,18 @@ import orjson
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from .. import history
-from ..errors import Say
+from ..errors import InputError, Say
 from ..limits import MAX_TEXT
 from ..regions import province_key
+from ..reports.charts import progress_charts
 from ..reports.progress import change_text, history_csv, place, registered_text
+from ..reports.progress_report import indicator_text, report_docx, report_html
+from ..history_report import department_round, progress_report, round_bands
 from .answers import ServiceError, page_language
 from .deadline import check, reading
 from .models import CommuneMatches, ProvinceHistory, RegisteredHistory, errors, registered_row
 from .pages import ascii_name, pager, provinces, render, sees, with_lang
+from .answers import PAGE_HEADERS
 
 API_PAGE, MAX_PAGE, SHOWN = 50, 500, 50  # communes a page: the API's default and most, the pages'
 CSV_PART = 200  # communes a part of the streamed CSV
@@ -151,7 +164,8 @@ def add_progress(app: FastAPI) -> None:
         return _json({"communes": communes, "page": page, "pages": pages, "next": _next(request, page, pages)})
 
     @app.get("/progress", response_class=HTMLResponse, include_in_schema=False)
-    def progress(request: Request, province: str = "", page: int = Query(1, ge=1), rpage: int = Query(1, ge=1)):
+    def progress(request: Request, province: str = "", page: int = Query(1, ge=1), rpage: int = Query(1, ge=1),
+                 target: Optional[int] = Query(None, ge=0, le=100_000), by: str = Query("", max_length=10)):
         lang = page_language(request)
         with reading(db) as conn:
             if not province:
@@ -166,7 +180,10 @@ def add_progress(app: FastAPI) -> None:
                               missing=province[:MAX_TEXT])
             registered, rpages = registered_page(conn, pkey, rpage, SHOWN)
             links = kept(conn, "reform", pkey, lambda: history.province_reform(conn, pkey))
+            bands = kept(conn, "bands", pkey, lambda: round_bands(conn, pkey, found[1]))
         name, rounds, communes, pages = found
+        goal = _goal(target, by)
+        charts = progress_charts(rounds, bands, lang, goal)
         departments: dict[str, str] = {}
         for r in rounds:
             for d, info in r.departments.items():
@@ -175,7 +192,57 @@ def add_progress(app: FastAPI) -> None:
                       departments=departments, change=change_text, registered_text=registered_text,
                       csv_url=with_lang("/progress.csv?" + urlencode({"province": name}), "vi"),
                       commune_url=lambda c: with_lang("/progress/commune?" + urlencode({"key": c.key}), lang),
-                      pager=pager(request, page, pages), rpager=pager(request, rpage, rpages, "rpage"))
+                      pager=pager(request, page, pages), rpager=pager(request, rpage, rpages, "rpage"),
+                      charts=charts, goal=goal, today=date.today().isoformat(),
+                      department_url=lambda d: with_lang("/progress/department?" + urlencode(
+                          {"province": name, "department": d}), lang))
+
+    @app.get("/progress/report", include_in_schema=False)
+    def progress_report_page(request: Request, province: str = "", as_of: str = Query("", max_length=10),
+                             format: str = Query("html", pattern="^(html|docx)$"),
+                             target: Optional[int] = Query(None, ge=0, le=100_000), by: str = Query("", max_length=10)):
+        lang = page_language(request)
+        pkey = _seen(request, province)
+        day = _day(as_of, "as_of") if as_of else date.today()
+        goal = _goal(target, by)
+        with reading(db) as conn:
+            if history.province_rounds(conn, pkey) is None:
+                raise _missing(province)
+            try:
+                found = progress_report(conn, province, day, target=goal[0] if goal else None,
+                                        by=goal[1] if goal else None)
+            except InputError as error:
+                raise ServiceError(404, Say(error.line("vi"), error.line("en")), "as_of") from None
+        if format == "docx":
+            name = f"bao-cao-{ascii_name(found.province)}-{day.isoformat()}.docx"
+            return Response(report_docx(found, lang), headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                            media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        return HTMLResponse(report_html(found, lang), headers=PAGE_HEADERS)
+
+    @app.get("/progress/department", response_class=HTMLResponse, include_in_schema=False)
+    def progress_department(request: Request, province: str = "", department: str = Query("", max_length=MAX_TEXT)):
+        lang = page_language(request)
+        try:
+            pkey = _seen(request, province)
+            with reading(db) as conn:
+                found = history.province_rounds(conn, pkey)
+                rows = {r.batch: department_round(conn, found[0], pkey, r, department) for r in found[1]} if found else {}
+        except ServiceError:
+            found = None
+        names = [info for r in (found[1] if found else []) for d, info in r.departments.items() if d == department]
+        if not names:
+            return render(request, "department.html", 404, d=None)
+        communes: dict[tuple, dict] = {}
+        legend: dict[str, str] = {}
+        for batch, shown in rows.items():
+            for row in shown:
+                communes.setdefault((row.district or "", row.commune), {})[batch] = row
+                legend.update((i.id, i.name_en if lang == "en" else i.name) for i in row.indicators)
+        return render(request, "department.html", d=names[-1]["name_en" if lang == "en" else "name"], province=found[0],
+                      rounds=found[1], department=department, communes=sorted(communes.items()),
+                      indicator=lambda i, lang: indicator_text(i, lang, named=False),
+                      legend=sorted(legend.items(), key=lambda kv: [int(p) if p.isdigit() else 0 for p in kv[0].split(".")]),
+                      progress_url=with_lang("/progress?" + urlencode({"province": found[0]}), lang))
 
     @app.get("/progress.csv", include_in_schema=False)
     def progress_csv(request: Request, province: str = "", key: str = ""):
@@ -208,6 +275,20 @@ def add_progress(app: FastAPI) -> None:
             names.update(e.names)
         return render(request, "commune.html", c=found, criteria=criteria, names=names, change=change_text,
                       place=place, csv_url="/progress.csv?" + urlencode({"key": found.key}))
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ServiceError(400, Say(f"{field}: {text[:MAX_TEXT]!r} không phải là ngày", f"{field}: {text[:MAX_TEXT]!r} is "
+                                    "not a date"), field, Say("ghi ngày dạng NĂM-THÁNG-NGÀY, ví dụ 2019-07-16",
+                                                              "write the date as YEAR-MONTH-DAY, e.g. 2019-07-16")) from None
+
+
+def _goal(target: int | None, by: str) -> tuple[int, date] | None:
+    """The target (N communes, by a date) the office gives, when it gives both."""
+    return (target, _day(by, "by")) if target is not None and by else None
 
 
 def _csv_parts(db, pkey: str | None, keys: list[str] | None):
