@@ -118,14 +118,14 @@ def test_export_then_import_gives_the_same_verdicts(round_trip):
     original, imported = round_trip
     documents = [json.loads(p.read_text("utf-8")) for p in sorted(FIXTURES.rglob("*.json"))
                  if "invalid" not in p.parts]
-    documents += generated_documents(original, 2000, seed=len(original.id))
+    documents += generated_documents(original, 600, seed=len(original.id))  # near every threshold: enough to differ
     assessed = 0
     for document in documents:
         document.pop("ruleset", None)
         before, after = outcome(document, original), outcome(document, imported)
         assert before == after, document
         assessed += not isinstance(before, tuple)
-    assert assessed >= 2000  # the generated communes are assessed, not refused
+    assert assessed >= 600  # the generated communes are assessed, not refused
 
 
 def test_a_changed_threshold_is_a_difference(round_trip, tmp_path):

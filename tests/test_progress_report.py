@@ -32,7 +32,6 @@ from test_service import Server
 CSV = FIXTURES / "batches" / "thai-nguyen-2019.csv"
 REGISTERED = FIXTURES / "batches" / "thai-nguyen-2019-registered.txt"
 PROVINCE = "Thái Nguyên"
-OFFICIAL = "Tỉnh Thái Nguyên"  # the history names a province by its official name, however its rows wrote it
 
 
 def second_round(path) -> None:
@@ -74,14 +73,19 @@ def rounds(tmp_path_factory):
     return SimpleNamespace(tmp=tmp, db=db, summaries=summaries, results=results)
 
 
+def spaced(text: str) -> str:
+    """A no-break space (a unit kept with its number: the page keeps it only where it must) read as a space."""
+    return text.replace("\u00a0", " ")
+
+
 def read_docx(path) -> tuple[list[str], list[list[list[str]]]]:
     document = docx.Document(str(path))
-    return [p.text for p in document.paragraphs], [[[c.text for c in row.cells] for row in t.rows] for t in
-                                                   document.tables]
+    return [spaced(p.text) for p in document.paragraphs], [[[spaced(c.text) for c in row.cells] for row in t.rows]
+                                                           for t in document.tables]
 
 
 def html_text(fragment: str) -> str:
-    return unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+    return spaced(unescape(re.sub(r"<[^>]+>", "", fragment)).strip())
 
 
 def read_html(text: str) -> tuple[list[str], list[list[list[str]]]]:
@@ -120,7 +124,10 @@ def test_the_report_says_the_batch_summaries_figures(rounds):
     by = date.today() + timedelta(days=365)
     paragraphs, tables = write_report(rounds, "report.docx", "--target", 8, "--by", by.isoformat())
     W = WORDS["vi"]
-    assert paragraphs[0] == W["report_title"].format(province=OFFICIAL)
+    assert paragraphs[0] == W["report_title"].format(province="tỉnh " + PROVINCE)  # as the office's letterhead names it
+    letterhead = tables[0][0]
+    assert letterhead[0].split("\n") == ["VĂN PHÒNG ĐIỀU PHỐI", "NÔNG THÔN MỚI TỈNH THÁI NGUYÊN"], letterhead
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in letterhead[1] and f"{PROVINCE}, ngày" in letterhead[1]
     assert line(paragraphs, "Số xã đạt chuẩn") == W["report_attained"].format(attained=s2["attained"],
                                                                                assessed=s2["assessed"])
     # since the last report: the communes attained now and not in the previous round, by code
@@ -185,10 +192,14 @@ def test_the_report_says_the_batch_summaries_figures(rounds):
     # the same report as a page: the same sentences and tables, and a signature block
     html_paragraphs, html_tables = write_report(rounds, "report.html", "--target", 8, "--by", by.isoformat())
     assert html_paragraphs == [p for p in paragraphs if p]
-    assert html_tables == tables[:-1]  # the .docx's last table is its signature block
-    assert [c.split("\n")[0] for c in tables[-1][0]] == [W["report_prepared_by"].upper(), W["report_head"].upper()]
+    assert html_tables == tables[1:-1]  # the .docx's first table is its letterhead, its last its signature block
+    assert [c.split("\n")[0] for c in tables[-1][0]] == [W["prepared_by"].upper(), W["head_of_office"].upper()]
     page = (rounds.tmp / "report.html").read_text("utf-8")
-    assert 'id="signatures"' in page and W["report_head"].upper() in page
+    # the same letterhead and signature block as every page an office signs (reports/office.py)
+    from ntm_rules.reports.office import office_head, printed_parts
+    shared = printed_parts(office_head([PROVINCE], "vi", date.today()), "vi")
+    assert shared.signatures in page and shared.style in page and 'id="signatures"' in page
+    assert 'class="letterhead"' in page and "NÔNG THÔN MỚI TỈNH THÁI NGUYÊN" in page
 
 
 def test_in_english_on_request_with_a_registered_list(rounds):
@@ -347,8 +358,8 @@ def test_the_report_prints_on_a4_with_the_province_and_the_signatures(rounds, tm
     pages = PdfReader(pdf).pages
     assert all(abs(float(p.mediabox.width) - 595) < 2 and abs(float(p.mediabox.height) - 842) < 2 for p in pages)
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pages))
-    assert re.sub(r"\s+", "", WORDS["vi"]["report_title"].format(province=OFFICIAL)) in text
-    assert re.sub(r"\s+", "", WORDS["vi"]["report_head"].upper()) in text
+    assert re.sub(r"\s+", "", WORDS["vi"]["report_title"].format(province="tỉnh " + PROVINCE)) in text
+    assert re.sub(r"\s+", "", WORDS["vi"]["head_of_office"].upper()) in text
     assert "ntm-assess" not in text and "--" not in text
 
 

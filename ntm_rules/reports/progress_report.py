@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..words.catalogue import WORDS
 from ..words.phrases import department_text, gap_text, low, number, one_decimal, shown_date
+from .office import Head, office_head
 from .summary_text import bracket_label, registered_status
 from .templating import environment
 
@@ -22,11 +23,12 @@ if TYPE_CHECKING:
 
 
 class Block(NamedTuple):
-    kind: str  # title, subtitle, heading, para, table, signatures
+    kind: str  # letterhead, title, subtitle, heading, para, table, signatures
     text: str = ""
     headers: tuple = ()
     rows: tuple = ()
     id: str = ""
+    head: Head | None = None  # letterhead and signatures: the office's (reports/office.py), as every signed page
 
 
 def _names(names: list[str], lang: str) -> str:
@@ -146,10 +148,13 @@ def _departments(report: Report, lang: str) -> list[Block]:
     return out
 
 
-def blocks(report: Report, lang: str = "vi") -> list[Block]:
-    """The report, block by block (the .docx and the HTML page draw the same blocks)."""
+def blocks(report: Report, lang: str = "vi", office: str | None = None) -> list[Block]:
+    """The report, block by block (the .docx and the HTML page draw the same blocks); `office`: the
+    reporting office's name (default: the province's coordination office)."""
     W, r = WORDS[lang], report.round
-    out = [Block("title", W["report_title"].format(province=report.province)),
+    head = office_head([report.province], lang, report.as_of, r.year, office=office)
+    out = [Block("letterhead", head=head),
+           Block("title", W["report_title"].format(province=head.province)),
            Block("subtitle", W["report_subtitle"].format(day=shown_date(report.as_of, lang))),
            Block("para", W["report_round"].format(year=r.year, day=shown_date(r.assessed_on, lang), ruleset=r.ruleset_id,
                                                   assessed=report.summary.assessed), id="round")]
@@ -157,19 +162,16 @@ def blocks(report: Report, lang: str = "vi") -> list[Block]:
     out.append(Block("para", W["report_previous"].format(year=p.year, day=shown_date(p.assessed_on, lang))
                      if p is not None else W["report_no_previous"], id="previous"))
     out += _overall(report, lang) + _target(report, lang) + _registered(report, lang) + _departments(report, lang)
-    # the signature block: the office's own (reports/office.py, templates/_office.html) where it is
-    # installed; these two signers otherwise
-    out.append(Block("signatures", rows=((W["report_prepared_by"].upper(), W["report_sign_name"]),
-                                         (W["report_head"].upper(), W["report_sign_seal"]))))
+    out.append(Block("signatures", head=head))  # the signers of every page an office signs
     return out
 
 
-def report_html(report: Report, lang: str = "vi") -> str:
+def report_html(report: Report, lang: str = "vi", office: str | None = None) -> str:
     return environment().get_template("progress_report.html").render(
-        blocks=blocks(report, lang), W=WORDS[lang], lang=lang, report=report, number=number)
+        blocks=blocks(report, lang, office), W=WORDS[lang], lang=lang, report=report, number=number)
 
 
-def report_docx(report: Report, lang: str = "vi") -> bytes:
+def report_docx(report: Report, lang: str = "vi", office: str | None = None) -> bytes:
     """The report as a Word document (A4, Times New Roman), ready for the office to edit and sign."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -183,8 +185,10 @@ def report_docx(report: Report, lang: str = "vi") -> bytes:
     for name, size in (("Normal", 12), ("Heading 1", 14), ("Heading 2", 13)):  # as an official document is set
         style = doc.styles[name]
         style.font.name, style.font.size, style.font.color.rgb = "Times New Roman", Pt(size), RGBColor(0, 0, 0)
-    for block in blocks(report, lang):
-        if block.kind == "title":
+    for block in blocks(report, lang, office):
+        if block.kind == "letterhead":
+            _docx_letterhead(doc, block.head)
+        elif block.kind == "title":
             para = doc.add_heading(block.text, level=1)
             para.alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif block.kind == "subtitle":
@@ -206,14 +210,12 @@ def report_docx(report: Report, lang: str = "vi") -> bytes:
                 for cell, text in zip(table.add_row().cells, row):
                     cell.text = text
         elif block.kind == "signatures":
-            table = doc.add_table(rows=1, cols=len(block.rows))
-            for cell, (title, note) in zip(table.rows[0].cells, block.rows):
-                cell.text = ""
-                head = cell.paragraphs[0]
-                head.add_run(title).bold = True
-                head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            signers = block.head.signers
+            table = doc.add_table(rows=1, cols=len(signers))
+            for cell, signer in zip(table.rows[0].cells, signers):
+                _docx_lines(cell, signer.title, bold=True)
                 under = cell.add_paragraph()
-                under.add_run(note).italic = True
+                under.add_run(signer.note).italic = True
                 under.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 for _ in range(4):  # room to sign
                     cell.add_paragraph()
@@ -222,7 +224,31 @@ def report_docx(report: Report, lang: str = "vi") -> bytes:
     return out.getvalue()
 
 
-def write_report(report: Report, path, lang: str = "vi"):
+def _docx_lines(cell, lines, bold: bool = False, italic: bool = False) -> None:
+    """Lines centred in a table cell (its first, empty paragraph used first)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    cell.text = ""
+    for k, line in enumerate(lines):
+        para = cell.paragraphs[0] if k == 0 else cell.add_paragraph()
+        run = para.add_run(line)
+        run.bold, run.italic = bold, italic
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _docx_letterhead(doc, head: Head) -> None:
+    """The issuing body on the left, the nation, its motto and the place and date on the right, as
+    the HTML page's letterhead (templates/_office.html)."""
+    table = doc.add_table(rows=1, cols=2)
+    issuer, nation = table.rows[0].cells
+    _docx_lines(issuer, head.body, bold=True)
+    _docx_lines(nation, head.nation, bold=True)
+    when = nation.add_paragraph()
+    when.add_run(head.place_date).italic = True
+    when.alignment = issuer.paragraphs[0].alignment
+
+
+def write_report(report: Report, path, lang: str = "vi", office: str | None = None):
     """Write the report to `path` (.docx or .html), whole or not at all; the path written."""
     from pathlib import Path
 
@@ -236,6 +262,6 @@ def write_report(report: Report, path, lang: str = "vi"):
         raise OutputError(Say(f"{path}: không ghi được báo cáo dạng {what}; cách sửa: đặt tên tệp .docx hoặc .html",
                               f"{path}: cannot write a report as {suffix or 'a file without extension'}; fix: name the "
                               "file .docx or .html"))
-    data = report_docx(report, lang) if suffix == ".docx" else report_html(report, lang).encode("utf-8")
+    data = report_docx(report, lang, office) if suffix == ".docx" else report_html(report, lang, office).encode("utf-8")
     return replace_with(path, lambda target: target.write_bytes(data), lambda message, fix: OutputError(
         Say(f"{path}: {message.vi}; cách sửa: {fix.vi}", f"{path}: {message.en}; fix: {fix.en}")))
