@@ -5,13 +5,19 @@ date, ruleset id and hash, verdict, certainty), each criterion's and each indica
 the communes it was told were registered to attain that year. A batch that fails half-way, or a
 process killed while storing, leaves nothing of it behind: SQLite rolls the transaction back.
 
+Communes and provinces are kept by the one identity of places (`history_places`): a commune's key
+is its official unit ("c63:05503"), however its rows spell it, or for a commune the directory does
+not know its name within its district and province; a province's key its official name's. A batch
+records its content (the sha256 of its input file's bytes): the same file stored again for the
+same years and set is refused (`AlreadyStored`), or replaces the earlier batch when asked
+(`replace`), never a second round. A corrected rejected.xlsx joins its batch's round when asked
+(`amend_batch`): its communes added to the batch, one already in it replaced, the batch counted again.
+
 The schema is versioned (`history_migrations.py`): opening a database applies the migrations it
 lacks; one written by a newer ntm-rules is refused.
 
-The queries answer the office's questions: per commune, criteria met over time and what changed
-since the previous assessment; per province, the average criteria met per commune per batch, each
-department's failing criteria over time, and the registered communes against their target year.
-Storage and queries only: `ntm_rules.reports.progress` prints what they return.
+The queries (`history_queries.py`, named here) answer the office's questions. Storage and queries
+only: `ntm_rules.reports.progress` prints what they return.
 """
 from __future__ import annotations
 
@@ -19,17 +25,24 @@ import json
 import os
 import secrets
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterable
 
+from . import places
 from .errors import InputError, OutputError, Say
 from .history_migrations import ONE_PROVINCE, migrate
+from .history_places import Link, Merge, content_hash, identity, rekey
+from .history_queries import (Commune, Entry, Province, Registered, Round, _order, commune_history, find_communes,
+                              province_commune_keys, province_history, province_key, province_reform, province_registered,
+                              province_rounds, provinces, with_latest)
 from .outcome import acting
-from .regions import exact
-from .words.phrases import average
+
+__all__ = ["AlreadyStored", "Commune", "Entry", "Link", "Merge", "Province", "Registered", "Round", "amend_batch",
+           "commune_history", "commune_key", "connect", "default_db_path", "find_communes", "new_batch_key",
+           "province_commune_keys", "province_history", "province_key", "province_reform", "province_registered",
+           "province_rounds", "provinces", "store_batch", "tally_batch", "with_latest"]
 
 DB_ENV = "NTM_DB"
 DB_NAME = "history.sqlite3"
@@ -75,13 +88,11 @@ def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
     return conn
 
 
-def commune_key(commune: dict) -> str:
-    """How a commune is recognised from one batch to the next: its code when it has one, else its
-    name, district and province as registered communes are matched (case and spaces ignored, accents kept)."""
-    code = exact(commune.get("code"))
-    if code:
-        return f"code:{code}"
-    return "name:" + "|".join(exact(commune.get(k)) for k in ("name", "district", "province"))
+def commune_key(commune: dict, year: int | None = None) -> str:
+    """How a commune is recognised from one batch to the next: the key of the place its name,
+    district, province and code mean in the era of `year` (`places.commune`)."""
+    return identity(commune.get("name"), commune.get("district"), commune.get("province"), commune.get("code"),
+                    year)["commune_key"]
 
 
 def new_batch_key() -> str:
@@ -111,61 +122,129 @@ def acting_in_result(a: dict) -> list:
     return acting(departments, lambda level, indicator_id: (standard if level == "standard" else own)[indicator_id])
 
 
+class AlreadyStored(InputError):
+    """The same input file (the same content) is already stored for the same years and set:
+    `earlier`, the keys of the batches it is stored as."""
+
+    def __init__(self, earlier: list[str], years: list[int], ruleset_id: str | None):
+        self.earlier = earlier
+        shown, when, ruleset = ", ".join(earlier), ", ".join(map(str, years)) or "—", ruleset_id or "—"
+        super().__init__(
+            Say(f"tệp này (cùng nội dung) đã được lưu vào lịch sử cho năm {when}, bộ tiêu chí {ruleset}: lượt {shown};"
+                " không lưu lại lần nữa",
+                f"this file (the same content) is already stored in the history for {when}, set {ruleset}: batch "
+                f"{shown}; not stored again"),
+            fix=Say("giữ lượt đã lưu, hoặc thay lượt đó bằng lượt này (⟪replace⟫)",
+                    "keep the stored batch, or replace it with this one (⟪replace⟫)"))
+
+
+def _insert(conn: sqlite3.Connection, batch_id: int, position: int, a: dict, day: str) -> dict:
+    """One assessment into a batch, keyed by its place's identity; returns its identity's columns."""
+    commune = a["commune"]
+    place = identity(commune["name"], commune.get("district"), commune.get("province"), commune.get("code"), a["year"])
+    row = conn.execute(
+        "INSERT INTO assessments (batch_id, position, commune_key, name, district, province, code, year, assessed_on,"
+        " ruleset_id, ruleset_sha256, attained, certain, criteria_met, criteria_total, province_key, name_key, official,"
+        " official_district, official_province, unit_code, official_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (batch_id, position, place["commune_key"], commune["name"], commune.get("district"), commune.get("province"),
+         commune.get("code"), a["year"], day, a["ruleset"]["id"], a["ruleset"]["sha256"], int(a["attained"]),
+         int(a["certain"]), a["criteria_met"], a["criteria_total"], place["province_key"], place["name_key"],
+         place["official"], place["official_district"], place["official_province"], place["unit_code"],
+         place["official_key"]))
+    assessment_id = row.lastrowid
+    conn.executemany(
+        "INSERT INTO criterion_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(assessment_id, c["id"], c["name"], c["name_en"], c["department"], c["department_name"],
+          c["department_name_en"], c["status"], int(c["certain"])) for c in a["criteria"]])
+    names = {d["id"]: (d["name"], d["name_en"]) for d in a["departments"]}
+    conn.executemany(
+        "INSERT INTO acting_departments VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(assessment_id, d.id, *names[d.id], json.dumps(list(d.criteria)), int(d.verified), d.level)
+         for d in acting_in_result(a)])
+    conn.executemany(
+        "INSERT INTO indicator_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(assessment_id, i["id"], c["id"], i["status"], int(i["certain"]), _value(i.get("value")), i.get("gap"))
+         for c in a["criteria"] for i in c["indicators"]])
+    return place
+
+
+class _Index:
+    """A batch's communes by official code and by name and district (written and official), to
+    match the registered communes to them."""
+
+    def __init__(self):
+        self.by_code: dict[str, str] = {}
+        self.by_name: dict[tuple, set[str]] = {}
+
+    def add(self, key: str, code: str | None, names: tuple, districts: tuple) -> None:
+        if code:
+            self.by_code[code] = key
+        for name in {places.name_key(n) for n in names if n}:
+            for district in {places.name_key(d) for d in districts} | {""}:  # "": the name alone
+                self.by_name.setdefault((name, district), set()).add(key)
+
+    def match(self, name, district, code) -> str | None:
+        """The one commune of the batch a registered entry names: by its code, else by its name
+        within its district (or, without a district, by its name alone)."""
+        code = places.code_key(code)
+        if code and code in self.by_code:
+            return self.by_code[code]
+        found = self.by_name.get((places.name_key(name), places.name_key(district)), set())
+        return next(iter(found)) if len(found) == 1 else None
+
+
+def _batch_index(conn: sqlite3.Connection, batch_id: int) -> _Index:
+    index = _Index()
+    for r in conn.execute("SELECT commune_key, name, official, district, official_district, unit_code FROM assessments"
+                          " WHERE batch_id = ?", (batch_id,)):
+        index.add(r["commune_key"], r["unit_code"], (r["name"], r["official"]), (r["district"], r["official_district"]))
+    return index
+
+
+def _same_content(conn: sqlite3.Connection, batch_id: int) -> list[tuple[int, str]]:
+    """The other batches stored from the same content for the same years and set: (id, key)."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT o.id, o.key FROM batches o JOIN batches b ON b.id = ? WHERE o.id != b.id AND b.content_sha256 IS NOT NULL"
+        " AND o.content_sha256 = b.content_sha256 AND o.years = b.years AND o.ruleset_id IS b.ruleset_id ORDER BY o.id",
+        (batch_id,))]
+
+
 def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summary=None, key: str | None = None,
-                assessed_on: date | None = None, inputs: list[dict] | None = None, stored_by: str | None = None) -> str:
+                assessed_on: date | None = None, inputs: list[dict] | None = None, stored_by: str | None = None,
+                replace: bool = False) -> str:
     """Store a finished batch: its assessments (dicts in the `--format json` shape, as
     `batch.read_assessments` yields them), and, from its summary, the ruleset, the counts and the
     registered communes; `stored_by` names who stored it (the service's key). One transaction: on
     any failure nothing of the batch is stored.
 
     Returns the batch's key. When the summary gives a count of assessed communes, a number of
-    assessments that differs from it is refused (nothing stored)."""
+    assessments that differs from it is refused (nothing stored). The same content (`inputs`'
+    hashes, else the summary's) already stored for the same years and set raises `AlreadyStored`
+    (nothing stored), or with `replace` the earlier batch is removed and this one stored instead."""
     key = key or new_batch_key()
     day = (assessed_on or date.today()).isoformat()
     ruleset = _get(summary, "ruleset")
+    recorded = inputs if inputs is not None else [
+        {"name": Path(_get(i, "path", "")).name, "sha256": _get(i, "sha256")} for i in _get(summary, "inputs", [])]
     conn.execute("BEGIN IMMEDIATE")
     try:
         cursor = conn.execute(
             "INSERT INTO batches (key, stored_at, assessed_on, ruleset_id, ruleset_sha256, years, inputs, assessed, rejected,"
-            " stored_by) VALUES (?, ?, ?, ?, ?, '[]', ?, 0, 0, ?)",
+            " stored_by, content_sha256) VALUES (?, ?, ?, ?, ?, '[]', ?, 0, 0, ?, ?)",
             (key, datetime.now(timezone.utc).isoformat(timespec="seconds"), day, _get(ruleset, "id"),
-             _get(ruleset, "sha256"), json.dumps(inputs if inputs is not None else [
-                 {"name": Path(_get(i, "path", "")).name, "sha256": _get(i, "sha256")} for i in _get(summary, "inputs", [])],
-                 ensure_ascii=False), stored_by))
+             _get(ruleset, "sha256"), json.dumps(recorded, ensure_ascii=False), stored_by,
+             content_hash([_get(i, "sha256") for i in recorded])))
         batch_id = cursor.lastrowid
         years: set[int] = set()
         stored = 0
-        keys_by_code: dict[str, str] = {}
-        keys_by_name: dict[tuple, list[str]] = {}
+        index = _Index()
         for position, a in enumerate(assessments):
-            commune = a["commune"]
-            ckey = commune_key(commune)
+            place = _insert(conn, batch_id, position, a, day)
             years.add(a["year"])
-            row = conn.execute(
-                "INSERT INTO assessments (batch_id, position, commune_key, name, district, province, code, year, assessed_on,"
-                " ruleset_id, ruleset_sha256, attained, certain, criteria_met, criteria_total, province_key, name_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (batch_id, position, ckey, commune["name"], commune.get("district"), commune.get("province"),
-                 commune.get("code"), a["year"], day, a["ruleset"]["id"], a["ruleset"]["sha256"], int(a["attained"]),
-                 int(a["certain"]), a["criteria_met"], a["criteria_total"], exact(commune.get("province")),
-                 exact(commune["name"])))
-            assessment_id = row.lastrowid
-            conn.executemany(
-                "INSERT INTO criterion_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(assessment_id, c["id"], c["name"], c["name_en"], c["department"], c["department_name"],
-                  c["department_name_en"], c["status"], int(c["certain"])) for c in a["criteria"]])
-            names = {d["id"]: (d["name"], d["name_en"]) for d in a["departments"]}
-            conn.executemany(
-                "INSERT INTO acting_departments VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(assessment_id, d.id, *names[d.id], json.dumps(list(d.criteria)), int(d.verified), d.level)
-                 for d in acting_in_result(a)])
-            conn.executemany(
-                "INSERT INTO indicator_results VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(assessment_id, i["id"], c["id"], i["status"], int(i["certain"]), _value(i.get("value")), i.get("gap"))
-                 for c in a["criteria"] for i in c["indicators"]])
-            if commune.get("code"):
-                keys_by_code[exact(commune["code"])] = ckey
-            keys_by_name.setdefault((exact(commune["name"]), exact(commune.get("district"))), []).append(ckey)
+            commune = a["commune"]
+            index.add(place["commune_key"], place["unit_code"], (commune["name"], place["official"]),
+                      (commune.get("district"), place["official_district"]))
             stored += 1
         expected = _get(summary, "assessed")
         if expected is not None and expected != stored:
@@ -175,17 +254,17 @@ def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summar
         for position, r in enumerate(_get(summary, "registered", []) or []):
             matched = None
             if _get(r, "status") == "found":
-                code = exact(_get(r, "code"))
-                if code and code in keys_by_code:
-                    matched = keys_by_code[code]
-                else:
-                    candidates = keys_by_name.get((exact(_get(r, "commune")), exact(_get(r, "district"))), [])
-                    matched = candidates[0] if len(candidates) == 1 else None
+                matched = index.match(_get(r, "commune"), _get(r, "district"), _get(r, "code"))
             conn.execute("INSERT INTO registered VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          (batch_id, position, _get(r, "commune"), _get(r, "district"), _get(r, "code"),
                           _get(r, "year") or target, _get(r, "status"), matched))
         conn.execute("UPDATE batches SET years = ?, assessed = ?, rejected = ? WHERE id = ?",
                      (json.dumps(sorted(years)), stored, _get(summary, "rejected", 0) or 0, batch_id))
+        earlier = _same_content(conn, batch_id)
+        if earlier and not replace:
+            raise AlreadyStored([k for _, k in earlier], sorted(years), _get(ruleset, "id"))
+        for other, _ in earlier:  # replaced: removed whole (its assessments, registered list, counts)
+            conn.execute("DELETE FROM batches WHERE id = ?", (other,))
         conn.execute(ONE_PROVINCE + " WHERE id = ?", (batch_id,))
         tally_batch(conn, batch_id)
         conn.execute("COMMIT")
@@ -195,165 +274,92 @@ def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summar
     return key
 
 
-# ---------------------------------------------------------------- queries
+def _no_batch(key: str) -> InputError:
+    return InputError(Say(f"lịch sử không có lượt {key!r}", f"the history holds no batch {key!r}"), field="⟪amend⟫",
+                      fix=Say("ghi khóa của lượt đã lưu (cột batch của ntm-assess history --format csv)",
+                              "give the key of a stored batch (the batch column of ntm-assess history --format csv)"))
 
 
-@dataclass
-class Entry:
-    """One assessment of one commune, as the history shows it."""
-
-    batch: str
-    year: int
-    assessed_on: str
-    ruleset_id: str
-    ruleset_sha256: str
-    attained: bool
-    certain: bool
-    criteria_met: int
-    criteria_total: int
-    criteria: dict[str, str]  # id → status
-    names: dict[str, tuple[str, str]]  # id → (vi, en)
-    indicators: dict[str, str]
-    gained: list[str] = field(default_factory=list)  # criteria met now, not at the previous assessment
-    lost: list[str] = field(default_factory=list)  # criteria met at the previous assessment, not now
-    indicators_gained: list[str] = field(default_factory=list)
-    indicators_lost: list[str] = field(default_factory=list)
-    first: bool = True
-
-
-@dataclass
-class Commune:
-    key: str
-    name: str
-    district: str | None
-    province: str | None
-    code: str | None
-    entries: list[Entry]
-
-
-def _order(cid: str):
-    return [int(p) if p.isdigit() else 0 for p in cid.replace("-", ".").split(".")], cid
-
-
-def find_communes(conn: sqlite3.Connection, text: str, province: str | None = None) -> list[str]:
-    """The keys of the communes `text` names: a code, else a name (case and spaces ignored, accents kept)."""
-    wanted = exact(text)
-    keys = [r[0] for r in conn.execute("SELECT DISTINCT commune_key FROM assessments WHERE commune_key = ?",
-                                       (f"code:{wanted}",))]
-    if not keys:
-        query = "SELECT DISTINCT commune_key FROM assessments WHERE name_key = ?"
-        args: list = [wanted]
-        if province:
-            query += " AND province_key = ?"
-            args.append(exact(province))
-        keys = [r[0] for r in conn.execute(query, args)]
-    return keys
-
-
-def commune_history(conn: sqlite3.Connection, key: str) -> Commune | None:
-    """Every stored assessment of one commune, oldest first, each with what changed since the one before."""
-    rows = conn.execute(
-        "SELECT a.*, b.key AS batch_key FROM assessments a JOIN batches b ON b.id = a.batch_id WHERE a.commune_key = ?"
-        " ORDER BY a.year, a.assessed_on, a.batch_id, a.id", (key,)).fetchall()
-    if not rows:
-        return None
-    entries = []
-    for row in rows:
-        criteria, names = {}, {}
-        for c in conn.execute("SELECT criterion_id, status, name, name_en FROM criterion_results WHERE assessment_id = ?",
-                              (row["id"],)):
-            criteria[c["criterion_id"]] = c["status"]
-            names[c["criterion_id"]] = (c["name"], c["name_en"])
-        indicators = {i["indicator_id"]: i["status"] for i in conn.execute(
-            "SELECT indicator_id, status FROM indicator_results WHERE assessment_id = ?", (row["id"],))}
-        entries.append(Entry(batch=row["batch_key"], year=row["year"], assessed_on=row["assessed_on"],
-                             ruleset_id=row["ruleset_id"], ruleset_sha256=row["ruleset_sha256"],
-                             attained=bool(row["attained"]), certain=bool(row["certain"]),
-                             criteria_met=row["criteria_met"], criteria_total=row["criteria_total"],
-                             criteria=dict(sorted(criteria.items(), key=lambda kv: _order(kv[0]))), names=names,
-                             indicators=indicators))
-    for before, after in zip(entries, entries[1:]):
-        after.first = False
-        after.gained = [c for c, s in after.criteria.items() if s == "met" and before.criteria.get(c, "met") != "met"]
-        after.lost = [c for c, s in after.criteria.items() if s != "met" and before.criteria.get(c) == "met"]
-        after.indicators_gained = sorted((i for i, s in after.indicators.items()
-                                          if s == "met" and before.indicators.get(i, "met") != "met"), key=_order)
-        after.indicators_lost = sorted((i for i, s in after.indicators.items()
-                                        if s != "met" and before.indicators.get(i) == "met"), key=_order)
-    last = rows[-1]
-    return Commune(key=key, name=last["name"], district=last["district"], province=last["province"], code=last["code"],
-                   entries=entries)
-
-
-@dataclass
-class Round:
-    """One stored batch as the province's history shows it (a column of the tables)."""
-
-    batch: str
-    year: int
-    assessed_on: str
-    ruleset_id: str
-    communes: int
-    attained: int
-    average: float | None
-    departments: dict[str, dict] = field(default_factory=dict)  # id → {name, name_en, criteria, communes}
-    stored_by: str | None = None  # the name of the service's key that stored the batch
-
-
-@dataclass
-class Registered:
-    name: str
-    district: str | None
-    code: str | None
-    target_year: int | None
-    status: str  # found, rejected, ambiguous, not_found (in the batch that registered it)
-    commune: str | None  # its key, when found
-    attained_year: int | None = None  # the first year it was assessed as attaining
-    latest: Entry | None = None
-
-    @property
-    def state(self) -> str:
-        """on_time, late, not_yet, no_data (never assessed as the commune the list names)."""
-        if self.latest is None:
-            return "no_data"
-        if self.attained_year is None:
-            return "not_yet"
-        return "on_time" if self.target_year is None or self.attained_year <= self.target_year else "late"
-
-
-@dataclass
-class Province:
-    name: str
-    rounds: list[Round]
-    communes: list[Commune]
-    registered: list[Registered]
-
-
-def provinces(conn: sqlite3.Connection) -> list[tuple[str, int]]:
-    """The provinces in the history, with how many communes of each."""
-    return [(r[0], r[1]) for r in conn.execute(
-        "SELECT MAX(province), COUNT(DISTINCT commune_key) FROM assessments WHERE province_key != '' "
-        "GROUP BY province_key ORDER BY MAX(province)")]
-
-
-def province_history(conn: sqlite3.Connection, province: str) -> Province | None:
-    """Everything stored for one province, by batch (oldest first): averages, departments, communes, registered."""
-    pkey = exact(province)
-    found = province_rounds(conn, pkey)
-    if found is None:
-        return None
-    name, rounds = found
-    communes = [c for c in (commune_history(conn, k) for k in province_commune_keys(conn, pkey)) if c is not None]
-    by_key = {c.key: c for c in communes}
-    registered = [with_latest(r, by_key.get(r.commune) if r.commune else None) for r in province_registered(conn, pkey)]
-    return Province(name=name, rounds=rounds, communes=communes, registered=registered)
+def amend_batch(conn: sqlite3.Connection, key: str, assessments: Iterable[dict], *, summary=None,
+                inputs: list[dict] | None = None) -> dict:
+    """A corrected rejected.xlsx (its assessments and summary) joins the round of the stored batch
+    `key`: each commune added to it, or, when the batch already assessed that commune, in its
+    place (never twice); the batch's registered communes matched again, its counts made again
+    (`tally_batch`); its rejected rows now those the correction still rejects. One transaction.
+    Refused (InputError, nothing changed) for an unknown key, another set, or another year.
+    Returns {"batch", "added", "replaced"}."""
+    ruleset = _get(summary, "ruleset")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        batch = conn.execute("SELECT * FROM batches WHERE key = ?", (str(key),)).fetchone()
+        if batch is None:
+            raise _no_batch(str(key))
+        theirs = _get(ruleset, "id")
+        if batch["ruleset_id"] and theirs and theirs != batch["ruleset_id"]:
+            raise InputError(Say(f"lượt {key} đánh giá theo bộ {batch['ruleset_id']}, tệp sửa theo bộ {theirs}; không gộp",
+                                 f"batch {key} was assessed against {batch['ruleset_id']}, the corrected file against "
+                                 f"{theirs}; not joined"), field="⟪amend⟫",
+                             fix=Say(f"đánh giá tệp sửa theo bộ {batch['ruleset_id']} (⟪ruleset⟫)",
+                                     f"assess the corrected file against {batch['ruleset_id']} (⟪ruleset⟫)"))
+        years = set(json.loads(batch["years"]))
+        following = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM assessments WHERE batch_id = ?",
+                                 (batch["id"],)).fetchone()[0]
+        added = replaced = 0
+        for a in assessments:
+            if years and a["year"] not in years:
+                raise InputError(Say(f"lượt {key} là của năm {', '.join(map(str, sorted(years)))}; xã {a['commune']['name']}"
+                                     f" của năm {a['year']}; không gộp", f"batch {key} is of {', '.join(map(str, sorted(years)))};"
+                                     f" {a['commune']['name']} is of {a['year']}; not joined"), field="⟪amend⟫",
+                                 fix=Say("lưu tệp này thành một lượt mới (bỏ ⟪amend⟫)",
+                                         "store this file as a new batch (without ⟪amend⟫)"))
+            ckey = commune_key(a["commune"], a["year"])
+            earlier = conn.execute("SELECT id, position FROM assessments WHERE batch_id = ? AND commune_key = ?"
+                                   " ORDER BY position", (batch["id"], ckey)).fetchall()
+            if earlier:
+                conn.executemany("DELETE FROM assessments WHERE id = ?", [(r["id"],) for r in earlier])
+                position, replaced = earlier[0]["position"], replaced + 1
+            else:
+                position, following, added = following, following + 1, added + 1
+            _insert(conn, batch["id"], position, a, batch["assessed_on"])
+        expected = _get(summary, "assessed")
+        if expected is not None and expected != added + replaced:
+            raise OutputError(Say(f"lượt sửa có {expected} xã nhưng đọc được {added + replaced}; không gộp gì",
+                                  f"the correction assessed {expected} communes but {added + replaced} were read; "
+                                  "nothing joined"))
+        index = _batch_index(conn, batch["id"])
+        for r in conn.execute("SELECT * FROM registered WHERE batch_id = ? AND commune_key IS NULL",
+                              (batch["id"],)).fetchall():
+            matched = index.match(r["name"], r["district"], r["code"])
+            if matched is not None:
+                conn.execute("UPDATE registered SET commune_key = ?, status = 'found' WHERE batch_id = ? AND position = ?",
+                             (matched, batch["id"], r["position"]))
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        recorded = json.loads(batch["inputs"]) + [{**i, "amended_at": now} for i in (inputs if inputs is not None else [
+            {"name": Path(_get(i, "path", "")).name, "sha256": _get(i, "sha256")} for i in _get(summary, "inputs", [])])]
+        conn.execute("UPDATE batches SET assessed = (SELECT COUNT(*) FROM assessments WHERE batch_id = ?1), rejected = ?2,"
+                     " inputs = ?3 WHERE id = ?1", (batch["id"], _get(summary, "rejected", 0) or 0,
+                                                    json.dumps(recorded, ensure_ascii=False)))
+        conn.execute("DELETE FROM batch_provinces WHERE batch_id = ?", (batch["id"],))
+        conn.execute(ONE_PROVINCE + " WHERE id = ?", (batch["id"],))
+        tally_batch(conn, batch["id"])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return {"batch": batch["key"], "added": added, "replaced": replaced}
 
 
 def _fill(conn: sqlite3.Connection, version: int) -> None:
-    """What a migration asks of rows stored before it: at version 4, each batch counted by province."""
-    if version == 4:
+    """What a migration asks of rows stored before it. At version 5, every assessment keyed by the
+    places' identity (`history_places.rekey`), then each batch counted by province (the count
+    version 4 asks for, made here once the keys are the places' own; a database migrated only to
+    version 4 has its batches counted when it reaches 5)."""
+    if version == 5:
+        rekey(conn)
+        conn.execute("DELETE FROM batch_provinces")
         for (batch_id,) in conn.execute("SELECT id FROM batches").fetchall():
             tally_batch(conn, batch_id)
+        conn.execute(ONE_PROVINCE)
 
 
 def tally_batch(conn: sqlite3.Connection, batch_id: int) -> None:
@@ -361,7 +367,7 @@ def tally_batch(conn: sqlite3.Connection, batch_id: int) -> None:
     failing criteria over how many communes) into batch_provinces: what a province's history shows
     of the batch, read from there without counting its assessments again."""
     for b in conn.execute(
-            "SELECT province_key, MAX(province) AS province, MIN(year) AS year, COUNT(*) AS communes,"
+            "SELECT province_key, MAX(COALESCE(official_province, province)) AS province, MIN(year) AS year, COUNT(*) AS communes,"
             " SUM(attained) AS attained, SUM(criteria_met) AS met FROM assessments WHERE batch_id = ?"
             " GROUP BY province_key", (batch_id,)).fetchall():
         departments: dict[str, dict] = {}
@@ -383,47 +389,3 @@ def tally_batch(conn: sqlite3.Connection, batch_id: int) -> None:
                       json.dumps(departments, ensure_ascii=False)))
 
 
-def province_rounds(conn: sqlite3.Connection, pkey: str) -> tuple[str, list[Round]] | None:
-    """The province's name and its batches (oldest first), each with its averages and departments
-    (as `tally_batch` counted them); `pkey` is the province's key (`exact(name)`). None when the
-    history has no such province."""
-    batches = conn.execute(
-        "SELECT b.key, p.year, b.assessed_on, b.ruleset_id, b.stored_by, p.communes, p.attained, p.met, p.province,"
-        " p.departments FROM batch_provinces p JOIN batches b ON b.id = p.batch_id WHERE p.province_key = ?"
-        " ORDER BY p.year, b.assessed_on, b.id", (pkey,)).fetchall()
-    if not batches:
-        return None
-    rounds = [Round(batch=b["key"], year=b["year"], assessed_on=b["assessed_on"], ruleset_id=b["ruleset_id"],
-                    communes=b["communes"], attained=b["attained"], average=average(b["met"], b["communes"]),
-                    stored_by=b["stored_by"], departments=json.loads(b["departments"])) for b in batches]
-    return batches[-1]["province"], rounds
-
-
-def province_commune_keys(conn: sqlite3.Connection, pkey: str, offset: int = 0, limit: int = -1) -> list[str]:
-    """The keys of the province's communes, by district and name: `limit` of them from `offset` (-1: all)."""
-    return [r[0] for r in conn.execute(
-        "SELECT commune_key FROM assessments WHERE province_key = ? GROUP BY commune_key"
-        " ORDER BY MIN(district), MIN(name), commune_key LIMIT ? OFFSET ?", (pkey, limit, offset))]
-
-
-def province_registered(conn: sqlite3.Connection, pkey: str) -> list[Registered]:
-    """The communes registered to attain in the province's batches, without their assessments
-    (`with_latest` adds them); a commune registered again for the same year: the latest list."""
-    registered: dict[tuple, Registered] = {}
-    for r in conn.execute(
-            "SELECT r.* FROM registered r JOIN batches b ON b.id = r.batch_id WHERE r.batch_id IN"
-            " (SELECT DISTINCT batch_id FROM assessments WHERE province_key = ?) ORDER BY r.target_year, b.id, r.position",
-            (pkey,)):
-        who = r["commune_key"] or (exact(r["name"]), exact(r["district"]), exact(r["code"]))
-        registered[(who, r["target_year"])] = Registered(name=r["name"], district=r["district"], code=r["code"],
-                                                         target_year=r["target_year"], status=r["status"],
-                                                         commune=r["commune_key"])
-    return list(registered.values())
-
-
-def with_latest(entry: Registered, commune: Commune | None) -> Registered:
-    """A registered commune with its latest assessment and the year it first attained (from its history)."""
-    if commune is not None:
-        entry.latest = commune.entries[-1]
-        entry.attained_year = next((e.year for e in commune.entries if e.attained), None)
-    return entry

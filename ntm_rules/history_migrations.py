@@ -121,6 +121,23 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (batch_id, province_key)
     ) WITHOUT ROWID;
     """ + ONE_PROVINCE,
+    # 5: places by their one identity (`history_places.identity`): each assessment's official name,
+    # district, province and code beside what its row wrote, its name's key and its official name's;
+    # commune_key and province_key computed again by that identity (the fill: `history_places.rekey`,
+    # then every batch counted again); each batch's content (the sha256 of its input file's bytes),
+    # so that the same file stored again for the same years and set is recognised
+    """
+    ALTER TABLE assessments ADD COLUMN official TEXT;
+    ALTER TABLE assessments ADD COLUMN official_district TEXT;
+    ALTER TABLE assessments ADD COLUMN official_province TEXT;
+    ALTER TABLE assessments ADD COLUMN unit_code TEXT;
+    ALTER TABLE assessments ADD COLUMN official_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE batches ADD COLUMN content_sha256 TEXT;
+    CREATE INDEX assessments_by_code ON assessments (unit_code);
+    CREATE INDEX assessments_by_official_name ON assessments (official_key);
+    CREATE INDEX batches_by_content ON batches (content_sha256);
+    CREATE INDEX assessments_known ON assessments (province_key, commune_key) WHERE official IS NOT NULL
+    """,
 ]
 VERSION = len(MIGRATIONS)
 

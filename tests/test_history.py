@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
-from ntm_rules import history
+from ntm_rules import history, places
 from ntm_rules.history_migrations import MIGRATIONS, VERSION, migrate, version
 from ntm_rules.batch import read_assessments, run_batch
 from ntm_rules.errors import OutputError
@@ -211,8 +211,9 @@ def test_migrations_from_version_1(batch_out, tmp_path):
     raw.close()
     conn = history.connect(path)
     assert version(conn) == VERSION == len(MIGRATIONS)
-    assert history.find_communes(conn, "xã tân lập") == ["code:1"]
-    assert [name for name, _ in history.provinces(conn)] == ["Thái Nguyên"]
+    # keyed again by the places' identity (migration 5): the official unit its name means in its province
+    assert history.find_communes(conn, "xã tân lập") == [places.commune("Tân Lập", None, "Thái Nguyên", year=2019).key]
+    assert [name for name, _ in history.provinces(conn)] == ["Tỉnh Thái Nguyên"]
     history.store_batch(conn, read_assessments(out), summary=result.summary)  # the new tables work
     conn.execute("UPDATE schema_version SET version = 99")
     conn.close()

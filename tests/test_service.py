@@ -228,8 +228,8 @@ def test_unknown_batches_are_404(client, url):
 
 
 def test_an_output_name_outside_the_list_is_404(client):
-    with CSV.open("rb") as data:
-        key = client.post("/v1/batch", files={"file": ("x.csv", data)}).json()["batch"]
+    data = CSV.read_bytes() + b"\n"  # another file than the one stored before (the same file is refused)
+    key = client.post("/v1/batch", files={"file": ("x.csv", data)}).json()["batch"]
     for name in ("request.json", "result.json", "upload.csv", "..", "summary.json.partial"):
         assert client.get(f"/v1/batches/{key}/{name}").status_code == 404, name
 

@@ -33,6 +33,7 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from ntm_rules import places  # noqa: E402
 from ntm_rules.batch import read_assessments  # noqa: E402
 from ntm_rules.reports.plan import plan_rows  # noqa: E402
 from ntm_rules.result import Assessment  # noqa: E402
@@ -125,7 +126,9 @@ def test_upload_read_counts_open_a_commune_download_its_plan(site):
 
 def test_summary_page_and_rejected_rows(site):
     server, driver, downloads, tmp = site
-    upload(driver, server.url, CSV)
+    copy = tmp / "thai-nguyen-2019-copy.csv"  # another file (a blank line more): the same file is refused
+    copy.write_bytes(CSV.read_bytes() + b"\n")
+    upload(driver, server.url, copy)
     driver.find_element(By.ID, "summary-link").click()
     WebDriverWait(driver, 60).until(lambda d: d.current_url.endswith("/summary"))
     assert "Báo cáo tổng hợp" in driver.page_source
@@ -141,12 +144,25 @@ def test_a_year_later_the_progress_page_shows_each_commune_and_department(site):
     cli("batch", later, "--out", tmp / "cli-2020")
     if not (tmp / "cli-2019").exists():
         cli("batch", CSV, "--out", tmp / "cli-2019")
-    upload(driver, server.url, CSV, REGISTERED)
+    # the first file again: refused on the page, naming the batch it is stored as
+    driver.get(server.url + "/")
+    first = driver.find_element(By.CSS_SELECTOR, "a[href^='/batches/']").get_attribute("href").split("/batches/")[-1]
+    driver.find_element(By.ID, "file").send_keys(str(CSV))
+    driver.find_element(By.ID, "submit").click()
+    WebDriverWait(driver, 120).until(lambda d: "đã được lưu" in d.page_source)
+    batches = [a.get_attribute("href").split("/batches/")[-1]
+               for a in driver.find_elements(By.CSS_SELECTOR, "a[href*='/batches/']")]
+    assert any(key in driver.find_element(By.CLASS_NAME, "error").text for key in batches), first
     upload(driver, server.url, later)
     driver.find_element(By.CLASS_NAME, "progress-link").click()
     WebDriverWait(driver, 60).until(lambda d: "/progress" in d.current_url)
-    before = {a["commune"]["name"]: a for a in read_assessments(tmp / "cli-2019")}
-    after = {a["commune"]["name"]: a for a in read_assessments(tmp / "cli-2020")}
+
+    def official(a):  # the page names a commune by its official name (the directory's)
+        c = a["commune"]
+        return places.commune(c["name"], c["district"], c["province"], c["code"], year=a["year"]).name
+
+    before = {official(a): a for a in read_assessments(tmp / "cli-2019")}
+    after = {official(a): a for a in read_assessments(tmp / "cli-2020")}
     rows = {r.find_elements(By.TAG_NAME, "td")[0].text: [c.text for c in r.find_elements(By.TAG_NAME, "td")]
             for r in driver.find_elements(By.CSS_SELECTOR, "#by-commune tr.commune")}
     assert set(rows) == set(after)
@@ -166,7 +182,7 @@ def test_a_year_later_the_progress_page_shows_each_commune_and_department(site):
     late = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#registered tr.late")]
     assert any("Xã Hóa Thượng" in text for text in late)
     # a commune's own page: one column per assessment
-    driver.find_element(By.LINK_TEXT, "Xã Hóa Thượng").click()
+    driver.find_element(By.LINK_TEXT, "Thị trấn Hóa Thượng").click()  # "Xã Hóa Thượng" in the rows: its official name
     WebDriverWait(driver, 60).until(lambda d: "/progress/commune" in d.current_url)
     entries = driver.find_elements(By.CSS_SELECTOR, "#entries tr.entry")
     assert len(entries) == rounds

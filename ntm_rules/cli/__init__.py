@@ -51,7 +51,8 @@ WORDS = {lang: {
     "template": "ntm-assess template", "period_template": "ntm-assess rulesets template --period {0} --out bang-tieu-chi-{0}.xlsx",
     "rulesets_import": "ntm-assess rulesets import", "rulesets_export": "ntm-assess rulesets export",
     "rulesets_template": "ntm-assess rulesets template", "rerun_batch": "ntm-assess batch ... --overwrite",
-    "batch_db": "ntm-assess batch ... --db", "db": "--db",
+    "batch_db": "ntm-assess batch ... --db", "db": "--db", "replace": "ntm-assess batch ... --db --replace",
+    "amend": "--amend",
     "plan": "ntm-assess {0} --ruleset {1} --plan {2}" + tail}
     for lang, path, key, tail in (("vi", "ĐƯỜNG_DẪN", "MÃ", ""), ("en", "PATH", "ID", " --lang en"))}
 

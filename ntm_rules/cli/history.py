@@ -21,17 +21,20 @@ def history(commune, province, db, fmt, lang):
     """What the stored batches say over time.
 
     \b
-    ntm-assess history COMMUNE (a code or a name): criteria met at each assessment and what
-    changed since the previous one.
+    ntm-assess history COMMUNE (a code or a name, official or as written): criteria met at each
+    assessment and what changed since the previous one; across the reform of 1 July 2025, the
+    commune of today it is part of, or the old communes it was made of.
     ntm-assess history --province P: the same for every commune, the average criteria met per
     batch, each department's failing criteria over time, the registered communes against
-    their target year.
+    their target year, and which of its old communes are now part of which commune.
+    Communes and provinces are shown under their official names, however the rows wrote them.
     Exit codes: 0 printed, 2 no such commune or province in the history (or no history).
     """
     import dataclasses
 
     from .. import history as h
     from ..reports import progress
+    from ..reports.reform import links_text, reform_text
 
     with exit_on_error(lang):
         if bool(commune) == bool(province):
@@ -55,7 +58,7 @@ def history(commune, province, db, fmt, lang):
                                  field="COMMUNE", fix=Say("ghi mã xã, hoặc tên xã đúng như trong dữ liệu (có dấu)",
                                                           "give the commune code, or its name as in the data (with accents)"))
             communes = [h.commune_history(conn, k) for k in keys]
-            if len(communes) > 1 and fmt == "text":
+            if len(communes) > 1 and fmt == "text" and not _one_across_the_reform(communes):
                 names = "; ".join(progress.place(c, lang) for c in communes)
                 raise InputError(Say(f"nhiều xã cùng tên {commune!r}: {names}", f"several communes are named {commune!r}: "
                                      f"{names}"), field="COMMUNE", fix=Say("ghi mã xã", "give the commune code"))
@@ -65,4 +68,13 @@ def history(commune, province, db, fmt, lang):
         data = dataclasses.asdict(found) if province else [dataclasses.asdict(c) for c in communes]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(printable(progress.province_text(found, lang) if province else progress.commune_text(communes[0], lang)), nl=False)
+        text = (progress.province_text(found, lang) + reform_text(found, lang) if province
+                else "\n".join(progress.commune_text(c, lang) + links_text(c, lang) for c in communes))
+        click.echo(printable(text), nl=False)
+
+
+def _one_across_the_reform(communes: list) -> bool:
+    """Whether the communes a name or code matches are one commune before and after the reform (a
+    commune of today that kept an old one's name or code, and that old one): shown one after the other."""
+    keys = {c.key for c in communes}
+    return all((c.today is not None and c.today.key in keys) or any(b.key in keys for b in c.before) for c in communes)

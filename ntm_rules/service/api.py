@@ -74,7 +74,7 @@ def add_api(app: FastAPI) -> None:
         return JSONResponse(input_json_schema(ruleset_by_id(ruleset)))
 
     @app.post("/v1/batch", summary="Assess a workbook, CSV or JSON Lines file of communes and store it in the history",
-              response_model=BatchAnswer, responses=errors(401, 403, 404, 408, 413, 422, 500, 503, 504))
+              response_model=BatchAnswer, responses=errors(401, 403, 404, 408, 409, 413, 422, 500, 503, 504))
     async def batch_endpoint(request: Request, file: UploadFile = File(..., description=".xlsx, .csv or .jsonl"),
                              registered: Optional[UploadFile] = File(None, description=".txt, .csv or .json"),
                              ruleset: Optional[str] = Form(None, max_length=MAX_TEXT),

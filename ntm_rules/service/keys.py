@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..errors import InputError, Say, printable
-from ..regions import exact
+from ..regions import exact, province_key
 
 ROLES = ("read", "upload", "admin")
 FORMAT = "ntm-keys/1"
@@ -40,7 +40,7 @@ MAX_KEY = 200  # characters of a presented key; longer ones are not hashed at al
 class Key:
     name: str
     role: str
-    province: str | None  # as written; `sees` compares its key (`summary.exact`)
+    province: str | None  # as written; `sees` compares its key (`places.province_key`, as the history keys provinces)
     digest: bytes
 
     def may(self, role: str) -> bool:
@@ -48,7 +48,7 @@ class Key:
 
     @property
     def province_key(self) -> str | None:
-        return exact(self.province) if self.province else None
+        return province_key(self.province) if self.province else None
 
     def sees(self, province_key: str | None) -> bool:
         """Whether this key sees a province (by its key); a key without a province sees every one."""

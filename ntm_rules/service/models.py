@@ -11,7 +11,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..history import Commune, Registered, Round
+from ..history import Commune, Merge, Registered, Round
 from ..law.schema import Ruleset
 from ..result import Assessment
 from ..reports.summary import ProvincialSummary
@@ -79,9 +79,15 @@ class ProvinceHistory(Page):
     """A province's progress: every batch (round) with its averages and departments, and one page
     of its communes, each with every assessment and what changed since the one before."""
 
-    name: str
+    name: str = Field(description="the province's official name, however its rows wrote it")
     rounds: list[Round]
     communes: list[Commune]
+    key: str = Field("", description="the province's key in the history (its name as places compare names)")
+    today: Optional[str] = Field(None, description="for a province before 1 July 2025 now part of another: that one")
+    reform: list[Merge] = Field(default_factory=list, description="each commune of today (from 1 July 2025) with the "
+                                "old communes of the history that are part of it")
+    provinces_before: list[str] = Field(default_factory=list, description="the old provinces of the history now part "
+                                        "of this one (their communes are in `reform`)")
 
 
 class RegisteredRow(BaseModel):
@@ -121,6 +127,7 @@ def errors(*statuses: int) -> dict[int, dict[str, Any]]:
     that cannot be used)."""
     said = {400: "The request cannot be read", 401: "No key, or a wrong one", 403: "Not allowed (role, province, origin, "
             "or not loopback)", 404: "Not found", 408: "The body arrived too slowly", 413: "The body is over its limit",
+            409: "The same file (the same content) is already stored for the same years and set: the error names its batch",
             422: "The input cannot be used", 503: "Busy: try again after Retry-After seconds",
             504: "Past the time limit: the work was stopped", 500: "A failure of ntm-rules itself"}
     return {status: {"model": ErrorAnswer, "description": said[status]} for status in sorted({*statuses, 422})}

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import history
 from ..errors import Say, printable
 from ..limits import MAX_TEXT
-from ..regions import exact
+from ..regions import province_key
 from ..words.catalogue import WORDS
 from ..words.phrases import cap, one_decimal, shown_date
 from .answers import PAGE_HEADERS, ServiceError, page_language
@@ -143,9 +143,9 @@ def add_pages(app: FastAPI) -> None:
             rows = conn.execute("SELECT position, name, district, attained, certain, criteria_met, criteria_total, year"
                                 " FROM assessments WHERE batch_id = ? AND position >= ? ORDER BY position LIMIT ?",
                                 (batch["id"], first, SHOWN_ROWS)).fetchall()
-            provinces = [r[0] for r in conn.execute(
-                "SELECT DISTINCT province FROM assessments WHERE batch_id = ? AND province IS NOT NULL"
-                " ORDER BY province LIMIT 20", (batch["id"],))]
+            provinces = [r[0] for r in conn.execute(  # each once, under its official name, however the rows wrote it
+                "SELECT MAX(COALESCE(official_province, province)) FROM assessments WHERE batch_id = ?"
+                " AND province_key != '' GROUP BY province_key ORDER BY 1 LIMIT 20", (batch["id"],))]
         return render(request, "batch.html", key=key, s=summary, communes=rows, batch=batch, provinces=provinces,
                       file=(json.loads(batch["inputs"]) or [{}])[0].get("name", ""), pager=pager(request, page, pages))
 
@@ -204,7 +204,7 @@ def pager(request: Request, page: int, pages: int, name: str = "page") -> dict:
 def sees(request: Request, province: str | None) -> bool:
     """Whether the caller's key sees a province (by name); every key without a province does."""
     key = getattr(request.state, "key", None)
-    return key is None or key.sees(exact(province) if province else None)
+    return key is None or key.sees(province_key(province) if province else None)
 
 
 def provinces(request: Request, conn) -> list[tuple[str, int]]:

@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from .. import history
 from ..errors import InputError, Say
 from ..limits import MAX_TEXT
-from ..regions import exact
+from ..regions import province_key
 from ..reports.charts import progress_charts
 from ..reports.progress import change_text, history_csv, place, registered_text
 from ..reports.progress_report import indicator_text, report_docx, report_html
@@ -44,7 +44,7 @@ CSV_PART = 200  # communes a part of the streamed CSV
 def _seen(request: Request, name: str) -> str:
     """The key of a province this caller may see (404 otherwise)."""
     key = getattr(request.state, "key", None)
-    pkey = exact(name[:MAX_TEXT])
+    pkey = province_key(name[:MAX_TEXT])
     if not pkey or (key is not None and not key.sees(pkey)):
         raise _missing(name)
     return pkey
@@ -84,9 +84,9 @@ _KEPT_LOCK = threading.Lock()
 
 
 def kept(conn, what: str, pkey: str, compute):
-    """What `compute()` finds of a province (the order of its communes), kept while no batch is stored: the same province asked by many requests at once is counted once (the others
+    """What `compute()` finds of a province (the order of its communes, its communes across the reform), kept while no batch is stored or amended: the same province asked by many requests at once is counted once (the others
     wait for it), not once each. At most 64 are kept."""
-    key = (what, pkey, *conn.execute("SELECT MAX(id), COUNT(*) FROM batches").fetchone())
+    key = (what, pkey, *conn.execute("SELECT MAX(id), COUNT(*), (SELECT MAX(id) FROM assessments) FROM batches").fetchone())
     with _KEPT_LOCK:
         if key in _KEPT:
             _KEPT.move_to_end(key)
@@ -127,11 +127,12 @@ def add_progress(app: FastAPI) -> None:
         pkey = _seen(request, name)
         with reading(db) as conn:
             found = province_page(conn, pkey, page, limit)
+            links = kept(conn, "reform", pkey, lambda: history.province_reform(conn, pkey)) if found else {}
         if found is None:
             raise _missing(name)
         shown, rounds, communes, pages = found
         return _json({"name": shown, "rounds": rounds, "communes": communes, "page": page, "pages": pages,
-                      "next": _next(request, page, pages)})
+                      "next": _next(request, page, pages), **links})
 
     @app.get("/v1/history/province/registered", summary="A page of the communes registered to attain, against their "
              "target year", response_model=RegisteredHistory, responses=errors(401, 403, 404, 504))
@@ -153,7 +154,7 @@ def add_progress(app: FastAPI) -> None:
                         page: int = Query(1, ge=1), limit: int = Query(API_PAGE, ge=1, le=MAX_PAGE)):
         key = getattr(request.state, "key", None)
         if key is not None and key.province is not None:
-            if province is not None and exact(province) != key.province_key:
+            if province is not None and province_key(province) != key.province_key:
                 return _json({"communes": [], "page": 1, "pages": 1, "next": None})
             province = key.province
         with reading(db) as conn:
@@ -178,6 +179,7 @@ def add_progress(app: FastAPI) -> None:
                 return render(request, "progress.html", 404, p=None, provinces=provinces(request, conn),
                               missing=province[:MAX_TEXT])
             registered, rpages = registered_page(conn, pkey, rpage, SHOWN)
+            links = kept(conn, "reform", pkey, lambda: history.province_reform(conn, pkey))
             bands = kept(conn, "bands", pkey, lambda: round_bands(conn, pkey, found[1]))
         name, rounds, communes, pages = found
         goal = _goal(target, by)
@@ -186,7 +188,7 @@ def add_progress(app: FastAPI) -> None:
         for r in rounds:
             for d, info in r.departments.items():
                 departments.setdefault(d, info["name_en"] if lang == "en" else info["name"])
-        return render(request, "progress.html", p=history.Province(name, rounds, communes, registered),
+        return render(request, "progress.html", p=history.Province(name, rounds, communes, registered, **links),
                       departments=departments, change=change_text, registered_text=registered_text,
                       csv_url=with_lang("/progress.csv?" + urlencode({"province": name}), "vi"),
                       commune_url=lambda c: with_lang("/progress/commune?" + urlencode({"key": c.key}), lang),

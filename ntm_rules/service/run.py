@@ -61,6 +61,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, db=None, token_file: str
                                 if address not in ("0.0.0.0", "::") else [])
     app = create_app(db=db, keys=keys, max_upload=max_upload, timeout=timeout, answer_timeout=answer_timeout,
                      batches_at_once=batches_at_once, jobs=jobs, allowed_hosts=named)
+    from ..history_places import warm
+
+    warm()  # the history's places and the reform's mapping, indexed before the first request (about 1 s)
     protocol = OfficeProtocol.configured(head_timeout=head_timeout, per_address=per_address, total=1000)
     config = uvicorn.Config(app, http=protocol, log_level="info", server_header=False, timeout_keep_alive=5,
                             access_log=True)

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import history
 from ..errors import Say, printable
 from ..limits import MAX_TEXT
-from ..regions import exact
+from ..regions import province_key
 from .answers import GENERIC, PAGE_HEADERS, ServiceError, log, ruleset_by_id
 from .deadline import CURRENT, PastDeadline, reading, stopping
 from .guard import BodyTooLarge
@@ -182,7 +182,7 @@ def _store(db: Path, out: Path, summary: dict, key: str, inputs: list[dict], cal
     def assessments():
         for a in read_assessments(out):
             province = a["commune"].get("province")
-            if caller is not None and not caller.sees(exact(province) if province else None):
+            if caller is not None and not caller.sees(province_key(province) if province else None):
                 raise ServiceError(403, Say(f"khóa này chỉ lưu các xã của {caller.province}; tệp có "
                                             f"{a['commune']['name']} ({province or 'không ghi tỉnh'})",
                                             f"this key stores only communes of {caller.province}; the file holds "
@@ -194,8 +194,24 @@ def _store(db: Path, out: Path, summary: dict, key: str, inputs: list[dict], cal
     try:
         history.store_batch(conn, assessments(), summary=summary, key=key, inputs=inputs,
                             stored_by=caller.name if caller is not None else None)
+    except history.AlreadyStored as stored:
+        raise already_stored(stored.earlier, summary) from None
     finally:
         conn.close()
+
+
+def already_stored(earlier: list[str], summary: dict) -> ServiceError:
+    """The same file (the same content) uploaded again for the same years and set: refused, naming
+    the batch it is stored as (never a second round of the same year)."""
+    years = ", ".join(str(y) for y in summary.get("years") or []) or "—"
+    ruleset = (summary.get("ruleset") or {}).get("id") or "—"
+    shown = ", ".join(earlier)
+    return ServiceError(409, Say(f"tệp này (cùng nội dung) đã được lưu cho năm {years}, bộ tiêu chí {ruleset}: lượt {shown};"
+                                 " không lưu lại lần nữa", f"this file (the same content) is already stored for "
+                                 f"{years}, set {ruleset}: batch {shown}; not stored again"), "file",
+                        Say(f"xem lượt đã lưu ở /batches/{earlier[-1]}; tệp đã sửa (rejected.xlsx) thì tải lên như một "
+                            "lượt mới", f"see the stored batch at /batches/{earlier[-1]}; a corrected file "
+                            "(rejected.xlsx) is uploaded as a new batch"))
 
 
 async def _run_job(work: Path) -> dict:

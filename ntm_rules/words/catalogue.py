@@ -123,6 +123,15 @@ VI = {
     "open": "Xem", "back": "Trang đầu", "other_lang": "English", "csv": "Tải bảng lịch sử (CSV)",
     "login": "Nhập mã truy cập", "token": "Mã truy cập", "enter": "Vào", "wrong": "Mã truy cập không đúng.",
     "not_found": "Không tìm thấy",
+    # --- the history across the reform of 1 July 2025 (places by their identity)
+    "reform_title": "Sắp xếp đơn vị hành chính từ 1/7/2025: xã trước và xã nay",
+    "reform_intro": "Mỗi dòng: một xã từ 1/7/2025 và các xã trước đó (đã có trong lịch sử) nay thuộc xã ấy, "
+                    "theo danh mục đơn vị hành chính.",
+    "commune_today": "xã từ 1/7/2025", "communes_before": "các xã trước 1/7/2025 nay thuộc xã này",
+    "divided_between": "chia cho các xã", "province_now_part": "Từ 1/7/2025 tỉnh này thuộc {province}.",
+    "provinces_before": "Từ 1/7/2025 tỉnh này gồm cả các tỉnh trước đây",
+    "now_part_of": "Từ 1/7/2025 thuộc", "made_of": "Lập từ các xã trước 1/7/2025", "written_as": "Tên như dòng dữ liệu ghi",
+    "not_in_directory_short": "Không có trong danh mục đơn vị hành chính: tên giữ như dòng dữ liệu ghi.",
 }
 
 EN = {
@@ -240,6 +249,16 @@ EN = {
     "page": "Printable page", "open": "Open", "back": "Home", "other_lang": "Tiếng Việt",
     "csv": "Download the history (CSV)", "login": "Enter the access token", "token": "Access token", "enter": "Enter",
     "wrong": "Wrong access token.", "not_found": "Not found",
+    # --- the history across the reform of 1 July 2025 (places by their identity)
+    "reform_title": "The reorganisation of 1 July 2025: communes before and today",
+    "reform_intro": "Each row: a commune from 1 July 2025 and the communes before it (in the history) that are now "
+                    "part of it, by the directory of administrative units.",
+    "commune_today": "commune from 1 July 2025", "communes_before": "communes before 1 July 2025 now part of it",
+    "divided_between": "divided between", "province_now_part": "Since 1 July 2025 this province is part of {province}.",
+    "provinces_before": "Since 1 July 2025 this province also includes the former provinces",
+    "now_part_of": "Since 1 July 2025 part of", "made_of": "Made of the communes before 1 July 2025",
+    "written_as": "Name as the rows wrote it",
+    "not_in_directory_short": "Not in the directory of administrative units: the name is kept as the rows wrote it.",
 }
 
 WORDS = {"vi": VI, "en": EN}
