@@ -26,7 +26,9 @@ class ErrorAnswer(BaseModel):
     fix: str
 
 
-class InForce(BaseModel):
+class RulesetInForce(BaseModel):
+    """When an installed set is the law, as /v1/rulesets says it (the days as YYYY-MM-DD)."""
+
     from_: str = Field(alias="from")
     to: Optional[str]
 
@@ -41,7 +43,7 @@ class RulesetRow(BaseModel):
     level: Optional[str] = None
     province: Optional[str] = None
     years: Optional[list[int]] = None
-    in_force: Optional[InForce] = None
+    in_force: Optional[RulesetInForce] = None
     indicators_with_values: Optional[int] = None
     indicators: Optional[int] = None
     sha256: Optional[str] = None
@@ -120,6 +122,28 @@ class KeyRow(BaseModel):
 
 JSON_SCHEMA = {"type": "object", "description": "a JSON Schema (2020-12) of the commune document",
                "additionalProperties": True}
+
+
+DOCUMENT = {"$ref": "#/components/schemas/CommuneDocument", "description": "GET /v1/schema/input?ruleset=ID gives "
+            "the fields a set adds"}
+
+
+def declare_document(app) -> None:
+    """POST /v1/assess's body in the contract (`DOCUMENT`): the commune document's schema, with the
+    fields of every installed set, among the components (a generated client gets its model)."""
+    made = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            from ..inputs.document import document_model
+
+            schema = made()
+            document = document_model(None).model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(document.pop("$defs", {}))
+            components["CommuneDocument"] = document
+        return app.openapi_schema
+    app.openapi = openapi
 
 
 def errors(*statuses: int) -> dict[int, dict[str, Any]]:
