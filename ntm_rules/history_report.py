@@ -32,7 +32,7 @@ from . import history
 from .batch.work import place_facts, place_of
 from .errors import InputError, NtmError, Say
 from .law.schema import Text
-from .statics import _unit
+from .statics import check_unit
 from .reports.summary import ProvincialSummary, RegisteredCommune
 from .reports.tallies import SummaryBuilder, brackets_for
 
@@ -196,7 +196,7 @@ def _gap(indicator_id: str, found: tuple, resolved: dict) -> IndicatorGap:
     info = resolved.get(indicator_id)
     check = info.checks[0] if info is not None and len(info.checks) == 1 else None
     name = info.name if info is not None else Text(vi=indicator_id, en=indicator_id)
-    unit = (lambda lang: _unit(check, lang)) if check is not None else (lambda lang: None)
+    unit = (lambda lang: check_unit(check, lang)) if check is not None else (lambda lang: None)
     return IndicatorGap(id=indicator_id, name=name.vi, name_en=name.en, criterion=criterion, status=status, value=value,
                         gap=gap, operator=getattr(check, "operator", None), threshold=getattr(check, "threshold", None),
                         unit=unit("vi"), unit_en=unit("en"), certain=certain,

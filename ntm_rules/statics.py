@@ -28,7 +28,8 @@ def _in_field_order(model, values: dict) -> dict:
     return {name: values.get(name) for name in model.model_fields}
 
 
-def _unit(check, lang: str) -> str | None:
+def check_unit(check, lang: str) -> str | None:
+    """A resolved check's unit in a language ("%" for a percentage without one of its own)."""
     if check.unit is not None:
         return check.unit(lang)
     return "%" if check.type == "pct" else None
@@ -61,7 +62,7 @@ class Statics:
                 self.indicators_static.append(_in_field_order(IndicatorResult, {
                     "id": indicator.id, "name": indicator.name.vi, "name_en": indicator.name.en,
                     "field": first.field, "operator": first.operator, "threshold": first.threshold,
-                    "unit": _unit(first, "vi"), "unit_en": _unit(first, "en"),
+                    "unit": check_unit(first, "vi"), "unit_en": check_unit(first, "en"),
                     "source": first.citation.vi, "source_en": first.citation.en, "source_url": first.url,
                     "verified": indicator.verified,
                     "note": notes[0].vi if notes else None, "note_en": notes[0].en if notes else None,
