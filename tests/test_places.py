@@ -340,3 +340,17 @@ def test_a_megabyte_of_name_is_no_commune_and_is_never_kept(tmp_path):
     before = [cache.cache_info().currsize for cache in caches]
     assert places.commune(long, None, "Thái Nguyên", year=2019).status == places.UNKNOWN
     assert [cache.cache_info().currsize for cache in caches] == before
+
+
+def test_a_name_typed_with_combining_marks_is_kept_composed():
+    """The same text however the keyboard composed it: the result (and every page and document made
+    from it) holds the composed form, so that a search for "Cúc Đường" finds it."""
+    import unicodedata
+
+    import ntm_rules
+
+    document = _document("Xã Cúc Đường", "Huyện Võ Nhai")
+    document["commune"] = {k: unicodedata.normalize("NFD", v) for k, v in document["commune"].items()}
+    assert document["commune"]["name"] != "Xã Cúc Đường"
+    result = ntm_rules.assess(document)
+    assert (result.commune.name, result.commune.district) == ("Xã Cúc Đường", "Huyện Võ Nhai")

@@ -200,6 +200,7 @@ def test_the_report_says_the_batch_summaries_figures(rounds):
     shared = printed_parts(office_head([PROVINCE], "vi", date.today()), "vi")
     assert shared.signatures in page and shared.style in page and 'id="signatures"' in page
     assert 'class="letterhead"' in page and "NÔNG THÔN MỚI TỈNH THÁI NGUYÊN" in page
+    assert f"<title>{html_paragraphs[0]}</title>" in page  # the tab and the printed header name the report
 
 
 def test_in_english_on_request_with_a_registered_list(rounds):

@@ -13,6 +13,7 @@ Every error is an InputError with a Vietnamese and an English line (`line(lang)`
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal, Optional
 
@@ -30,12 +31,15 @@ from .json_text import NOT_AN_OBJECT, TOO_DEEP, shown
 
 
 def _utf8_text(text: str) -> str:
-    """A text that can be written out: no lone surrogate (JSON lets "\\udc80" through)."""
+    """A text that can be written out: no lone surrogate (JSON lets "\\udc80" through); composed
+    (NFC), as it is shown: "Xã Cúc Đường" typed with combining marks is the same text, and a
+    page or a Word document searched for it finds it."""
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise ValueError("the text holds an invalid character (a lone surrogate)") from None
+        return unicodedata.normalize("NFC", text)
     return text
 
 
