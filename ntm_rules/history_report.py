@@ -77,6 +77,7 @@ class DepartmentRow:
     code: str | None
     criteria: list[str]
     indicators: list[IndicatorGap]
+    key: str = ""  # the commune's key in the history (its place's identity): one commune however its rows wrote it
 
 
 @dataclass
@@ -280,7 +281,7 @@ def department_rows(rows: list[dict], resolved: dict, did: str) -> list[Departme
             continue
         shown = _gaps(row, resolved, lambda i, v: v[1] == "not_met" and v[0] in acting[1] and
                       (i not in resolved or resolved[i].department == did))
-        out.append(DepartmentRow(row["name"], row["district"], row["code"], list(acting[1]), shown))
+        out.append(DepartmentRow(row["name"], row["district"], row["code"], list(acting[1]), shown, row["commune_key"]))
     return out
 
 

@@ -36,7 +36,7 @@ PROVINCE = "Thái Nguyên"
 
 def second_round(path) -> None:
     """The fixture a year later: Quyết Thắng's income now enough, Tân Cương's no longer, Tràng Xá's
-    and La Hiên's rows readable; Thần Sa without its disaster-prevention answer (an indicator missing
+    and La Hiên's rows readable; Hóa Thượng written Hoá Thượng; Thần Sa without its disaster-prevention answer (an indicator missing
     in a criterion it fails) and with too few trained workers (14.3: another department than its
     criterion's); everything else as it was."""
     rows = list(csv.DictReader(io.StringIO(CSV.read_text("utf-8-sig"))))
@@ -52,6 +52,8 @@ def second_round(path) -> None:
             r[field] = value
         if r["commune.name"] == "Xã Thần Sa":
             r["disaster_prevention_requirements_met"], r["trained_workers_pct"] = "", "10"
+        if r["commune.name"] == "Xã Hóa Thượng":  # the other tone placement: the same commune
+            r["commune.name"] = "Xã Hoá Thượng"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
@@ -306,6 +308,10 @@ def test_the_progress_page_draws_the_history(rounds, tmp_path):
                 expected = sorted(i["id"] for a in results for c in a["criteria"] for i in c["indicators"]
                                   if i["status"] == "not_met" and i["department"] == did)
                 assert shown == expected, r.year
+            # one line a commune, however its rows wrote it (Hóa Thượng, then Hoá Thượng)
+            acting = {a["commune"]["code"] for results in rounds.results for a in results for c in a["criteria"]
+                      for i in c["indicators"] if i["status"] == "not_met" and i["department"] == did}
+            assert len(re.findall(r'<tr class="commune">', department.text)) == len(acting) and "05692" in acting
             assert client.get("/progress/department", params={"province": PROVINCE, "department": "nope"}).status_code == 404
 
             # the same report, from the page

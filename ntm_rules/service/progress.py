@@ -232,14 +232,17 @@ def add_progress(app: FastAPI) -> None:
         names = [info for r in (found[1] if found else []) for d, info in r.departments.items() if d == department]
         if not names:
             return render(request, "department.html", 404, d=None)
-        communes: dict[tuple, dict] = {}
+        communes: dict[str, dict] = {}  # by the commune's key: one line a commune however its rows wrote it
+        named: dict[str, tuple] = {}  # its (district, name) as the latest round wrote them
         legend: dict[str, str] = {}
-        for batch, shown in rows.items():
+        for batch, shown in rows.items():  # oldest first
             for row in shown:
-                communes.setdefault((row.district or "", row.commune), {})[batch] = row
+                communes.setdefault(row.key, {})[batch] = row
+                named[row.key] = (row.district or "", row.commune)
                 legend.update((i.id, i.name_en if lang == "en" else i.name) for i in row.indicators)
         return render(request, "department.html", d=names[-1]["name_en" if lang == "en" else "name"], province=found[0],
-                      rounds=found[1], department=department, communes=sorted(communes.items()),
+                      rounds=found[1], department=department,
+                      communes=sorted(((named[k], by_round) for k, by_round in communes.items()), key=lambda c: c[0]),
                       indicator=lambda i, lang: indicator_text(i, lang, named=False),
                       legend=sorted(legend.items(), key=lambda kv: [int(p) if p.isdigit() else 0 for p in kv[0].split(".")]),
                       progress_url=with_lang("/progress?" + urlencode({"province": found[0]}), lang))
