@@ -295,6 +295,13 @@ def test_the_progress_page_draws_the_history(rounds, tmp_path):
             assert [bands[r.batch] for r in stored] == [{k: str(v) for k, v in s["brackets"].items()}
                                                          for s in rounds.summaries]
             assert "<script" not in page and not re.search(r'(?:src|href)="(?:https?:)?//', page)
+            # the form as a browser sends it: empty fields are no target; half a target is said on the page
+            for asked, problem in (({"target": "", "by": ""}, False), ({"target": "10", "by": ""}, True),
+                                   ({"target": "mười", "by": "2027-12-31"}, True), ({"target": "8", "by": "2019-13-40"}, True)):
+                shown = client.get("/progress", params={"province": PROVINCE, **asked})
+                assert shown.status_code == 200 and shown.headers["content-type"].startswith("text/html"), asked
+                assert ('id="goal-problem"' in shown.text) == problem, asked
+                assert 'class="target"' not in svg_of(shown.text, "chart-attained"), asked
 
             # a page per department: its communes and indicators across the rounds
             links = [unescape(u) for u in re.findall(r'href="(/progress/department\?[^"]+)"', page)]

@@ -165,7 +165,7 @@ def add_progress(app: FastAPI) -> None:
 
     @app.get("/progress", response_class=HTMLResponse, include_in_schema=False)
     def progress(request: Request, province: str = "", page: int = Query(1, ge=1), rpage: int = Query(1, ge=1),
-                 target: Optional[int] = Query(None, ge=0, le=100_000), by: str = Query("", max_length=10)):
+                 target: str = Query("", max_length=12), by: str = Query("", max_length=12)):
         lang = page_language(request)
         with reading(db) as conn:
             if not province:
@@ -182,7 +182,7 @@ def add_progress(app: FastAPI) -> None:
             links = kept(conn, "reform", pkey, lambda: history.province_reform(conn, pkey))
             bands = kept(conn, "bands", pkey, lambda: round_bands(conn, pkey, found[1]))
         name, rounds, communes, pages = found
-        goal = _goal(target, by)
+        goal, goal_problem = _asked_goal(target, by)
         charts = progress_charts(rounds, bands, lang, goal)
         departments: dict[str, str] = {}
         for r in rounds:
@@ -193,7 +193,8 @@ def add_progress(app: FastAPI) -> None:
                       csv_url=with_lang("/progress.csv?" + urlencode({"province": name}), "vi"),
                       commune_url=lambda c: with_lang("/progress/commune?" + urlencode({"key": c.key}), lang),
                       pager=pager(request, page, pages), rpager=pager(request, rpage, rpages, "rpage"),
-                      charts=charts, goal=goal, today=date.today().isoformat(),
+                      charts=charts, goal=goal, goal_problem=goal_problem and goal_problem(lang),
+                      today=date.today().isoformat(),
                       department_url=lambda d: with_lang("/progress/department?" + urlencode(
                           {"province": name, "department": d}), lang))
 
@@ -287,6 +288,25 @@ def _day(text: str, field: str) -> date:
         raise ServiceError(400, Say(f"{field}: {text[:MAX_TEXT]!r} không phải là ngày", f"{field}: {text[:MAX_TEXT]!r} is "
                                     "not a date"), field, Say("ghi ngày dạng NĂM-THÁNG-NGÀY, ví dụ 2019-07-16",
                                                               "write the date as YEAR-MONTH-DAY, e.g. 2019-07-16")) from None
+
+
+GOAL_PROBLEM = Say("mục tiêu cần cả số xã (một số nguyên từ 0) và ngày (NĂM-THÁNG-NGÀY); biểu đồ hiện không có "
+                   "đường mục tiêu", "a target needs both a number of communes (a whole number from 0) and a day "
+                   "(YEAR-MONTH-DAY); the charts are shown without a target line")
+
+
+def _asked_goal(target: str, by: str) -> tuple[tuple[int, date] | None, Say | None]:
+    """The target the page's form asks for, leniently (a form sends its empty fields): none when
+    both are empty; both and usable, the goal; else no goal, and what is wrong, said on the page."""
+    target, by = target.strip(), by.strip()
+    if not target and not by:
+        return None, None
+    try:
+        number = int(target)
+        day = date.fromisoformat(by)
+    except ValueError:
+        return None, GOAL_PROBLEM
+    return ((number, day), None) if 0 <= number <= 100_000 else (None, GOAL_PROBLEM)
 
 
 def _goal(target: int | None, by: str) -> tuple[int, date] | None:
