@@ -31,7 +31,7 @@ from types import SimpleNamespace
 from typing import Iterable
 
 from . import places
-from .errors import InputError, OutputError, Say
+from .errors import InputError, NtmError, OutputError, Say
 from .history_migrations import ONE_PROVINCE, migrate
 from .history_places import Link, Merge, content_hash, identity, rekey
 from .history_queries import (Commune, Entry, Province, Registered, Round, _order, commune_history, find_communes,
@@ -60,8 +60,30 @@ def default_db_path() -> Path:
 
 def _db_error(path, error: Exception) -> OutputError:
     reason = getattr(error, "strerror", None) or str(error)
+    if isinstance(error, sqlite3.DatabaseError):  # not a database, damaged, or newer than this ntm-rules
+        return OutputError(Say(f"{path}: không dùng được làm lịch sử ({reason}); cách sửa: chọn tệp lịch sử của "
+                               f"ntm-rules (⟪db⟫)", f"{path}: cannot be used as the history ({reason}); fix: choose an "
+                               f"ntm-rules history file (⟪db⟫)"))
     return OutputError(Say(f"{path}: không mở được cơ sở dữ liệu lịch sử ({reason}); cách sửa: chọn tệp ghi được (⟪db⟫)",
                            f"{path}: cannot open the history database ({reason}); fix: choose a file you can write (⟪db⟫)"))
+
+
+NO_HISTORY = (Say("chưa có lịch sử nào: chưa lượt đánh giá nào được lưu vào tệp này",
+                  "no history yet: no batch has been stored in this file"),
+              Say("lưu một lượt đánh giá vào lịch sử: ⟪batch_db⟫", "store a batch in the history: ⟪batch_db⟫"))
+
+
+def _ours(conn: sqlite3.Connection, path: Path, create: bool) -> None:
+    """A database of another program is never written into (no table of ours added to it); an
+    empty one is a new history only where one is being stored."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and "schema_version" not in tables:
+        raise OutputError(Say(f"{path}: tệp SQLite này không phải lịch sử của ntm-rules (không ghi gì vào đó); cách sửa: "
+                              f"chọn tệp lịch sử của ntm-rules, hoặc một tệp mới (⟪db⟫)",
+                              f"{path}: this SQLite file is not an ntm-rules history (nothing was written to it); fix: "
+                              f"choose an ntm-rules history file, or a new file (⟪db⟫)"))
+    if not tables and not create:
+        raise InputError(NO_HISTORY[0], source=str(path), fix=NO_HISTORY[1])
 
 
 def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sqlite3.Connection:
@@ -71,20 +93,23 @@ def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
     the file cannot be opened or is not a history database of a version this ntm-rules knows."""
     path = Path(path) if path is not None else default_db_path()
     if not create and not path.is_file():
-        raise InputError(Say("chưa có lịch sử nào: chưa lượt đánh giá nào được lưu vào tệp này",
-                             "no history yet: no batch has been stored in this file"), source=str(path),
-                         fix=Say("lưu một lượt đánh giá vào lịch sử: ⟪batch_db⟫", "store a batch in the history: ⟪batch_db⟫"))
+        raise InputError(NO_HISTORY[0], source=str(path), fix=NO_HISTORY[1])
+    conn = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
+        _ours(conn, path, create)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL")
         migrate(conn, fill=_fill)
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, OSError) as error:
+        if conn is not None:
+            conn.close()
         raise _db_error(path, error) from None
-    except OSError as error:
-        raise _db_error(path, error) from None
+    except NtmError:
+        conn.close()
+        raise
     return conn
 
 
@@ -278,6 +303,12 @@ def _no_batch(key: str) -> InputError:
     return InputError(Say(f"lịch sử không có lượt {key!r}", f"the history holds no batch {key!r}"), field="⟪amend⟫",
                       fix=Say("ghi khóa của lượt đã lưu (cột batch của ntm-assess history --format csv)",
                               "give the key of a stored batch (the batch column of ntm-assess history --format csv)"))
+
+
+def batch_to_amend(conn: sqlite3.Connection, key: str) -> None:
+    """Refused (InputError) when `key` names no stored batch: asked before a correction is assessed."""
+    if conn.execute("SELECT 1 FROM batches WHERE key = ?", (str(key),)).fetchone() is None:
+        raise _no_batch(str(key))
 
 
 def amend_batch(conn: sqlite3.Connection, key: str, assessments: Iterable[dict], *, summary=None,

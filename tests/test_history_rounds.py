@@ -89,6 +89,8 @@ def test_amend_is_refused_for_an_unknown_batch_or_without_the_history(stored):
         done = cli("batch", source, "--out", tmp / "x", "--overwrite", *args)
         assert done.returncode == 2, (args, done.stdout, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    unknown = cli("batch", fixed, "--out", tmp / "never", "--db", db, "--amend", "f" * 24)
+    assert unknown.returncode == 2 and not (tmp / "never").exists()  # refused before anything is assessed
     assert "2020" in done.stderr and key in done.stderr
     assert [(r["batch"], r["communes"]) for r in rounds(db)] == [(key, 10)]  # nothing changed
 
@@ -176,3 +178,23 @@ def test_a_database_of_the_previous_schema_is_keyed_by_the_places_identity(tmp_p
     # a batch stored before the migration is recognised when its file comes again
     again = cli("batch", later, "--out", tmp_path / "again", "--db", old)
     assert again.returncode == 2 and migrated.rounds[1].batch in again.stderr, again.stderr
+
+
+def test_a_database_of_another_program_is_never_written_into(tmp_path):
+    """history, report and batch --db given another program's SQLite file, or an empty file:
+    refused (exit 2, one line), the file as it was; the batch refused before it assesses."""
+    other, empty = tmp_path / "other.db", tmp_path / "empty.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE foo (x)")
+    empty.write_bytes(b"")
+    before = other.read_bytes()
+    for args in (["history", "--province", "Thái Nguyên", "--db", other], ["history", "05692", "--db", empty],
+                 ["report", "--province", "Thái Nguyên", "--as-of", "2020-01-01", "--db", other, "--out",
+                  tmp_path / "r.html"], ["batch", CSV, "--out", tmp_path / "out", "--db", other]):
+        done = cli(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert other.read_bytes() == before and empty.read_bytes() == b""
+    assert not (tmp_path / "out").exists() and not (tmp_path / "r.html").exists()
+    with sqlite3.connect(other) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["foo"]

@@ -68,6 +68,13 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full
                              fix=Say("--amend KHÓA gộp tệp sửa vào lượt KHÓA; --replace thay lượt cùng nội dung",
                                      "--amend KEY joins a correction to batch KEY; --replace replaces a batch of the "
                                      "same content"))
+        conn = None
+        if db is not None:  # the history opened, and the batch to amend found, before anything is assessed
+            from .. import history
+
+            conn = history.connect(db or None)
+            if amend:
+                history.batch_to_amend(conn, amend)
         try:
             wanted = read_registered(registered) if registered else None
             result = run_batch(inputs, out_dir, ruleset=ruleset, registered=wanted, jobs=jobs, lang=lang,
@@ -75,11 +82,9 @@ def batch(inputs, out_dir, overwrite, ruleset, registered, lang, jobs, fmt, full
                                on_progress=bar.update)
         finally:
             bar.close()
-        if db is not None:
-            from .. import history
+        if conn is not None:
             from ..batch import read_assessments
 
-            conn = history.connect(db or None)
             if amend:
                 joined = history.amend_batch(conn, amend, read_assessments(result.out_dir), summary=result.summary)
                 stored = Say(f"đã gộp vào lượt {joined['batch']}: thêm {joined['added']} xã, thay {joined['replaced']} xã",
