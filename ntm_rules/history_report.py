@@ -347,9 +347,15 @@ def progress_report(conn, province: str, as_of: date, *, target: int | None = No
     rounds = [r for r in found.rounds if date.fromisoformat(r.assessed_on) <= as_of]
     if not rounds:
         first = found.rounds[0].assessed_on
-        raise InputError(Say(f"chưa có lượt đánh giá nào của tỉnh {found.name} được lưu đến ngày {as_of.isoformat()}",
+        raise InputError(Say(f"chưa có lượt đánh giá nào của {found.name} được lưu đến ngày {as_of.isoformat()}",
                              f"no batch of {found.name} was stored on or before {as_of.isoformat()}"), field="--as-of",
                          fix=Say(f"ghi một ngày từ {first} trở đi", f"give a date from {first} on"))
+    if target is not None and by is not None and by <= date.fromisoformat(found.rounds[0].assessed_on):
+        first = found.rounds[0].assessed_on
+        raise InputError(Say(f"ngày của mục tiêu ({by.isoformat()}) không sau lượt đánh giá đầu tiên ({first}): không "
+                             f"tính được tiến độ", f"the target's day ({by.isoformat()}) is not after the first batch "
+                             f"({first}): no pace can be drawn"), field="--by",
+                         fix=Say(f"ghi một ngày sau {first}", f"give a day after {first}"))
     current = rounds[-1]
     previous = rounds[-2] if len(rounds) > 1 else None
     by_key = {c.key: c for c in found.communes}

@@ -252,13 +252,22 @@ def test_as_of_picks_the_round_stored_by_that_day(rounds, tmp_path):
     refused = cli("report", "--province", PROVINCE, "--as-of", "2019-01-01", "--db", tmp_path / "dated.sqlite3",
                   "--out", tmp_path / "r.docx")
     assert refused.returncode == 2 and "2019-06-30" in refused.stderr and not (tmp_path / "r.docx").exists()
-    for bad in (("--as-of", "30/12/2019"), ("--as-of", "2019-12-31", "--target", "8")):  # a target without --by
+    for bad in (("--as-of", "30/12/2019"), ("--as-of", "2019-12-31", "--target", "8"),  # a target without --by
+                ("--as-of", "2019-12-31", "--target", "8", "--by", "2019-06-30")):  # a target due before the first batch
         done = cli("report", "--province", PROVINCE, "--db", tmp_path / "dated.sqlite3", "--out", tmp_path / "r.docx",
                    *bad)
         assert done.returncode == 2 and "Traceback" not in done.stderr and not (tmp_path / "r.docx").exists()
     wrong = cli("report", "--province", PROVINCE, "--as-of", "2019-12-31", "--db", tmp_path / "dated.sqlite3", "--out",
                 tmp_path / "r.pdf")
     assert wrong.returncode == 2 and ".docx" in wrong.stderr
+    # a target met already is said so, with no pace to keep
+    met = cli("report", "--province", PROVINCE, "--as-of", "2019-12-31", "--db", tmp_path / "dated.sqlite3", "--out",
+              tmp_path / "met.html", "--target", str(s2["attained"]), "--by", "2020-12-31")
+    assert met.returncode == 0, met.stderr
+    paragraphs, _ = read_html((tmp_path / "met.html").read_text("utf-8"))
+    assert line(paragraphs, "Mục tiêu") == WORDS["vi"]["report_target_met"].format(
+        target=s2["attained"], by="31/12/2020", attained=s2["attained"])
+    assert not any(p.startswith("Theo tiến độ đều") for p in paragraphs)
 
 
 def svg_of(page: str, chart_id: str) -> str:

@@ -82,6 +82,9 @@ def _target(report: Report, lang: str) -> list[Block]:
     out = [Block("heading", W["report_target_h"])]
     if t is None:
         return out + [Block("para", W["report_no_target"], id="target")]
+    if t.needed == 0:  # met already: no pace to keep
+        return out + [Block("para", W["report_target_met"].format(target=t.communes, by=shown_date(t.by, lang),
+                                                                  attained=t.attained), id="target")]
     out.append(Block("para", W["report_target"].format(target=t.communes, by=shown_date(t.by, lang),
                                                        attained=t.attained, needed=t.needed), id="target"))
     verdict = W["report_on_track"] if t.on_track else W["report_behind"].format(short=t.expected - t.attained)

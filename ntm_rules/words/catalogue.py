@@ -284,6 +284,7 @@ VI.update({
     "report_pace": "Theo tiến độ đều từ lượt đánh giá đầu tiên (ngày {start}: {start_attained} xã) đến ngày {by}, đến "
                    "ngày {on} cần có {expected} xã đạt chuẩn.",
     "report_on_track": "Đúng tiến độ.", "report_behind": "Chậm tiến độ: thiếu {short} xã so với tiến độ đều.",
+    "report_target_met": "Mục tiêu: {target} xã đạt chuẩn đến ngày {by}. Hiện có {attained} xã: đã đạt mục tiêu.",
     "report_no_target": "Chưa có mục tiêu để so sánh.",
     "report_registered_h": "3. Các xã đăng ký đạt chuẩn",
     "report_registered_sum": "{attained}/{n} xã đăng ký đã đạt chuẩn.",
@@ -321,6 +322,7 @@ EN.update({
     "report_pace": "At an even pace from the first assessment ({start}: {start_attained} communes) to {by}, {expected} "
                    "communes should have attained by {on}.",
     "report_on_track": "On track.", "report_behind": "Behind: {short} communes short of the even pace.",
+    "report_target_met": "Target: {target} communes attained by {by}. {attained} attained now: the target is met.",
     "report_no_target": "No target to compare against.",
     "report_registered_h": "3. Communes registered to attain",
     "report_registered_sum": "{attained} of {n} registered communes have attained.",
