@@ -126,6 +126,9 @@ def test_the_report_says_the_batch_summaries_figures(rounds):
     by = date.today() + timedelta(days=365)
     paragraphs, tables = write_report(rounds, "report.docx", "--target", 8, "--by", by.isoformat())
     W = WORDS["vi"]
+    foot = docx.Document(str(rounds.tmp / "report.docx")).sections[0].footer.paragraphs[0]
+    assert foot.text == "Trang /" and re.findall(r"<w:instrText[^>]*>(\w+)</w:instrText>", foot._p.xml) == [
+        "PAGE", "NUMPAGES"]  # Word numbers the pages: "Trang 2/5"
     assert paragraphs[0] == W["report_title"].format(province="tỉnh " + PROVINCE)  # as the office's letterhead names it
     letterhead = tables[0][0]
     assert letterhead[0].split("\n") == ["VĂN PHÒNG ĐIỀU PHỐI", "NÔNG THÔN MỚI TỈNH THÁI NGUYÊN"], letterhead

@@ -185,6 +185,7 @@ def report_docx(report: Report, lang: str = "vi", office: str | None = None) -> 
     section.page_height, section.page_width = Mm(297), Mm(210)
     section.left_margin = section.right_margin = Mm(20)
     section.top_margin = section.bottom_margin = Mm(15)
+    _docx_page_numbers(section, WORDS[lang]["page_of"])
     for name, size in (("Normal", 12), ("Heading 1", 14), ("Heading 2", 13)):  # as an official document is set
         style = doc.styles[name]
         style.font.name, style.font.size, style.font.color.rgb = "Times New Roman", Pt(size), RGBColor(0, 0, 0)
@@ -225,6 +226,32 @@ def report_docx(report: Report, lang: str = "vi", office: str | None = None) -> 
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def _docx_page_numbers(section, page_of: str) -> None:
+    """"Trang 2/5" at the foot of every page, as the printed pages say it (the catalogue's
+    `page_of`, its {0} and {1} Word's PAGE and NUMPAGES fields)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    foot = section.footer.paragraphs[0]
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    before, rest = page_of.split("{0}", 1)
+    middle, after = rest.split("{1}", 1)
+    for text, field in ((before, "PAGE"), (middle, "NUMPAGES"), (after, None)):
+        if text:
+            foot.add_run(text)
+        if field:
+            run = foot.add_run()
+            for kind, instruction in (("begin", None), (None, field), ("end", None)):
+                element = OxmlElement("w:fldChar" if kind else "w:instrText")
+                if kind:
+                    element.set(qn("w:fldCharType"), kind)
+                else:
+                    element.set(qn("xml:space"), "preserve")
+                    element.text = instruction
+                run._r.append(element)
 
 
 def _docx_lines(cell, lines, bold: bool = False, italic: bool = False) -> None:
