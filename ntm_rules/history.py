@@ -338,7 +338,7 @@ def amend_batch(conn: sqlite3.Connection, key: str, assessments: Iterable[dict],
         added = replaced = 0
         for a in assessments:
             if years and a["year"] not in years:
-                raise InputError(Say(f"lượt {key} là của năm {', '.join(map(str, sorted(years)))}; xã {a['commune']['name']}"
+                raise InputError(Say(f"lượt {key} là của năm {', '.join(map(str, sorted(years)))}; {a['commune']['name']}"
                                      f" của năm {a['year']}; không gộp", f"batch {key} is of {', '.join(map(str, sorted(years)))};"
                                      f" {a['commune']['name']} is of {a['year']}; not joined"), field="⟪amend⟫",
                                  fix=Say("lưu tệp này thành một lượt mới (bỏ ⟪amend⟫)",

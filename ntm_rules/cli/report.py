@@ -15,7 +15,7 @@ def _day(text: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(Say(f"{option}: {text!r} không phải là ngày", f"{option}: {text!r} is not a date"), field=option,
+        raise InputError(Say(f"{text!r} không phải là ngày", f"{text!r} is not a date"), field=option,
                          fix=Say("ghi ngày dạng NĂM-THÁNG-NGÀY, ví dụ 2019-07-16",
                                  "write the date as YEAR-MONTH-DAY, e.g. 2019-07-16")) from None
 

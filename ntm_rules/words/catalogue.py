@@ -328,7 +328,7 @@ EN.update({
     "report_registered_sum": "{attained} of {n} registered communes have attained.",
     "report_registered_fail": "Registered communes still fail the criteria {criteria}.",
     "report_registered_none": "No list of communes registered to attain.",
-    "report_n_communes": "{n} communes", "report_target_year": "Target year", "report_result": "Result",
+    "report_n_communes": "{n} commune(s)", "report_target_year": "Target year", "report_result": "Result",
     "report_failing": "Criteria not met", "report_gaps": "Indicators short", "report_no_result": "no result",
     "report_departments_h": "4. By lead department",
     "report_department": "{name}: criteria {criteria} — {n} communes",
