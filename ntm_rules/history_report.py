@@ -366,8 +366,10 @@ def progress_report(conn, province: str, as_of: date, *, target: int | None = No
     newly, lost, before = [], [], None
     if previous is not None:
         before = round_summary(conn, found, previous).summary.attained
-        for row in rows:
-            then = next((e for e in by_key[row["commune_key"]].entries if e.batch == previous.batch), None)
+        order = {r.batch: n for n, r in enumerate(rounds)}  # a commune against its own latest earlier result:
+        for row in rows:  # a partial round between (a correction stored as a new round) hides no one's
+            then = max((e for e in by_key[row["commune_key"]].entries if e.batch in order and e.batch != current.batch),
+                       key=lambda e: order[e.batch], default=None)
             now = entries[row["commune_key"]]
             if now.attained and not (then and then.attained):
                 newly.append(row["name"])

@@ -413,3 +413,23 @@ def test_a_set_no_longer_installed_still_gives_the_figures(rounds, tmp_path):
             assert sorted(i.id for i in row.indicators) == sorted(
                 i["id"] for c in a["criteria"] if c["id"] in row.criteria for i in c["indicators"]
                 if i["status"] == "not_met")
+
+
+def test_since_the_previous_report_each_commune_against_its_own_latest_result(rounds, tmp_path):
+    """A partial round between two full ones (a correction stored as a round of its own): a commune
+    attained in the first full round is not "newly attained" in the second because the partial
+    round did not hold it."""
+    conn = history.connect(tmp_path / "partial.sqlite3")
+    first, second = (list(read_assessments(rounds.tmp / out)) for out in ("r1", "r2"))
+    summaries = [json.loads((rounds.tmp / out / "summary.json").read_text("utf-8")) for out in ("r1", "r2")]
+    history.store_batch(conn, first, summary=summaries[0], assessed_on=date(2019, 6, 30))
+    corrected = [a for a in first if not a["attained"]][:1]
+    another_file = {**summaries[0], "inputs": [{**summaries[0]["inputs"][0], "sha256": "0" * 64}], "assessed": 1}
+    history.store_batch(conn, corrected, summary=another_file, assessed_on=date(2019, 9, 30))
+    history.store_batch(conn, second, summary=summaries[1], assessed_on=date(2019, 12, 31))
+    report = progress_report(conn, PROVINCE, date(2019, 12, 31))
+    then = {a["commune"]["code"]: a["attained"] for a in first}
+    assert report.newly_attained == [a["commune"]["name"] for a in second
+                                     if a["attained"] and not then.get(a["commune"]["code"])]
+    assert report.no_longer_attained == [a["commune"]["name"] for a in second
+                                         if not a["attained"] and then.get(a["commune"]["code"])]
