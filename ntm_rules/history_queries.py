@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from . import places
-from .history_places import Link, Merge, before_of, province_links, today_of
+from .history_places import Link, Merge, before_of, identity, province_links, today_of
 from .words.phrases import average
 
 
@@ -250,11 +250,20 @@ def province_registered(conn: sqlite3.Connection, pkey: str) -> list[Registered]
             "SELECT r.* FROM registered r JOIN batches b ON b.id = r.batch_id WHERE r.batch_id IN"
             " (SELECT DISTINCT batch_id FROM assessments WHERE province_key = ?) ORDER BY r.target_year, b.id, r.position",
             (province_key(pkey),)):
-        who = r["commune_key"] or (places.name_key(r["name"]), places.name_key(r["district"]), places.code_key(r["code"]))
+        key = r["commune_key"] or _assessed_as(conn, r, pkey)
+        who = key or (places.name_key(r["name"]), places.name_key(r["district"]), places.code_key(r["code"]))
         registered[(who, r["target_year"])] = Registered(name=r["name"], district=r["district"], code=r["code"],
                                                          target_year=r["target_year"], status=r["status"],
-                                                         commune=r["commune_key"])
+                                                         commune=key)
     return list(registered.values())
+
+
+def _assessed_as(conn: sqlite3.Connection, r, pkey: str) -> str | None:
+    """The key of a registered commune its own batch did not assess (its row rejected, or not in the
+    batch) when the history has assessed it since: as the places' identity recognises its name."""
+    key = identity(r["name"], r["district"], pkey, r["code"], r["target_year"])["commune_key"]
+    found = conn.execute("SELECT 1 FROM assessments WHERE commune_key = ? LIMIT 1", (key,)).fetchone()
+    return key if found is not None else None
 
 
 def with_latest(entry: Registered, commune: Commune | None) -> Registered:

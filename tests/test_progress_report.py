@@ -433,3 +433,14 @@ def test_since_the_previous_report_each_commune_against_its_own_latest_result(ro
                                      if a["attained"] and not then.get(a["commune"]["code"])]
     assert report.no_longer_attained == [a["commune"]["name"] for a in second
                                          if not a["attained"] and then.get(a["commune"]["code"])]
+
+
+def test_a_registered_commune_whose_row_was_rejected_has_its_later_result(rounds):
+    """Tràng Xá's 2019 row was rejected (the batch that registered it did not assess it); 2020
+    assessed it: the history's registered list (page, CLI, report) gives it that result."""
+    conn = history.connect(rounds.db, create=False)
+    found = history.province_history(conn, PROVINCE)
+    trang_xa = [r for r in found.registered if "Tràng Xá" in r.name]
+    assessed = next(a for a in rounds.results[1] if "Tràng Xá" in a["commune"]["name"])
+    assert trang_xa and all(r.latest is not None and r.latest.criteria_met == assessed["criteria_met"] for r in trang_xa)
+    assert all(r.state != "no_data" for r in trang_xa)
