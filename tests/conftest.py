@@ -1,5 +1,8 @@
+import importlib.util
 import json
+import os
 import random
+import shutil
 import sys
 from pathlib import Path
 
@@ -73,3 +76,35 @@ FIXTURES = ROOT / "fixtures"
 
 def read_fixture(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text("utf-8"))
+
+
+# ------------------------------------------------------------------ the browser (Debian's chromium)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+HEADLESS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def need_browser(driver: bool = True) -> None:
+    """Skip the calling test module without chromium (and chromium-driver and selenium, when it drives
+    the browser), unless NTM_REQUIRE_BROWSER=1 (set by .ci/run): then their absence is a failure."""
+    missing = CHROMIUM is None or (driver and (DRIVER is None or importlib.util.find_spec("selenium") is None))
+    if missing:
+        if os.environ.get("NTM_REQUIRE_BROWSER") == "1":
+            raise RuntimeError("NTM_REQUIRE_BROWSER=1 but chromium, chromium-driver or selenium is missing "
+                               "(apt-get install chromium chromium-driver; pip install selenium)")
+        pytest.skip("chromium, chromium-driver or selenium is not installed", allow_module_level=True)
+
+
+def chrome(profile, prefs: dict | None = None):
+    """A headless chromium driven through chromium-driver, with its own profile folder."""
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*HEADLESS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))

@@ -3,27 +3,21 @@
 Without chromium these tests skip, unless NTM_REQUIRE_BROWSER=1 (set by .ci/run) makes
 them fail instead, so CI can never pass without having rendered the pages.
 """
-import os
 import re
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
 
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import CHROMIUM, FIXTURES, ROOT, need_browser
 from ntm_rules import assess
 from ntm_rules.batch import run_batch
 from ntm_rules.inputs.json_text import read_document
 from ntm_rules.reports.html import assessment_html
 from ntm_rules.inputs.registered import read_registered
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None:
-    if os.environ.get("NTM_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("NTM_REQUIRE_BROWSER=1 but chromium is not installed (apt-get install chromium)")
-    pytest.skip("chromium is not installed", allow_module_level=True)
+need_browser(driver=False)
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

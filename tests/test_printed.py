@@ -16,33 +16,21 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import random
 import re
-import shutil
 
 import pytest
 
-from conftest import FIXTURES, random_document
+from conftest import FIXTURES, chrome, need_browser, random_document
 from ntm_rules import assess, places
 from ntm_rules.batch import run_batch
 from ntm_rules.inputs.json_text import read_document
 from ntm_rules.reports.html import assessment_html
 from ntm_rules.reports.plan import write_plan
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-try:
-    import selenium  # noqa: F401
-except ImportError:  # pragma: no cover
-    selenium = None
-if CHROMIUM is None or DRIVER is None or selenium is None:
-    if os.environ.get("NTM_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("NTM_REQUIRE_BROWSER=1 but chromium, chromium-driver or selenium is missing")
-    pytest.skip("chromium, chromium-driver or selenium is not installed", allow_module_level=True)
+need_browser()
 
 from pypdf import PdfReader  # noqa: E402
-from selenium import webdriver  # noqa: E402
 
 MM = 96 / 25.4  # CSS pixels per millimetre
 PORTRAIT, LANDSCAPE = 188 * MM, 277 * MM  # the printable width of the pages (A4 less their margins)
@@ -84,13 +72,7 @@ return JSON.stringify({split: found, overflowing: overflowing, title: document.t
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path_factory.mktemp('printed') / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))
+    driver = chrome(tmp_path_factory.mktemp("printed") / "profile")
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(60)
     try:

@@ -367,14 +367,13 @@ def test_a_key_of_another_province_sees_no_report(rounds, tmp_path):
 
 def test_the_report_prints_on_a4_with_the_province_and_the_signatures(rounds, tmp_path):
     """The HTML report in chromium: A4 pages, the province in the title, the signature block, no command line."""
-    import shutil
     import subprocess
 
     from pypdf import PdfReader
 
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed")
+    from conftest import CHROMIUM as browser, need_browser
+
+    need_browser(driver=False)
     write_report(rounds, "printed.html", "--target", 8, "--by", (date.today() + timedelta(days=365)).isoformat())
     pdf = tmp_path / "printed.pdf"
     done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

@@ -8,28 +8,15 @@ Without chromium (or its driver) these tests skip, unless NTM_REQUIRE_BROWSER=1 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, chrome, need_browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-try:
-    import selenium  # noqa: F401
-except ImportError:
-    selenium = None
-if CHROMIUM is None or DRIVER is None or selenium is None:
-    if os.environ.get("NTM_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("NTM_REQUIRE_BROWSER=1 but chromium, chromium-driver or selenium is missing "
-                           "(apt-get install chromium chromium-driver; pip install selenium)")
-    pytest.skip("chromium, chromium-driver or selenium is not installed", allow_module_level=True)
+need_browser()
 
-from selenium import webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -50,16 +37,9 @@ def site(tmp_path_factory):
     server = Server(tmp)
     downloads = tmp / "downloads"
     downloads.mkdir()
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp / 'profile'}"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {
+    driver = chrome(tmp / "profile", {
         "download.default_directory": str(downloads), "download.prompt_for_download": False,
         "profile.managed_default_content_settings.javascript": 2})  # no JavaScript at all
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))
     driver.set_page_load_timeout(120)
     try:
         yield server, driver, downloads, tmp
