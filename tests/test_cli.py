@@ -106,3 +106,14 @@ def test_errors_are_vietnamese_by_default_and_english_on_request():
     assert vietnamese.returncode == 2 and "vùng không có" in vietnamese.stderr and "cách sửa:" in vietnamese.stderr
     english = run(path, "--lang", "en")
     assert english.returncode == 2 and "unknown region" in english.stderr and "fix:" in english.stderr
+
+
+def test_the_plan_written_is_said_on_standard_error(tmp_path):
+    """--plan says what it wrote, on standard error: standard output stays the report, or its JSON."""
+    plan = tmp_path / "ke-hoach.xlsx"
+    out = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"), "--plan", str(plan), "--format", "json")
+    assert out.returncode == 1 and plan.is_file()
+    json.loads(out.stdout)  # the JSON alone
+    assert out.stderr.strip() == f"→ đã ghi kế hoạch: {plan}"
+    english = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"), "--plan", str(tmp_path / "p.html"), "--lang", "en")
+    assert english.stderr.strip() == f"→ plan written: {tmp_path / 'p.html'}"

@@ -40,9 +40,10 @@ def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
             _refuse_batch_input(commune)
             document = read_document(commune)
         result = assess(document, ruleset=ruleset, source="<stdin>" if commune == "-" else commune)
+        written = None
         if plan_path:
             from ..reports.plan import write_plan
-            write_plan(result, plan_path, lang=lang)
+            written = write_plan(result, plan_path, lang=lang)
         if fmt == "json":
             output = result.model_dump_json(indent=2) + "\n"
         elif fmt == "html":
@@ -52,6 +53,10 @@ def assess_command(commune, ruleset, fmt, lang, by_department, plan_path):
             output = printable(text_report(result, lang=lang, by_department=by_department,
                                            source=None if commune == "-" else commune))
     click.echo(output, nl=False)
+    if written is not None:  # on standard error: standard output stays the report (or its JSON)
+        from ..words.catalogue import WORDS
+
+        click.echo(printable("→ " + WORDS[lang]["plan_written"].format(path=written)), err=True)
     finish(EXIT_ATTAINED if result.attained else EXIT_NOT_ATTAINED)
 
 
