@@ -183,3 +183,26 @@ def test_key_and_token_files_must_be_private_regular_ascii_files(tmp_path):
         assert said in english.stderr, english.stderr
     keys.chmod(0o640)  # readable by the group
     assert _serve("--keys", keys, "--db", db).returncode == 2
+
+
+@pytest.mark.parametrize("address, allowed", [("127.0.0.1", True), ("::1", True), ("127.0.0.2", True),
+                                              ("10.0.0.5", False), ("192.168.1.20", False), ("172.16.3.4", False),
+                                              ("fc00::1", False), ("169.254.1.1", False), ("203.0.113.9", False)])
+def test_without_keys_only_loopback_clients_are_answered(tmp_path, address, allowed):
+    """The app's own guard (whatever the server binds to): without keys, a client of a private
+    network is no more the office than one of the Internet; loopback alone is answered."""
+    import asyncio
+
+    from ntm_rules.service.app import create_app
+
+    app = create_app(tmp_path / "h.sqlite3", keys=None)
+
+    async def ask():
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await client.get("/v1/rulesets")
+
+    answer = asyncio.run(ask())
+    assert (answer.status_code == 200) == allowed, (address, answer.status_code, answer.text[:200])
+    if not allowed:
+        assert answer.status_code == 403 and answer.json()["field"] is not None
