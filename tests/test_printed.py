@@ -252,3 +252,25 @@ def test_the_province_summary_in_english_too(browser, tmp_path):
     assert "PREPARED BY" in whole and "HEAD OF THE OFFICE" in whole and "of Thái Nguyên province" in whole
     appendix = next(i for i, text in enumerate(p.pages) if text.split()[:3] == ["Appendix:", "the", "communes"])
     assert 1 <= appendix <= 3 and result.summary.assessed == 100, [len(t) for t in p.pages]
+
+
+def test_the_progress_report_is_signable(browser, province_summary, tmp_path):
+    """The province's progress report (issue 28, part 2) as the office prints it: the province in
+    its title, the letterhead and signature block of every signed page, page numbers, no command
+    line, no syllable broken, no cell overflowing."""
+    from datetime import date
+
+    from ntm_rules import history
+    from ntm_rules.batch import read_assessments
+    from ntm_rules.history_report import progress_report
+    from ntm_rules.reports.progress_report import report_html
+
+    result, page = province_summary
+    conn = history.connect(tmp_path / "history.sqlite3")
+    history.store_batch(conn, read_assessments(page.parent), summary=result.summary)
+    report = progress_report(conn, "Thái Nguyên", date.today(), target=100, by=date(date.today().year + 2, 12, 31))
+    shown = tmp_path / "bao-cao.html"
+    shown.write_text(report_html(report), "utf-8")
+    p = printed(browser, shown)
+    whole = signable(p, "tỉnh Thái Nguyên")
+    assert "NÔNG THÔN MỚI TỈNH THÁI NGUYÊN" in whole and "Sở" in whole  # the letterhead; tables by department
