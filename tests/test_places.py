@@ -354,3 +354,29 @@ def test_a_name_typed_with_combining_marks_is_kept_composed():
     assert document["commune"]["name"] != "Xã Cúc Đường"
     result = ntm_rules.assess(document)
     assert (result.commune.name, result.commune.district) == ("Xã Cúc Đường", "Huyện Võ Nhai")
+
+
+@pytest.mark.parametrize("era", [places.OLD, places.NEW])
+def test_the_directory_read_back_from_the_data_cache_is_the_one_indexed(tmp_path, monkeypatch, era):
+    """The indexes kept in the data cache (JSON) are read back exactly as indexed; a damaged entry
+    is indexed again, never trusted."""
+    from ntm_rules.places import directory
+
+    monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(directory.library_path() / "data" / "dataset.db")
+    parts = ("_districts", "_communes", "_district_names", "_district_loose", "_commune_names")
+
+    def indexed():
+        made = directory.Directory(era, path)
+        made.communes
+        return {part: getattr(made, part) for part in parts}
+
+    built = indexed()
+    assert list((tmp_path / "cache").glob("*.json"))  # written
+    monkeypatch.setattr(directory.Directory, "_add", lambda self, row: pytest.fail("indexed again, not read back"))
+    assert indexed() == built
+    for entry in (tmp_path / "cache").glob("*.json"):
+        entry.write_text(entry.read_text("utf-8").replace('"units":[[', '"units":[["x",', 1), "utf-8")
+    monkeypatch.undo()
+    monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
+    assert indexed() == built  # the damaged entry was not used
