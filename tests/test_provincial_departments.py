@@ -59,11 +59,23 @@ def test_every_view_of_a_province_without_its_own_set_names_its_departments(tmp_
              "table": ruleset_table(resolve(ntm_rules.load_ruleset("vn-2016-2020"), "red_river_delta", 2020), "vi")}
     source = tmp_path / "communes.jsonl"
     source.write_text(json.dumps(document, ensure_ascii=False) + "\n", "utf-8")
-    done = subprocess.run([sys.executable, "-m", "ntm_rules", "batch", str(source), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    db = tmp_path / "history.sqlite3"
+    done = subprocess.run([sys.executable, "-m", "ntm_rules", "batch", str(source), "--out", str(tmp_path / "out"),
+                           "--db", str(db)], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     views["summary"] = done.stdout + (tmp_path / "out" / "summary.json").read_text("utf-8") + \
         (tmp_path / "out" / "summary.html").read_text("utf-8")
+    # the history and the province's progress report (its tables by department) say the same departments
+    for command in (["history", "--province", "Thái Bình", "--db", str(db)],
+                    ["report", "--province", "Thái Bình", "--as-of", "2100-01-01", "--db", str(db), "--out",
+                     str(tmp_path / "report.html")]):
+        shown = subprocess.run([sys.executable, "-m", "ntm_rules", *command], capture_output=True, text=True, cwd=ROOT,
+                               timeout=120)
+        assert shown.returncode == 0, shown.stderr
+        views[command[0]] = shown.stdout
+    views["report"] = (tmp_path / "report.html").read_text("utf-8")
+    assert "Sở Giao thông vận tải" in views["report"] and "Sở Giao thông vận tải" in views["history"]
+    assert not MINISTRY.search(views["report"]) and not MINISTRY.search(views["history"])
     for name, view in views.items():
         for line in view.splitlines():
             if "Sở, ngành" in line or "department_name" in line or "Lead department" in line:
