@@ -37,7 +37,7 @@ from .history_places import Link, Merge, content_hash, identity, rekey
 from .history_queries import (Commune, Entry, Province, Registered, Round, _order, commune_history, find_communes,
                               province_commune_keys, province_history, province_key, province_reform, province_registered,
                               province_rounds, provinces, with_latest)
-from .outcome import acting
+from .acting import acting
 
 __all__ = ["AlreadyStored", "Commune", "Entry", "Link", "Merge", "Province", "Registered", "Round", "amend_batch",
            "commune_history", "commune_key", "connect", "default_db_path", "find_communes", "new_batch_key",
@@ -137,7 +137,7 @@ def _get(summary, name, default=None):
 
 
 def acting_in_result(a: dict) -> list:
-    """`outcome.acting` for a result in the `--format json` shape: each indicator of a department
+    """`acting.acting` for a result in the `--format json` shape: each indicator of a department
     looked up in the result's own criteria, or for level "standard" in the failing standard criteria."""
     own = {i["id"]: (c["id"], i["department_verified"]) for c in a["criteria"] for i in c["indicators"]}
     standard = {i["id"]: (c["id"], i["department_verified"])

@@ -88,7 +88,7 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     """,
     # 3: the departments that must act on each assessment, as the batch's summary counts them
-    # (`outcome.acting`): batches stored before it show no departments
+    # (`acting.acting`): batches stored before it show no departments
     """
     CREATE TABLE acting_departments (
         assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,

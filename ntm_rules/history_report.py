@@ -137,7 +137,7 @@ def target_against(rounds: list, attained: int, communes: int, by: date) -> Targ
 
 def _round_rows(conn, batch: str, keys: set[str]) -> list[dict]:
     """The round's assessments of the province's communes, in the batch's order: their names as
-    stored, acting departments (`outcome.acting`, as stored) and indicators not met or missing."""
+    stored, acting departments (`acting.acting`, as stored) and indicators not met or missing."""
     rows = [dict(r) for r in conn.execute(
         "SELECT a.id, a.position, a.commune_key, a.name, a.district, a.province, a.code FROM assessments a"
         " JOIN batches b ON b.id = a.batch_id WHERE b.key = ? ORDER BY a.position", (batch,))]

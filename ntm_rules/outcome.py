@@ -108,7 +108,7 @@ class Outcome:
     first read (and kept)."""
 
     __slots__ = ("resolved", "values", "status", "lower", "attained", "certain", "criteria_met", "_criteria",
-                 "_departments", "_levels")
+                 "_failing", "_departments", "_levels")
 
     def __init__(self, resolved: ResolvedRuleset, values: dict, status: dict[int, str], lower: dict | None):
         self.resolved, self.values, self.status, self.lower = resolved, values, status, lower
@@ -120,7 +120,7 @@ class Outcome:
         verdict, self.certain = combine(parts)
         self.attained = verdict == MET
         self.criteria_met = len(resolved.criteria) - len({kernel.criterion_of[i] for i in status})
-        self._criteria = self._departments = self._levels = None
+        self._criteria = self._failing = self._departments = self._levels = None
 
     @property
     def criteria_total(self) -> int:
@@ -134,11 +134,53 @@ class Outcome:
         return self._criteria
 
     @property
+    def failing_criteria(self) -> tuple:
+        """The CriterionOutcome of each criterion not met or lacking data, alone (as `criteria` has
+        them): what the departments, the summary's record and the failing indicators read."""
+        if self._failing is None:
+            if self._criteria is not None:
+                self._failing = tuple(c for c in self._criteria if c.status != MET)
+            else:
+                self._failing = _criteria(_kernel(self.resolved), self.status, self.values, self.lower, failing_only=True)
+        return self._failing
+
+    @property
     def departments(self) -> tuple:
         """DepartmentOutcome, in the order their first failing indicator comes."""
         if self._departments is None:
-            self._departments = _departments(_kernel(self.resolved), self.criteria, self.lower)
+            self._departments = _departments(_kernel(self.resolved), self.failing_criteria, self.lower)
         return self._departments
+
+    def lines(self, varying) -> list[dict]:
+        """Every criterion as a batch line writes it (`lines.line`): {"id", "status", "certain",
+        "indicators": [varying(indicator outcome) ...]}. The failing criteria from their outcomes;
+        in the others, each indicator met by one comparison is written at once, with the value and
+        the certainty rule (`Sure.met_holds`) `criteria` uses, without an outcome object per
+        indicator (the batch writes 49 a commune: the hot path `benchmarks/batch.py` measures;
+        tests/test_outcome.py checks the lines equal `criteria`'s)."""
+        kernel = _kernel(self.resolved)
+        failing = {c.position: c for c in self.failing_criteria}
+        status, values, lower, get = self.status, self.values, self.lower, self.values.get
+        out = []
+        for c_position, criterion_id, plans in kernel.criteria:
+            found = failing.get(c_position)
+            if found is not None:
+                out.append({"id": criterion_id, "status": found.status, "certain": found.certain,
+                            "indicators": [varying(i) for i in found.indicators]})
+                continue
+            every, written = True, []
+            for plan in plans:
+                if plan.short is None:
+                    indicator = _indicator(kernel, plan, status, values, lower)
+                    every = every and indicator.certain
+                    written.append(varying(indicator))
+                    continue
+                value = get(plan.short[1])
+                certain = plan.short[2].met_holds(value)
+                every = every and certain
+                written.append({"id": plan.id, "value": value, "status": MET, "gap": None, "certain": certain})
+            out.append({"id": criterion_id, "status": MET, "certain": every, "indicators": written})
+        return out
 
     @property
     def levels(self) -> dict | None:
@@ -149,11 +191,10 @@ class Outcome:
 
     def failing(self):
         """(criterion, indicator) of each indicator not met or lacking data, in order."""
-        for criterion in self.criteria:
-            if criterion.status != MET:
-                for indicator in criterion.indicators:
-                    if indicator.status != MET:
-                        yield criterion, indicator
+        for criterion in self.failing_criteria:
+            for indicator in criterion.indicators:
+                if indicator.status != MET:
+                    yield criterion, indicator
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Outcome) and self.resolved.identity == other.resolved.identity and \
@@ -257,7 +298,8 @@ def outcome_of(resolved: ResolvedRuleset, values: dict, not_met: list[int], miss
     return Outcome(resolved, values, status, lower)
 
 
-def _criteria(kernel: _Kernel, status: dict[int, str], values: dict, lower: dict | None) -> tuple:
+def _criteria(kernel: _Kernel, status: dict[int, str], values: dict, lower: dict | None,
+              failing_only: bool = False) -> tuple:
     """Every criterion's outcome with its indicators'. Most indicators of a commune are met by one
     comparison: those take the short way here (the benchmarks' batch spends most of its Python
     time in this loop); a criterion none of whose checks failed is met, as sure as its indicators."""
@@ -265,6 +307,8 @@ def _criteria(kernel: _Kernel, status: dict[int, str], values: dict, lower: dict
     shared, limit = kernel.shared, kernel.SHARED_LIMIT
     found = []
     for c_position, criterion_id, indicators in kernel.criteria:
+        if failing_only and c_position not in failing:
+            continue
         outcomes = []
         for plan in indicators:
             short = plan.short
@@ -387,38 +431,6 @@ def _levels(kernel: _Kernel, criteria: tuple, attained: bool, certain: bool, low
     return levels
 
 
-# ------------------------------------------------------------------- what a province's figures count
-
-class Acting(NamedTuple):
-    """A department as a province's figures count it for one commune: it leads indicators that
-    are not met (missing data is counted apart, per criterion); `criteria` are theirs, and the
-    assignment is confirmed when every one of theirs is."""
-
-    id: str
-    criteria: tuple
-    verified: bool
-    level: str | None
-
-
-def acting(departments, where) -> list[Acting]:
-    """The departments that must act on indicators not met, from the departments an outcome (or a
-    result read back) names: `departments` have `id`, `not_met` and `level`; `where(level,
-    indicator id)` gives the indicator's (criterion id, assignment confirmed). The summary of a
-    batch and the history count departments through this one rule."""
-    found: dict[str, list] = {}  # one entry per department, whichever level its indicators are of
-    for d in departments:
-        if not d.not_met:
-            continue
-        entry = found.setdefault(d.id, [[], True, d.level])
-        for indicator_id in d.not_met:
-            criterion_id, confirmed = where(d.level, indicator_id)
-            if criterion_id not in entry[0]:
-                entry[0].append(criterion_id)
-            entry[1] = entry[1] and confirmed
-    return [Acting(i, tuple(criteria), verified, level) for i, (criteria, verified, level) in found.items()]
-
-
-def acting_of(outcome: Outcome) -> list[Acting]:
-    """`acting` for an outcome: each indicator looked up in the set that names its department."""
-    names = {d.level: _kernel(d.names).where for d in outcome.departments}
-    return acting(outcome.departments, lambda level, indicator_id: names[level][indicator_id])
+def assignments(resolved: ResolvedRuleset) -> dict:
+    """Indicator id → (its criterion's id, its department's assignment confirmed), for a resolved set."""
+    return _kernel(resolved).where

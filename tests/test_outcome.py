@@ -20,7 +20,7 @@ from ntm_rules import Assessment
 from ntm_rules.batch import read_assessments
 from ntm_rules.lines import line_model
 from ntm_rules.certainty import MET, combine
-from ntm_rules.outcome import acting_of
+from ntm_rules.acting import acting_of
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

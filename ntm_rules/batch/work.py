@@ -28,7 +28,7 @@ from ..limits import MAX_TEXT
 from ..law.load import load_ruleset
 from ..law.resolve import resolve
 from ..lines import line as line_of
-from ..outcome import acting_of
+from ..acting import acting_of
 from .. import places
 from ..reports.summary import FAILING_FIELDS
 from ..result import dump_json
@@ -170,7 +170,7 @@ def assess_part(task: tuple, ruleset_path: str, caller_chose: bool, lang: str = 
 
 def tally(a, row: Row | None = None, details: bool = True, place: places.Place | None = None) -> dict:
     """What the summary counts of one assessment, from its outcome: small, plain and picklable.
-    "departments": per department that must act on indicators not met (`outcome.acting`), its id,
+    "departments": per department that must act on indicators not met (`acting.acting`), its id,
     criteria, whether confirmed, and its names; "failing": every failing indicator in full, only
     with `details` (a registered commune's section of the summary needs them; the counts do not);
     "keys" and "place": the commune's identity (`places.commune`, computed here when not given)."""
@@ -185,8 +185,8 @@ def tally(a, row: Row | None = None, details: bool = True, place: places.Place |
         "where": row.where if row is not None else None,
         "year": a.year, "attained": outcome.attained, "certain": outcome.certain, "criteria_met": outcome.criteria_met,
         "criteria_total": outcome.criteria_total,
-        "not_met": [c.id for c in outcome.criteria if c.status == "not_met"],
-        "missing": [c.id for c in outcome.criteria if c.status == "missing"],
+        "not_met": [c.id for c in outcome.failing_criteria if c.status == "not_met"],
+        "missing": [c.id for c in outcome.failing_criteria if c.status == "missing"],
         "departments": [(d.id, d.criteria, d.verified, names[d.id].department_name(d.id, "vi"),
                          names[d.id].department_name(d.id, "en")) for d in acting_of(outcome)],
         "failing": failing,
