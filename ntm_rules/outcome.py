@@ -108,7 +108,7 @@ class Outcome:
     first read (and kept)."""
 
     __slots__ = ("resolved", "values", "status", "lower", "attained", "certain", "criteria_met", "_criteria",
-                 "_failing", "_departments", "_levels")
+                 "_failing", "_departments", "_levels", "_set_kernel")  # its set's kernel, looked up once
 
     def __init__(self, resolved: ResolvedRuleset, values: dict, status: dict[int, str], lower: dict | None):
         self.resolved, self.values, self.status, self.lower = resolved, values, status, lower
@@ -121,6 +121,7 @@ class Outcome:
         self.attained = verdict == MET
         self.criteria_met = len(resolved.criteria) - len({kernel.criterion_of[i] for i in status})
         self._criteria = self._failing = self._departments = self._levels = None
+        self._set_kernel = kernel
 
     @property
     def criteria_total(self) -> int:
@@ -130,7 +131,7 @@ class Outcome:
     def criteria(self) -> tuple:
         """CriterionOutcome, one per criterion of the resolved set (with each indicator's)."""
         if self._criteria is None:
-            self._criteria = _criteria(_kernel(self.resolved), self.status, self.values, self.lower)
+            self._criteria = _criteria(self._set_kernel, self.status, self.values, self.lower)
         return self._criteria
 
     @property
@@ -141,14 +142,14 @@ class Outcome:
             if self._criteria is not None:
                 self._failing = tuple(c for c in self._criteria if c.status != MET)
             else:
-                self._failing = _criteria(_kernel(self.resolved), self.status, self.values, self.lower, failing_only=True)
+                self._failing = _criteria(self._set_kernel, self.status, self.values, self.lower, failing_only=True)
         return self._failing
 
     @property
     def departments(self) -> tuple:
         """DepartmentOutcome, in the order their first failing indicator comes."""
         if self._departments is None:
-            self._departments = _departments(_kernel(self.resolved), self.failing_criteria, self.lower)
+            self._departments = _departments(self._set_kernel, self.failing_criteria, self.lower)
         return self._departments
 
     def lines(self, varying) -> list[dict]:
@@ -158,7 +159,7 @@ class Outcome:
         the certainty rule (`Sure.met_holds`) `criteria` uses, without an outcome object per
         indicator (the batch writes 49 a commune: the hot path `benchmarks/batch.py` measures;
         tests/test_outcome.py checks the lines equal `criteria`'s)."""
-        kernel = _kernel(self.resolved)
+        kernel = self._set_kernel
         failing = {c.position: c for c in self.failing_criteria}
         status, values, lower, get = self.status, self.values, self.lower, self.values.get
         out = []
@@ -186,7 +187,7 @@ class Outcome:
     def levels(self) -> dict | None:
         """Level name → LevelOutcome, for a set with prerequisites."""
         if self._levels is None and self.lower is not None:
-            self._levels = _levels(_kernel(self.resolved), self.criteria, self.attained, self.certain, self.lower)
+            self._levels = _levels(self._set_kernel, self.criteria, self.attained, self.certain, self.lower)
         return self._levels
 
     def failing(self):
@@ -206,12 +207,13 @@ class Outcome:
     def departments_key(self) -> tuple:
         return tuple(d[:6] for d in self.departments)
 
-    def __getstate__(self):  # (slots: pickled by name)
-        return {name: getattr(self, name) for name in self.__slots__}
+    def __getstate__(self):  # (slots: pickled by name; the kernel is its set's, looked up again)
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_set_kernel"}
 
     def __setstate__(self, state):
         for name, value in state.items():
             setattr(self, name, value)
+        self._set_kernel = _kernel(self.resolved)
 
 
 class _Part(NamedTuple):
