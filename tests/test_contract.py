@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import TypeAdapter
 
-from conftest import FIXTURES
+from conftest import CHROMIUM, FIXTURES, need_browser
 from ntm_rules.result import Assessment
 from ntm_rules.service.models import (BatchAnswer, CommuneMatches, ErrorAnswer, ProvinceHistory, RegisteredHistory,
                                       RulesetAnswer, RulesetRow)
@@ -125,14 +125,14 @@ def test_a_client_gone_mid_body_is_one_line(server):
     assert "Traceback" not in log and "internal error" not in log
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 def test_docs_load_with_no_network(server, tmp_path):
     """Swagger UI in chromium with every name but loopback unresolvable: it renders the routes."""
+    need_browser(driver=False)
     page = httpx.get(server.url + "/docs", timeout=30).text
     assert not re.search(r"(src|href)=.https?://", page)
     for asset in re.findall(r"(/docs-assets/[\w.-]+)", page):
         assert httpx.get(server.url + asset, timeout=30).status_code == 200
-    done = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                            f"--user-data-dir={tmp_path / 'profile'}", "--disable-background-networking",
                            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--virtual-time-budget=15000",
                            "--dump-dom", server.url + "/docs"], capture_output=True, text=True, timeout=120)
