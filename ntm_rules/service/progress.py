@@ -193,7 +193,7 @@ def add_progress(app: FastAPI) -> None:
                       csv_url=with_lang("/progress.csv?" + urlencode({"province": name}), "vi"),
                       commune_url=lambda c: with_lang("/progress/commune?" + urlencode({"key": c.key}), lang),
                       pager=pager(request, page, pages), rpager=pager(request, rpage, rpages, "rpage"),
-                      charts=charts, goal=goal, goal_problem=goal_problem and goal_problem(lang),
+                      charts=charts, goal=goal, goal_problem=goal_problem,
                       today=date.today().isoformat(),
                       department_url=lambda d: with_lang("/progress/department?" + urlencode(
                           {"province": name, "department": d}), lang))
@@ -290,23 +290,19 @@ def _day(text: str, field: str) -> date:
                                                               "write the date as YEAR-MONTH-DAY, e.g. 2019-07-16")) from None
 
 
-GOAL_PROBLEM = Say("mục tiêu cần cả số xã (một số nguyên từ 0) và ngày (NĂM-THÁNG-NGÀY); biểu đồ hiện không có "
-                   "đường mục tiêu", "a target needs both a number of communes (a whole number from 0) and a day "
-                   "(YEAR-MONTH-DAY); the charts are shown without a target line")
-
-
-def _asked_goal(target: str, by: str) -> tuple[tuple[int, date] | None, Say | None]:
+def _asked_goal(target: str, by: str) -> tuple[tuple[int, date] | None, bool]:
     """The target the page's form asks for, leniently (a form sends its empty fields): none when
-    both are empty; both and usable, the goal; else no goal, and what is wrong, said on the page."""
+    both are empty; both and usable, the goal; else no goal, and True: the page says what is wrong
+    (the catalogue's `goal_problem`)."""
     target, by = target.strip(), by.strip()
     if not target and not by:
-        return None, None
+        return None, False
     try:
         number = int(target)
         day = date.fromisoformat(by)
     except ValueError:
-        return None, GOAL_PROBLEM
-    return ((number, day), None) if 0 <= number <= 100_000 else (None, GOAL_PROBLEM)
+        return None, True
+    return ((number, day), False) if 0 <= number <= 100_000 else (None, True)
 
 
 def _goal(target: int | None, by: str) -> tuple[int, date] | None:

@@ -286,6 +286,8 @@ VI.update({
     "report_on_track": "Đúng tiến độ.", "report_behind": "Chậm tiến độ: thiếu {short} xã so với tiến độ đều.",
     "report_target_met": "Mục tiêu: {target} xã đạt chuẩn đến ngày {by}. Hiện có {attained} xã: đã đạt mục tiêu.",
     "plan_written": "đã ghi kế hoạch: {path}",
+    "goal_problem": "mục tiêu cần cả số xã (một số nguyên từ 0) và ngày (NĂM-THÁNG-NGÀY); biểu đồ hiện không có "
+                    "đường mục tiêu",
     "report_no_target": "Chưa có mục tiêu để so sánh.",
     "report_registered_h": "3. Các xã đăng ký đạt chuẩn",
     "report_registered_sum": "{attained}/{n} xã đăng ký đã đạt chuẩn.",
@@ -325,6 +327,8 @@ EN.update({
     "report_on_track": "On track.", "report_behind": "Behind: {short} communes short of the even pace.",
     "report_target_met": "Target: {target} communes attained by {by}. {attained} attained now: the target is met.",
     "plan_written": "plan written: {path}",
+    "goal_problem": "a target needs both a number of communes (a whole number from 0) and a day (YEAR-MONTH-DAY); "
+                    "the charts are shown without a target line",
     "report_no_target": "No target to compare against.",
     "report_registered_h": "3. Communes registered to attain",
     "report_registered_sum": "{attained} of {n} registered communes have attained.",
