@@ -52,7 +52,7 @@ def line(assessment: Assessment, key: str) -> dict:
     out = {"resolved": key, "ruleset": {"id": assessment.ruleset.id, "sha256": assessment.ruleset.sha256}}
     for name in HEAD:
         out[name] = own[name] if name in own else getattr(assessment, name)
-    out["criteria"] = outcome.lines(statics.varying)
+    out["criteria"] = outcome.lines(statics.varying, statics.varying_met)
     out["departments"] = [department(d).__dict__ for d in outcome.departments]
     out["levels"] = assessment.levels if outcome.levels is not None else None
     return out

@@ -152,10 +152,11 @@ class Outcome:
             self._departments = _departments(self._set_kernel, self.failing_criteria, self.lower)
         return self._departments
 
-    def lines(self, varying) -> list[dict]:
+    def lines(self, varying, varying_met) -> list[dict]:
         """Every criterion as a batch line writes it (`lines.line`): {"id", "status", "certain",
-        "indicators": [varying(indicator outcome) ...]}. The failing criteria from their outcomes;
-        in the others, each indicator met by one comparison is written at once, with the value and
+        "indicators": [varying(indicator outcome) ...]} (`Statics.varying`, `Statics.varying_met`).
+        The failing criteria from their outcomes; in the others, each indicator met by one comparison
+        is written by `varying_met` at once, with the value and
         the certainty rule (`Sure.met_holds`) `criteria` uses, without an outcome object per
         indicator (the batch writes 49 a commune: the hot path `benchmarks/batch.py` measures;
         tests/test_outcome.py checks the lines equal `criteria`'s)."""
@@ -179,7 +180,7 @@ class Outcome:
                 value = get(plan.short[1])
                 certain = plan.short[2].met_holds(value)
                 every = every and certain
-                written.append({"id": plan.id, "value": value, "status": MET, "gap": None, "certain": certain})
+                written.append(varying_met(plan.id, value, certain))
             out.append({"id": criterion_id, "status": MET, "certain": every, "indicators": written})
         return out
 
@@ -240,8 +241,7 @@ class _IndicatorPlan(NamedTuple):
     department: str
     department_verified: bool
     verdict_of: str | None
-    shareable: bool  # a met result depends on its value alone (shared between communes, see `_Kernel`)
-    short: tuple | None  # shareable: (check index, field, Sure, operator, threshold), for `_criteria`
+    short: tuple | None  # a met result depends on its value alone: (check index, field, Sure, operator, threshold)
 
 
 class _Kernel:
@@ -265,7 +265,7 @@ class _Kernel:
                 shareable = len(checks) == 1 and not (first.relative_to or first.options or first.verdict_of)
                 indicators.append(_IndicatorPlan(
                     position, indicator.id, criterion.id, checks, indicator.department, indicator.department_verified,
-                    first.verdict_of if len(checks) == 1 else None, shareable,
+                    first.verdict_of if len(checks) == 1 else None,
                     (checks[0][0], first.field, checks[0][2], first.operator, first.threshold) if shareable else None))
                 position += 1
             self.criteria.append((c_position, criterion.id, tuple(indicators)))
@@ -306,31 +306,16 @@ def _criteria(kernel: _Kernel, status: dict[int, str], values: dict, lower: dict
     comparison: those take the short way here (the benchmarks' batch spends most of its Python
     time in this loop); a criterion none of whose checks failed is met, as sure as its indicators."""
     failing = {kernel.criterion_of[i] for i in status}
-    shared, limit = kernel.shared, kernel.SHARED_LIMIT
     found = []
     for c_position, criterion_id, indicators in kernel.criteria:
         if failing_only and c_position not in failing:
             continue
         outcomes = []
         for plan in indicators:
-            short = plan.short
-            if short is None or short[0] in status:
+            if plan.short is None or plan.short[0] in status:
                 outcomes.append(_indicator(kernel, plan, status, values, lower))
-                continue
-            _, field, sure, operator, threshold = short
-            value = values.get(field)
-            if type(value) is float:
-                outcomes.append(IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value, None, field,
-                                                 operator, threshold))
-                continue
-            key = (plan.position, type(value), value)
-            outcome = shared.get(key)
-            if outcome is None:
-                if len(shared) >= limit:
-                    shared.clear()
-                outcome = shared[key] = IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value,
-                                                         None, field, operator, threshold)
-            outcomes.append(outcome)
+            else:
+                outcomes.append(_met(kernel, plan, values.get(plan.short[1])))
         outcomes = tuple(outcomes)
         if c_position in failing:
             found.append(CriterionOutcome(c_position, criterion_id, *combine(outcomes), outcomes))
@@ -339,27 +324,33 @@ def _criteria(kernel: _Kernel, status: dict[int, str], values: dict, lower: dict
     return tuple(found)
 
 
+def _met(kernel: _Kernel, plan: _IndicatorPlan, value) -> IndicatorOutcome:
+    """An indicator met by its one comparison (`_IndicatorPlan.short`): its threshold as set, no gap;
+    one outcome serves every commune with the same value that is not a float (bounded)."""
+    _, field, sure, operator, threshold = plan.short
+    if type(value) is float:
+        return IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value, None, field, operator, threshold)
+    key = (plan.position, type(value), value)
+    found = kernel.shared.get(key)
+    if found is None:
+        if len(kernel.shared) >= kernel.SHARED_LIMIT:
+            kernel.shared.clear()
+        found = kernel.shared[key] = IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value, None,
+                                                      field, operator, threshold)
+    return found
+
+
 def _indicator(kernel: _Kernel, plan: _IndicatorPlan, status: dict[int, str], values: dict,
                lower: dict | None) -> IndicatorOutcome:
     if len(plan.checks) == 1:
         index, check, sure = plan.checks[0]
         value = values.get(check.field)
         s = status.get(index, MET)
-        if plan.shareable and s == MET and type(value) is not float:
-            key = (plan.position, type(value), value)
-            found = kernel.shared.get(key)
-            if found is None:
-                if len(kernel.shared) >= kernel.SHARED_LIMIT:
-                    kernel.shared.clear()
-                found = kernel.shared[key] = IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value,
-                                                              None, check.field, check.operator, check.threshold)
-            return found
+        if plan.short is not None and s == MET:
+            return _met(kernel, plan, value)
         threshold = relative_threshold(check, values) if check.relative_to else check.threshold
         compared = len(set(value)) if check.options and value is not None else value
-        if plan.verdict_of and lower and plan.verdict_of in lower:
-            certain = lower[plan.verdict_of].certain  # as sure as the lower set's verdict
-        else:
-            certain = sure.holds(s, value)
+        certain = _check_certain(plan.checks[0], s, values, lower)
         return IndicatorOutcome(plan.position, plan.id, s, certain, value,
                                 gap(check.operator, threshold, compared) if s == NOT_MET else None,
                                 check.field, check.operator, threshold)

@@ -79,7 +79,7 @@ class Statics:
                       "label_en": c.label.en if c.label else None, "bound": c.bound} for c in indicator.checks]
                     if len(indicator.checks) > 1 else None)
                 self.option_labels.append(first.option_labels or {} if first.options else None)
-        self._refs: dict = {}
+        self._refs: dict = {}  # (a dict, not a Bounded: a Statics is pickled with its Assessment)
         self._met: dict = {}  # shared met indicator results (see `indicator`)
 
     def ref(self, reason: Say | None) -> RulesetRef:
@@ -96,6 +96,12 @@ class Statics:
         return found
 
     # ------------------------------------------------------------------------------- the views
+    @staticmethod
+    def varying_met(indicator_id: str, value, certain: bool) -> dict:
+        """`varying` of an indicator met by its one comparison (no gap, no threshold of its own, no
+        options): what `Outcome.lines` writes without an outcome object."""
+        return {"id": indicator_id, "value": value, "status": MET, "gap": None, "certain": certain}
+
     def varying(self, indicator, models: bool = False) -> dict:
         """What varies per commune in one indicator's result (`VARYING`): a batch line's part (its
         checks as plain dicts; as CheckResult with `models`)."""

@@ -26,7 +26,6 @@ from ..inputs.spill import spilled_part
 from ..law.check import is_ruleset_id
 from ..limits import MAX_TEXT
 from ..law.load import load_ruleset
-from ..law.resolve import resolve
 from ..lines import line as line_of
 from ..acting import acting_of
 from .. import places
@@ -144,7 +143,7 @@ def assess_part(task: tuple, ruleset_path: str, caller_chose: bool, lang: str = 
                         if full:
                             line = dump_json(assessment)
                         else:
-                            line = dump_json(line_of(assessment, resolve(ruleset, *record["resolved"]).key))
+                            line = dump_json(line_of(assessment, assessment.outcome.resolved.key))  # its set, resolved once
                         out.append(("ok", record, line))
                         continue
         except InputError as problem:
