@@ -62,6 +62,7 @@ class Commune:
 
 
 def _order(cid: str):
+    """Criteria and indicators in the set's order (2 before 10, 13.1 before 13.2)."""
     return [int(p) if p.isdigit() else 0 for p in cid.replace("-", ".").split(".")], cid
 
 

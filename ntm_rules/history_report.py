@@ -204,13 +204,8 @@ def _gap(indicator_id: str, found: tuple, resolved: dict) -> IndicatorGap:
                         verified=info.verified if info is not None else True)
 
 
-def _order(cid: str):
-    """Criteria and indicators in the set's order (2 before 10, 13.1 before 13.2)."""
-    return [int(p) if p.isdigit() else 0 for p in cid.replace("-", ".").split(".")], cid
-
-
 def _gaps(row: dict, resolved: dict, keep) -> list[IndicatorGap]:
-    return [_gap(i, v, resolved) for i, v in sorted(row["indicators"].items(), key=lambda kv: _order(kv[0]))
+    return [_gap(i, v, resolved) for i, v in sorted(row["indicators"].items(), key=lambda kv: history._order(kv[0]))
             if keep(i, v)]
 
 
@@ -365,7 +360,7 @@ def progress_report(conn, province: str, as_of: date, *, target: int | None = No
 
     newly, lost, before = [], [], None
     if previous is not None:
-        before = round_summary(conn, found, previous).summary.attained
+        before = previous.attained  # as the previous round's counts stored it (`history.tally_batch`)
         order = {r.batch: n for n, r in enumerate(rounds)}  # a commune against its own latest earlier result:
         for row in rows:  # a partial round between (a correction stored as a new round) hides no one's
             then = max((e for e in by_key[row["commune_key"]].entries if e.batch in order and e.batch != current.batch),

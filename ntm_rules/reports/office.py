@@ -43,13 +43,6 @@ class Head:
     nation: tuple[str, str] = ("", "")
 
 
-def province_name(written: str | None, year: int | None = None) -> tuple[str, str] | None:
-    """(the province inside a sentence, its short name): ("tỉnh Thái Nguyên", "Thái Nguyên"),
-    ("thành phố Hà Nội", "Hà Nội") as the directory names it in the era of `year`; a name it does not
-    know as written ("tỉnh Xyz"); None when nothing is written."""
-    return _province_name(written.strip(), year, "vi") if written and written.strip() else None
-
-
 def official_province(written: str, year: int | None = None) -> str:
     """A province's official name ("Tỉnh Thái Nguyên") in the era of `year`, or as written."""
     unit = _unit(written.strip(), year)

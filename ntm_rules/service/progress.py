@@ -245,7 +245,7 @@ def add_progress(app: FastAPI) -> None:
                       rounds=found[1], department=department,
                       communes=sorted(((named[k], by_round) for k, by_round in communes.items()), key=lambda c: c[0]),
                       indicator=lambda i, lang: indicator_text(i, lang, named=False),
-                      legend=sorted(legend.items(), key=lambda kv: [int(p) if p.isdigit() else 0 for p in kv[0].split(".")]),
+                      legend=sorted(legend.items(), key=lambda kv: history._order(kv[0])),
                       progress_url=with_lang("/progress?" + urlencode({"province": found[0]}), lang))
 
     @app.get("/progress.csv", include_in_schema=False)
