@@ -41,11 +41,12 @@ from .models import declare_document
 from .pages import add_pages
 from .progress import add_progress
 
+SEE_DOCS = Say("xem /docs", "see /docs")
 HTTP_WORDS = {
-    400: (Say("không đọc được yêu cầu", "the request cannot be read"), Say("xem /docs", "see /docs")),
-    404: (Say("không có đường dẫn này", "no such route"), Say("xem /docs", "see /docs")),
+    400: (Say("không đọc được yêu cầu", "the request cannot be read"), SEE_DOCS),
+    404: (Say("không có đường dẫn này", "no such route"), SEE_DOCS),
     405: (Say("đường dẫn này không nhận phương thức đó", "this route does not take that method"),
-          Say("xem /docs", "see /docs")),
+          SEE_DOCS),
 }
 FORM_WORDS = {  # what Starlette's form parser says, in the service's words
     "Too many fields": Say("biểu mẫu có quá nhiều trường", "the form has too many fields"),
@@ -96,7 +97,7 @@ def create_app(db: str | os.PathLike | None = None, keys: Keys | None = None, *,
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
         lang = language(request)
         message = Say(f"yêu cầu không dùng được: {first.get('msg', '')}", f"the request cannot be used: {first.get('msg', '')}")
-        return error_json(422, message(lang), where, Say("xem /docs", "see /docs")(lang))
+        return error_json(422, message(lang), where, SEE_DOCS(lang))
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException):
