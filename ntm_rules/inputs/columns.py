@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from ..errors import InputError, Say
 from ..files.numbers import number
 from ..law.cache import Bounded
-from ..law.catalogue import field_specs
+from ..law.catalogue import field_specs, known_fields
 from ..law.in_force import installed_signature
 from ..places.names import fold
 
@@ -193,10 +193,11 @@ def code_text(cell):
     return text(cell)
 
 
-def document_of_cells(cells: Mapping[str, Any]) -> dict:
+def document_of_cells(cells: Mapping[str, Any], kinds: Mapping[str, str] | None = None) -> dict:
     """A document from cells keyed by column (see `column_of`); empty and "-" cells are no data.
-    (A workbook's percentage cell comes already as the number shown: see `files.xlsx`.)"""
-    kinds = {name: spec.type for name, spec in field_specs().items()}
+    (A workbook's percentage cell comes already as the number shown: see `files.xlsx`.) `kinds`:
+    `known_fields()`, for a caller reading many rows (the installed sets looked at once)."""
+    kinds = known_fields() if kinds is None else kinds
     document: dict[str, Any] = {"commune": {}, "data": {}}
     for column, cell in cells.items():
         if no_data(cell):

@@ -26,6 +26,7 @@ from ..files.numbers import number
 from ..files.cells import cell_name, column_letter
 from ..files.xlsx import open_workbook
 from ..limits import MAX_ROW_BYTES
+from ..law.catalogue import known_fields
 from .columns import blank, column_of, document_of_cells, is_totals, label_of, near_miss, no_data
 from .rows import Row, SheetInfo, unusable
 
@@ -45,6 +46,7 @@ class Table:
         self.source, self.sheet, self.ruleset = source, sheet, ruleset  # ruleset: the one a template records
         self.info = SheetInfo(source, sheet)
         self.columns: list[str | None] | None = None
+        self.kinds: dict | None = None
         self.headers: list[str] = []
         self.used: set[int] = set()
 
@@ -130,7 +132,10 @@ class Table:
                                  "lưu lại rồi gửi lại (hoặc ghi con số thay cho công thức)",
                                  f"the cell {where} holds a formula whose value the file does not store; fix: open the "
                                  "workbook in Excel and save it again (or write the number instead of the formula)"))
-        return Row(self.source, number, sheet=self.sheet, document=document_of_cells(by_column), values=values)
+        if self.kinds is None:  # the installed sets' fields, looked at once per table, not per row
+            self.kinds = known_fields()
+        return Row(self.source, number, sheet=self.sheet, document=document_of_cells(by_column, self.kinds),
+                   values=values)
 
 
 def _has_numbers(by_column: dict) -> bool:
