@@ -120,6 +120,13 @@ def commune_key(commune: dict, year: int | None = None) -> str:
                     year)["commune_key"]
 
 
+def _recorded(summary, inputs: list[dict] | None) -> list[dict]:
+    """The input files a stored batch records: as given, else the summary's, by file name (never a path)."""
+    if inputs is not None:
+        return inputs
+    return [{"name": Path(_get(i, "path", "")).name, "sha256": _get(i, "sha256")} for i in _get(summary, "inputs", [])]
+
+
 def new_batch_key() -> str:
     return secrets.token_hex(12)
 
@@ -250,8 +257,7 @@ def store_batch(conn: sqlite3.Connection, assessments: Iterable[dict], *, summar
     key = key or new_batch_key()
     day = (assessed_on or date.today()).isoformat()
     ruleset = _get(summary, "ruleset")
-    recorded = inputs if inputs is not None else [
-        {"name": Path(_get(i, "path", "")).name, "sha256": _get(i, "sha256")} for i in _get(summary, "inputs", [])]
+    recorded = _recorded(summary, inputs)
     conn.execute("BEGIN IMMEDIATE")
     try:
         cursor = conn.execute(
@@ -365,8 +371,7 @@ def amend_batch(conn: sqlite3.Connection, key: str, assessments: Iterable[dict],
                 conn.execute("UPDATE registered SET commune_key = ?, status = 'found' WHERE batch_id = ? AND position = ?",
                              (matched, batch["id"], r["position"]))
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        recorded = json.loads(batch["inputs"]) + [{**i, "amended_at": now} for i in (inputs if inputs is not None else [
-            {"name": Path(_get(i, "path", "")).name, "sha256": _get(i, "sha256")} for i in _get(summary, "inputs", [])])]
+        recorded = json.loads(batch["inputs"]) + [{**i, "amended_at": now} for i in _recorded(summary, inputs)]
         conn.execute("UPDATE batches SET assessed = (SELECT COUNT(*) FROM assessments WHERE batch_id = ?1), rejected = ?2,"
                      " inputs = ?3 WHERE id = ?1", (batch["id"], _get(summary, "rejected", 0) or 0,
                                                     json.dumps(recorded, ensure_ascii=False)))
