@@ -195,57 +195,73 @@ class Assessment(_Model):
         _set(instance, "__pydantic_private__", {"_outcome": outcome, "_statics": statics, "_read": None})
         return instance
 
+    # The views below read the private attributes from their dict at once: pydantic's own access
+    # (`self._outcome`) goes through `BaseModel.__getattr__`, about 1 µs a read, which a batch
+    # line pays some 20 times a commune (benchmarks/batch.py).
     @property
     def outcome(self):
         """The kernel's outcome (`ntm_rules.outcome.Outcome`); None for a result read back from JSON."""
-        return self._outcome
+        return self.__pydantic_private__["_outcome"]
 
     @property
     def statics(self):
         """The static parts of its resolved set (`ntm_rules.statics.Statics`); None when read back."""
-        return self._statics
+        return self.__pydantic_private__["_statics"]
+
+    def _view(self, name: str):
+        """A view as read back from JSON, else as the outcome says it."""
+        private = self.__pydantic_private__
+        read = private["_read"]
+        return getattr(read if read is not None else private["_outcome"], name)
+
+    def _built(self, name: str):
+        """A view as read back from JSON, else built from the outcome and its set's statics."""
+        private = self.__pydantic_private__
+        read = private["_read"]
+        return getattr(read, name) if read is not None else getattr(private["_statics"], name)(private["_outcome"])
 
     @computed_field
     @property
     def attained(self) -> bool:
-        return self._read.attained if self._read is not None else self._outcome.attained
+        return self._view("attained")
 
     @computed_field
     @property
     def criteria_met(self) -> int:
-        return self._read.criteria_met if self._read is not None else self._outcome.criteria_met
+        return self._view("criteria_met")
 
     @computed_field
     @property
     def criteria_total(self) -> int:
-        return self._read.criteria_total if self._read is not None else self._outcome.criteria_total
+        return self._view("criteria_total")
 
     @computed_field
     @cached_property
     def criteria(self) -> list[CriterionResult]:
-        return self._read.criteria if self._read is not None else self._statics.criteria(self._outcome)
+        return self._built("criteria")
 
     @computed_field
     @cached_property
     def departments(self) -> list[DepartmentResult]:
-        return self._read.departments if self._read is not None else self._statics.departments(self._outcome)
+        return self._built("departments")
 
     @computed_field
     @property
     def notes(self) -> list[str]:
-        return self._read.notes if self._read is not None else []
+        read = self.__pydantic_private__["_read"]
+        return read.notes if read is not None else []
 
     @computed_field
     @cached_property
     def levels(self) -> Optional[dict[str, LevelResult]]:
-        return self._read.levels if self._read is not None else self._statics.levels(self._outcome)
+        return self._built("levels")
 
     @computed_field
     @property
     def certain(self) -> bool:
         """attained: every indicator certainly met; not attained: an indicator certainly not met or
         lacking data. Otherwise the verdict depends on thresholds that are not confirmed."""
-        return self._read.certain if self._read is not None else self._outcome.certain
+        return self._view("certain")
 
     @model_validator(mode="wrap")
     @classmethod
