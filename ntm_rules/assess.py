@@ -9,7 +9,6 @@ from typing import Any, Iterable, Iterator
 from .engine import evaluate, fact_fields
 from .errors import InputError, NtmError, RulesetError, Say, internal_error
 from .inputs.document import document_model, parse_document
-from .law.cache import Bounded
 from .law.check import completeness
 from .law.in_force import in_force_for
 from .law.load import load_named_by, load_ruleset, load_ruleset_id, shipped_ruleset_paths
@@ -84,11 +83,8 @@ class _Facts:
         self.plain = not self.verdicts and not self.options and "assessment_year" not in self.fields
 
 
-_facts = Bounded(512)  # a resolved set's identity → its _Facts
-
-
 def _facts_of(resolved: ResolvedRuleset) -> _Facts:
-    return _facts.of(resolved.identity, lambda: _Facts(resolved))
+    return resolved.made("facts", _Facts)
 
 
 def outcome_for(document, ruleset: Ruleset) -> tuple[Outcome, str]:

@@ -26,7 +26,6 @@ import durable_rules_engine
 import orjson
 
 from .errors import EngineError
-from .law.cache import Bounded
 from .law.resolve import ResolvedRuleset
 
 _SID = "ntm"
@@ -211,7 +210,6 @@ _host: durable.engine.Host | None = None
 # ever touched under the lock, which `evaluate` holds from finding the rules to using them.
 MAX_REGISTERED = 256
 _registered: OrderedDict[str, "_ExactRuleset"] = OrderedDict()
-_keys = Bounded(512)  # a resolved set's identity → the name of its rules
 _findings: list[int] = []
 _commune_ids = itertools.count(1)
 
@@ -304,7 +302,7 @@ def rules_key(resolved: ResolvedRuleset) -> str:
 
 def _rules(resolved: ResolvedRuleset) -> "_ExactRuleset":
     """The rules of a resolved set, registered the first time they are needed (call with the lock)."""
-    key = _keys.of(resolved.identity, lambda: rules_key(resolved))
+    key = resolved.made("rules_key", rules_key)
     host = _host_instance()
     rules = _registered.get(key)
     if rules is not None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .certainty import ALWAYS, MET, MISSING, NOT_MET, combine, sure_of
-from .law.cache import Bounded
 from .law.resolve import ResolvedCheck, ResolvedRuleset
 
 def gap(operator: str, threshold, value) -> float | None:
@@ -172,14 +171,16 @@ class Outcome:
                 continue
             every, written = True, []
             for plan in plans:
-                if plan.short is None:
+                short = plan.short
+                if short is None:
                     indicator = _indicator(kernel, plan, status, values, lower)
                     every = every and indicator.certain
                     written.append(varying(indicator))
                     continue
-                value = get(plan.short[1])
-                certain = plan.short[2].met_holds(value)
-                every = every and certain
+                value = get(short[1])
+                certain = short[5] or short[2].met_holds(value)
+                if not certain:
+                    every = False
                 written.append(varying_met(plan.id, value, certain))
             out.append({"id": criterion_id, "status": MET, "certain": every, "indicators": written})
         return out
@@ -241,7 +242,9 @@ class _IndicatorPlan(NamedTuple):
     department: str
     department_verified: bool
     verdict_of: str | None
-    short: tuple | None  # a met result depends on its value alone: (check index, field, Sure, operator, threshold)
+    # a met result depends on its value alone: (check index, field, Sure, operator, threshold, whether
+    # a met is sure whatever the value: a confirmed threshold, most of them)
+    short: tuple | None
 
 
 class _Kernel:
@@ -266,7 +269,8 @@ class _Kernel:
                 indicators.append(_IndicatorPlan(
                     position, indicator.id, criterion.id, checks, indicator.department, indicator.department_verified,
                     first.verdict_of if len(checks) == 1 else None,
-                    (checks[0][0], first.field, checks[0][2], first.operator, first.threshold) if shareable else None))
+                    (checks[0][0], first.field, checks[0][2], first.operator, first.threshold, checks[0][2].met == ALWAYS)
+                    if shareable else None))
                 position += 1
             self.criteria.append((c_position, criterion.id, tuple(indicators)))
         self.plans = {plan.position: plan for _, _, indicators in self.criteria for plan in indicators}
@@ -282,11 +286,8 @@ class _Kernel:
         self.where = {i.id: (i.criterion_id, i.department_verified) for i in resolved.indicators}
 
 
-_kernels = Bounded(512)  # a resolved set's identity → its _Kernel
-
-
 def _kernel(resolved: ResolvedRuleset) -> _Kernel:
-    return _kernels.of(resolved.identity, lambda: _Kernel(resolved))
+    return resolved.made("kernel", _Kernel)
 
 
 def outcome_of(resolved: ResolvedRuleset, values: dict, not_met: list[int], missing: list[int],
@@ -327,9 +328,10 @@ def _criteria(kernel: _Kernel, status: dict[int, str], values: dict, lower: dict
 def _met(kernel: _Kernel, plan: _IndicatorPlan, value) -> IndicatorOutcome:
     """An indicator met by its one comparison (`_IndicatorPlan.short`): its threshold as set, no gap;
     one outcome serves every commune with the same value that is not a float (bounded)."""
-    _, field, sure, operator, threshold = plan.short
+    _, field, sure, operator, threshold, always = plan.short
     if type(value) is float:
-        return IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value, None, field, operator, threshold)
+        return IndicatorOutcome(plan.position, plan.id, MET, always or sure.met_holds(value), value, None, field, operator,
+                                threshold)
     key = (plan.position, type(value), value)
     found = kernel.shared.get(key)
     if found is None:

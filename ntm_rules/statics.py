@@ -10,7 +10,6 @@ ruleset.json (`lines.py`).
 from __future__ import annotations
 
 from .errors import Say
-from .law.cache import Bounded
 from .law.resolve import ResolvedRuleset
 from .certainty import MET
 from .outcome import Outcome
@@ -183,8 +182,5 @@ def department(d) -> DepartmentResult:
         "level": d.level})
 
 
-_statics = Bounded(512)  # a resolved set's identity → its Statics
-
-
 def statics_of(resolved: ResolvedRuleset) -> Statics:
-    return _statics.of(resolved.identity, lambda: Statics(resolved))
+    return resolved.made("statics", Statics)

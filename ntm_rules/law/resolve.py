@@ -80,6 +80,21 @@ class ResolvedRuleset:
     checks: tuple[tuple[ResolvedIndicator, ResolvedCheck], ...] = field(repr=False)
     # the names of the departments it assigns: the set's own, and a province's for a ministry
     departments: dict = field(default=None, repr=False, compare=False)
+    # what is built from it, once (`made`): the kernel, statics, facts and rules' name of every
+    # commune assessed under it. Kept with it, they live as long as it does (`_resolved` bounds
+    # the sets) and are found without a lookup: one cache per resolved set's identity, not four
+    built: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def made(self, kind: str, make):
+        """What `make(self)` builds from this set, built once and kept with it (two threads may
+        both build it: the same value)."""
+        found = self.built.get(kind)
+        if found is None:
+            found = self.built[kind] = make(self)
+        return found
+
+    def __getstate__(self):  # pickled without what was built from it (built again when needed)
+        return {**self.__dict__, "built": {}}
 
     @property
     def key(self) -> str:
