@@ -1,0 +1,46 @@
+"""The summary's appendix rows are written in Python (`reports.html.commune_rows`) rather than by a
+loop of the template, for speed: they must be what the template's loop wrote, whatever a
+commune's name holds (markup, control characters, lone surrogates) and whatever its result."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ntm_rules.reports.html import commune_rows
+from ntm_rules.reports.templating import environment
+from ntm_rules.words.catalogue import WORDS
+
+# the loop the summary template had (ntm_rules/reports/templates/summary.html, before the rows
+# were written in Python), with the same environment (autoescape, `_clean`, trim_blocks)
+LOOP = """{% for c in communes %}<tr><td class="n">{{ loop.index }}</td><td>{{ c.name }}</td>\
+{% if with_districts %}<td>{{ c.district or "" }}</td>{% endif %}<td class="n">{{ c.criteria_met }}</td>
+<td class="{{ 'met' if c.attained else 'not_met' }}">{{ (W.attained if c.attained else W.not_attained)|cap }}\
+{% if not c.certain %} <small>({{ W.uncertain }})</small>{% endif %}</td>
+<td>{{ c.not_met|join(", ") }}{% if c.missing %}{% if c.not_met %}; {% endif %}{{ W.missing }}: \
+{{ c.missing|join(", ") }}{% endif %}</td></tr>
+{% endfor %}
+"""
+
+texts = st.text(alphabet=st.sampled_from(list("Xã Hồ<>&\"'\x00\x07\u200b\ud800đĐ1 ")), max_size=12)
+criteria = st.lists(st.sampled_from(["1", "2", "5", "10", "17", "19"]), max_size=4, unique=True)
+communes = st.lists(st.fixed_dictionaries({
+    "name": texts, "district": st.one_of(st.none(), st.just(""), texts), "criteria_met": st.integers(0, 19),
+    "attained": st.booleans(), "certain": st.booleans(), "not_met": criteria, "missing": criteria}), max_size=8)
+
+
+def by_template(rows: list[dict], lang: str) -> str:
+    template = environment().from_string(LOOP)
+    return template.render(communes=rows, W=WORDS[lang], with_districts=any(c.get("district") for c in rows))
+
+
+@settings(max_examples=300, deadline=None)
+@given(communes, st.sampled_from(["vi", "en"]))
+def test_the_appendix_rows_are_what_the_template_wrote(rows, lang):
+    assert str(commune_rows(rows, WORDS[lang])) == by_template(rows, lang)
+
+
+def test_a_name_that_is_markup_is_shown_not_obeyed():
+    rows = [{"name": "<script>x</script>", "district": "A&B", "criteria_met": 19, "attained": True, "certain": True,
+             "not_met": [], "missing": []}]
+    written = str(commune_rows(rows, WORDS["vi"]))
+    assert "<script>" not in written and "&lt;script&gt;" in written and "A&amp;B" in written
