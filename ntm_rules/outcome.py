@@ -308,9 +308,8 @@ def _criteria(kernel: _Kernel, status: dict[int, str], values: dict, lower: dict
     time in this loop); a criterion none of whose checks failed is met, as sure as its indicators."""
     failing = {kernel.criterion_of[i] for i in status}
     found = []
-    for c_position, criterion_id, indicators in kernel.criteria:
-        if failing_only and c_position not in failing:
-            continue
+    for c_position, criterion_id, indicators in \
+            ([kernel.criteria[c] for c in sorted(failing)] if failing_only else kernel.criteria):
         outcomes = []
         for plan in indicators:
             if plan.short is None or plan.short[0] in status:

@@ -108,8 +108,8 @@ class Statics:
                 "certain": indicator.certain}
         if indicator.checks is not None:
             line.update(field=indicator.field, operator=indicator.operator, threshold=indicator.threshold,
-                        checks=[self._check(indicator.position, k, c) if models else
-                                self._check(indicator.position, k, c).__dict__ for k, c in enumerate(indicator.checks)])
+                        checks=[CheckResult.trusted(self._check(indicator.position, k, c)) if models else
+                                self._check(indicator.position, k, c) for k, c in enumerate(indicator.checks)])
         elif self.indicators_static[indicator.position]["relative_to"]:
             line["threshold"] = indicator.threshold
         labels = self.option_labels[indicator.position]
@@ -118,12 +118,13 @@ class Statics:
             line["value_text_en"] = ", ".join(labels[o].en if o in labels else o for o in indicator.value)
         return line
 
-    def _check(self, position: int, index: int, check) -> CheckResult:
+    def _check(self, position: int, index: int, check) -> dict:
+        """The fields of one check's `CheckResult`, in the model's order."""
         static = self.checks_static[position][index]
-        return CheckResult.trusted({"field": check.field, "value": check.value, "operator": static["operator"],
-                                    "threshold": check.threshold, "gap": check.gap, "status": check.status,
-                                    "verified": static["verified"], "label": static["label"],
-                                    "label_en": static["label_en"], "certain": check.certain, "bound": static["bound"]})
+        return {"field": check.field, "value": check.value, "operator": static["operator"],
+                "threshold": check.threshold, "gap": check.gap, "status": check.status, "verified": static["verified"],
+                "label": static["label"], "label_en": static["label_en"], "certain": check.certain,
+                "bound": static["bound"]}
 
     def indicator(self, indicator) -> IndicatorResult:
         static = self.indicators_static[indicator.position]
