@@ -37,9 +37,13 @@ def kept(maxsize: int, longest: int = LONGEST_KEPT):
     def wrap(function):
         cached = lru_cache(maxsize=maxsize)(function)
 
-        def call(*args, **kwargs):
-            if any(isinstance(a, str) and len(a) > longest for a in (*args, *kwargs.values())):
-                return function(*args, **kwargs)
+        def call(*args, **kwargs):  # (a plain loop: called several times per row a batch reads)
+            for a in args:
+                if isinstance(a, str) and len(a) > longest:
+                    return function(*args, **kwargs)
+            for a in kwargs.values():
+                if isinstance(a, str) and len(a) > longest:
+                    return function(*args, **kwargs)
             return cached(*args, **kwargs)
 
         call.__doc__, call.__name__, call.__wrapped__ = function.__doc__, function.__name__, function
