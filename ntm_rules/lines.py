@@ -23,7 +23,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, create_model
 
 from .result import Assessment, CriterionResult, IndicatorResult
-from .statics import VARYING, VARYING_CRITERION, Statics, department
+from .statics import VARYING, VARYING_CRITERION, Statics, department_fields
 
 ALWAYS = ("value", "status", "gap", "certain")  # in every indicator's line; the rest of VARYING when it varies
 _INDICATOR_FIELDS = tuple(IndicatorResult.model_fields)
@@ -53,7 +53,7 @@ def line(assessment: Assessment, key: str) -> dict:
     for name in HEAD:
         out[name] = own[name] if name in own else getattr(assessment, name)
     out["criteria"] = outcome.lines(statics.varying, statics.varying_met)
-    out["departments"] = [department(d).__dict__ for d in outcome.departments]
+    out["departments"] = [department_fields(d) for d in outcome.departments]
     out["levels"] = assessment.levels if outcome.levels is not None else None
     return out
 

@@ -165,9 +165,11 @@ class Outcome:
         out = []
         for c_position, criterion_id, plans in kernel.criteria:
             found = failing.get(c_position)
-            if found is not None:
+            if found is not None:  # its met indicators of one comparison as in a criterion met
                 out.append({"id": criterion_id, "status": found.status, "certain": found.certain,
-                            "indicators": [varying(i) for i in found.indicators]})
+                            "indicators": [varying_met(i.id, i.value, i.certain)
+                                           if i.status == MET and plan.short is not None else varying(i)
+                                           for plan, i in zip(plans, found.indicators)]})
                 continue
             every, written = True, []
             for plan in plans:

@@ -177,10 +177,14 @@ def _basis(assigned) -> dict:
 
 def department(d) -> DepartmentResult:
     """A department that must act, named by the set that assigns it (`DepartmentOutcome.names`)."""
-    return DepartmentResult.trusted({
-        "id": d.id, "name": d.names.department_name(d.id, "vi"), "name_en": d.names.department_name(d.id, "en"),
-        "criteria": list(d.criteria), "not_met": list(d.not_met), "missing": list(d.missing), "verified": d.verified,
-        "level": d.level})
+    return DepartmentResult.trusted(department_fields(d))
+
+
+def department_fields(d) -> dict:
+    """The fields of `department(d)`, in the model's order (a batch line writes them as they are)."""
+    name = d.names.department_text(d.id)
+    return {"id": d.id, "name": name.vi, "name_en": name.en, "criteria": list(d.criteria), "not_met": list(d.not_met),
+            "missing": list(d.missing), "verified": d.verified, "level": d.level}
 
 
 def statics_of(resolved: ResolvedRuleset) -> Statics:

@@ -178,6 +178,10 @@ def tally(a, row: Row | None = None, details: bool = True, place: places.Place |
                for criterion, indicator in outcome.failing()
                for view in (statics.indicator(indicator).__dict__,)] if details else []
     names = {d.id: d.names for d in outcome.departments}
+    departments = []
+    for d in acting_of(outcome):
+        name = names[d.id].department_text(d.id)
+        departments.append((d.id, d.criteria, d.verified, name.vi, name.en))
     record = {
         "name": a.commune.name, "district": a.commune.district, "province": a.commune.province, "code": a.commune.code,
         "source": getattr(row, "source", None), "row": getattr(row, "row", None), "sheet": getattr(row, "sheet", None),
@@ -186,8 +190,7 @@ def tally(a, row: Row | None = None, details: bool = True, place: places.Place |
         "criteria_total": outcome.criteria_total,
         "not_met": [c.id for c in outcome.failing_criteria if c.status == "not_met"],
         "missing": [c.id for c in outcome.failing_criteria if c.status == "missing"],
-        "departments": [(d.id, d.criteria, d.verified, names[d.id].department_name(d.id, "vi"),
-                         names[d.id].department_name(d.id, "en")) for d in acting_of(outcome)],
+        "departments": departments,
         "failing": failing,
         "unconfirmed": a.ruleset.unconfirmed_thresholds,
         "resolved": (outcome.resolved.dimension, outcome.resolved.year),
