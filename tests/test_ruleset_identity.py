@@ -441,3 +441,27 @@ def test_an_impossible_period_answers_at_once_in_one_line(tmp_path):
         load.load_ruleset(hostile)
     assert time.perf_counter() - start < 1.0
     assert elapsed < 10  # the whole command, interpreter start included
+
+
+def test_what_is_built_from_a_resolved_set_is_built_once_and_never_pickled():
+    """The kernel, statics, facts and rules' name of a resolved set are kept with it (`made`): built
+    once, found again without a lookup, left out when it is pickled (an Assessment pickled with its
+    set's statics carries none of them) and built again on the other side."""
+    import pickle
+
+    import ntm_rules
+    from ntm_rules.law.resolve import resolve
+    from ntm_rules.statics import statics_of
+
+    resolved = resolve(load.load_ruleset("vn-2016-2020"), "red_river_delta", 2020)
+    calls = []
+    assert resolved.made("probe", lambda r: calls.append(r) or len(calls)) == 1
+    assert resolved.made("probe", lambda r: calls.append(r) or len(calls)) == 1 and calls == [resolved]
+    assert statics_of(resolved) is statics_of(resolved)
+    again = pickle.loads(pickle.dumps(resolved))
+    assert again.built == {} and again == resolved and "probe" in resolved.built
+    document = json.loads((ROOT / "fixtures" / "tan-cuong-attains-2020.json").read_text("utf-8"))
+    assessment = ntm_rules.assess(document)
+    copied = pickle.loads(pickle.dumps(assessment))
+    assert copied.statics.resolved.built.keys() <= {"statics", "kernel"}  # built again where read, not carried
+    assert copied.model_dump() == assessment.model_dump() and copied.outcome == assessment.outcome
