@@ -72,16 +72,22 @@ def commune_rows(communes: list[dict], W: dict) -> Markup:
     with_districts = any(c.get("district") for c in communes)
     attained, not_attained = escape(cap(W["attained"])), escape(cap(W["not_attained"]))
     uncertain, missing = f' <small>({escape(W["uncertain"])})</small>', escape(W["missing"])
+    results = {(met, certain): (f'<td class="met">{attained}' if met else f'<td class="not_met">{not_attained}') +
+               ("" if certain else uncertain) for met in (True, False) for certain in (True, False)}
+    written: dict[tuple, str] = {}  # the same criteria fail in many communes: each cell written once
     rows = []
     for number, c in enumerate(communes, start=1):
         district = f'<td>{cell(c["district"] or "")}</td>' if with_districts else ""
-        result = (f'<td class="met">{attained}' if c["attained"] else f'<td class="not_met">{not_attained}') + \
-            ("" if c["certain"] else uncertain)
-        failing = cell(", ".join(map(str, c["not_met"])))
-        if c["missing"]:
-            failing += ("; " if c["not_met"] else "") + f'{missing}: {cell(", ".join(map(str, c["missing"])))}'
+        key = (tuple(c["not_met"]), tuple(c["missing"]))
+        failing = written.get(key)
+        if failing is None:
+            failing = cell(", ".join(map(str, c["not_met"])))
+            if c["missing"]:
+                failing += ("; " if c["not_met"] else "") + f'{missing}: {cell(", ".join(map(str, c["missing"])))}'
+            written[key] = failing
         rows.append(f'<tr><td class="n">{number}</td><td>{cell(c["name"])}</td>{district}'
-                    f'<td class="n">{c["criteria_met"]}</td>\n{result}</td>\n<td>{failing}</td></tr>\n')
+                    f'<td class="n">{c["criteria_met"]}</td>\n{results[bool(c["attained"]), bool(c["certain"])]}</td>\n'
+                    f'<td>{failing}</td></tr>\n')
     return Markup("".join(rows))
 
 
