@@ -180,7 +180,7 @@ class Outcome:
                     written.append(varying(indicator))
                     continue
                 value = get(short[1])
-                certain = short[5] or short[2].met_holds(value)
+                certain = short[2].met_holds(value)
                 if not certain:
                     every = False
                 written.append(varying_met(plan.id, value, certain))
@@ -244,9 +244,7 @@ class _IndicatorPlan(NamedTuple):
     department: str
     department_verified: bool
     verdict_of: str | None
-    # a met result depends on its value alone: (check index, field, Sure, operator, threshold, whether
-    # a met is sure whatever the value: a confirmed threshold, most of them)
-    short: tuple | None
+    short: tuple | None  # a met result depends on its value alone: (check index, field, Sure, operator, threshold)
 
 
 class _Kernel:
@@ -271,8 +269,7 @@ class _Kernel:
                 indicators.append(_IndicatorPlan(
                     position, indicator.id, criterion.id, checks, indicator.department, indicator.department_verified,
                     first.verdict_of if len(checks) == 1 else None,
-                    (checks[0][0], first.field, checks[0][2], first.operator, first.threshold, checks[0][2].met == ALWAYS)
-                    if shareable else None))
+                    (checks[0][0], first.field, checks[0][2], first.operator, first.threshold) if shareable else None))
                 position += 1
             self.criteria.append((c_position, criterion.id, tuple(indicators)))
         self.plans = {plan.position: plan for _, _, indicators in self.criteria for plan in indicators}
@@ -329,10 +326,9 @@ def _criteria(kernel: _Kernel, status: dict[int, str], values: dict, lower: dict
 def _met(kernel: _Kernel, plan: _IndicatorPlan, value) -> IndicatorOutcome:
     """An indicator met by its one comparison (`_IndicatorPlan.short`): its threshold as set, no gap;
     one outcome serves every commune with the same value that is not a float (bounded)."""
-    _, field, sure, operator, threshold, always = plan.short
+    _, field, sure, operator, threshold = plan.short
     if type(value) is float:
-        return IndicatorOutcome(plan.position, plan.id, MET, always or sure.met_holds(value), value, None, field, operator,
-                                threshold)
+        return IndicatorOutcome(plan.position, plan.id, MET, sure.met_holds(value), value, None, field, operator, threshold)
     key = (plan.position, type(value), value)
     found = kernel.shared.get(key)
     if found is None:

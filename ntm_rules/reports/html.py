@@ -9,7 +9,6 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-from ..errors import printable
 from ..regions import region_name
 from ..result import Assessment
 from ..words.catalogue import WORDS
@@ -18,7 +17,7 @@ from ..words.phrases import (cap, certainty_text, department_text, gap_text, ind
 from .office import office_head
 from .summary import ProvincialSummary
 from .summary_text import bracket_label, registered_status
-from .templating import environment
+from .templating import clean, environment
 from .text import LEVEL_ORDER, criteria_of, next_steps
 
 
@@ -92,8 +91,8 @@ def commune_rows(communes: list[dict], W: dict) -> Markup:
 
 
 def cell(value) -> str:
-    """A value as the templates show it (`templating._clean`, then escaped)."""
-    return escape(printable(value) if isinstance(value, str) else value)
+    """A value as the templates show it: `templating.clean`, then escaped."""
+    return escape(clean(value))
 
 
 def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None = None,

@@ -20,7 +20,7 @@ from ..words.phrases import cap, level_name, one_decimal
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("ntm_rules.reports", "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True, finalize=_clean)
+                      trim_blocks=True, lstrip_blocks=True, finalize=clean)
     env.filters["one_decimal"] = one_decimal
     env.filters["level_name"] = level_name
     env.filters["cap"] = cap
@@ -83,7 +83,7 @@ def page_numbers(W: dict) -> Markup:
     return Markup(" ".join(css))
 
 
-def _clean(value):
+def clean(value):
     """Every value a page shows, without control characters a commune name could carry."""
     if isinstance(value, Markup):
         return Markup(printable(str(value)))
