@@ -203,6 +203,46 @@ def test_parallel_equals_serial_and_loses_nothing(tmp_path):
     assert parallel.summary == serial.summary
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_rests_while_a_part_is_assessed_and_is_left_as_it_was(tmp_path, monkeypatch, enabled):
+    """The rows' objects die by reference counting: no collection runs while a part's rows are
+    assessed (work.py), and the collector is left on or off as the caller had it."""
+    import gc
+
+    from ntm_rules.batch import work
+
+    raw = reference.load_raw("vn-2016-2020")
+    rng = random.Random(3)
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(random_document(rng, raw, "red_river_delta", 2020), ensure_ascii=False) + "\n"
+                            for _ in range(300)), encoding="utf-8")
+    inside, collections = [], []
+    assess_rows = work._assess_rows
+
+    def watched(*args):
+        inside.append(True)
+        try:
+            assess_rows(*args)
+        finally:
+            inside.pop()
+
+    def count(phase, info):
+        if phase == "start" and inside:
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(work, "_assess_rows", watched)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    gc.callbacks.append(count)
+    try:
+        result = run_batch([path], tmp_path / "out", jobs=1)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.callbacks.remove(count)
+        (gc.enable if was else gc.disable)()
+    assert result.summary.assessed == 300 and collections == []
+
+
 def _awkward_lines(tmp_path):
     """A JSON Lines file with what clerks' exports hold: a BOM, CRLF line ends, blank lines, a line
     that is not UTF-8, a line too long to read, a repeated commune, no newline at the end."""
