@@ -9,8 +9,10 @@ Design (see ../shared/notes/durable-rules.md):
 - A catch-all rule on the commune's own id (``cid``) fires for every commune: it keeps a
   commune that passes everything from raising MessageNotHandledException, and its firing is
   the receipt that the whole assertion ran; no receipt is an error, never a silent "met".
-- One commune per ``assert_fact``, a fixed session id, ``delete_state`` in ``finally``: the C
-  session pool never grows. Compiled rulesets are named and cached by content hash.
+- One commune per ``assert_fact``, a fixed session id; after it, its fact is retracted and the
+  session checked to hold no fact (else it is deleted): no commune's fact meets the next one's,
+  and the C session pool never grows (a few kept sessions, `LIVE_SESSIONS`). Compiled rulesets
+  are named and cached by content hash.
 """
 from __future__ import annotations
 
@@ -132,7 +134,10 @@ class _ExactRuleset(durable.engine.Ruleset):
         self._definition = definition
 
     def assert_fact(self, fact):
-        return self._handle_result(durable_rules_engine.assert_fact(self._handle, _fact_json(fact)), fact)
+        return self.assert_text(_fact_json(fact), fact)
+
+    def assert_text(self, text: str, fact):
+        return self._handle_result(durable_rules_engine.assert_fact(self._handle, text), fact)
 
     def do_actions(self, state_handle, complete):
         """Run the actions of the rules that fired, in the asserting thread.
@@ -155,10 +160,10 @@ class _ExactRuleset(durable.engine.Ruleset):
         except Exception as error:  # raised again by `assert_and_run` (Ctrl-C goes through at once)
             complete(error, None)
 
-    def assert_and_run(self, fact: dict) -> None:
+    def assert_and_run(self, fact: dict, text: str | None = None) -> None:
         """What durable's Host.assert_fact does for this ruleset (assert, then run the actions in
         this thread, raising what they raise), without the Host's lookups and callbacks."""
-        state = self.assert_fact(fact)
+        state = self.assert_text(_fact_json(fact) if text is None else text, fact)
         failed = []
         self.do_actions(state, lambda error, _: failed.append(error) if error else None)
         if failed:
@@ -166,6 +171,14 @@ class _ExactRuleset(durable.engine.Ruleset):
 
     def forget(self, sid: str) -> None:
         durable_rules_engine.delete_state(self._handle, sid)
+
+    def retract(self, sid: str, text: str) -> bool:
+        """Retract the fact asserted as `text`; whether the session then holds no fact at all."""
+        try:
+            durable_rules_engine.retract_fact(self._handle, text)
+            return durable_rules_engine.get_facts(self._handle, sid) == "[]"
+        except Exception:  # the caller deletes the session instead
+            return False
 
 
 class _SynchronousHost(durable.engine.Host):
@@ -185,6 +198,7 @@ class _SynchronousHost(durable.engine.Host):
 
     def forget_ruleset(self, name: str, ruleset: "_ExactRuleset") -> None:
         """Delete a registered ruleset from the engine (its name may be registered again)."""
+        _close_session(name)
         del self._ruleset_directory[name]
         self._ruleset_list.remove(ruleset)
         durable_rules_engine.delete_ruleset(ruleset._handle)
@@ -212,6 +226,20 @@ MAX_REGISTERED = 256
 _registered: OrderedDict[str, "_ExactRuleset"] = OrderedDict()
 _findings: list[int] = []
 _commune_ids = itertools.count(1)
+# The rules whose session is kept between communes, the least recently used first. Making a
+# session costs more than assessing in it: durable_rules clears about 8 KiB for each of the ~100
+# rules (MAX_LEFT/RIGHT_FRAME_INDEX_LENGTH); retracting the commune's fact instead, and checking
+# that the session then holds no fact, costs a third of that (benchmarks/batch.py's communes: the
+# engine's part of one, 80 → 55 µs). A kept session holds about 1 MiB: at most LIVE_SESSIONS.
+LIVE_SESSIONS = 16
+_sessions: OrderedDict[str, "_ExactRuleset"] = OrderedDict()
+
+
+def _close_session(key: str) -> None:
+    """Delete a kept session (call with the lock)."""
+    rules = _sessions.pop(key, None)
+    if rules is not None:
+        rules.forget(_SID)
 
 
 def _host_instance() -> durable.engine.Host:
@@ -325,21 +353,37 @@ def evaluate(resolved: ResolvedRuleset, values: dict) -> tuple[list[int], list[i
     codes (2i not met, 2i + 1 missing, the receipt) are this module's own and end here."""
     fact = {"sid": _SID, "cid": 0}
     fact.update(values)
-    cleared = False
+    cleared = ran = False
     with _lock:
         rules = _rules(resolved)
+        key = rules._name
         fact["cid"] = next(_commune_ids)
+        text = _fact_json(fact)
         _findings.clear()
         try:
-            rules.assert_and_run(fact)
+            rules.assert_and_run(fact, text)
+            ran = True
         except Exception as error:
             raise EngineError(describe_engine_error(error)) from None
         finally:
-            try:
-                rules.forget(_SID)
+            # The session holds no fact when the next commune comes: this one's retracted (the
+            # session kept, see LIVE_SESSIONS), or else the session deleted.
+            if ran and rules.retract(_SID, text):
                 cleared = True
-            except Exception:  # said below, unless another error is already on its way
-                pass
+                _sessions[key] = rules
+                _sessions.move_to_end(key)
+                while len(_sessions) > LIVE_SESSIONS:
+                    try:
+                        _close_session(next(iter(_sessions)))
+                    except Exception:
+                        pass
+            else:
+                _sessions.pop(key, None)
+                try:
+                    rules.forget(_SID)
+                    cleared = True
+                except Exception:  # said below, unless another error is already on its way
+                    pass
         found = _findings[:]
     if not cleared:
         raise EngineError("the rules engine could not clear a commune's session; no verdict is given rather than "

@@ -107,3 +107,55 @@ def test_the_engine_keeps_a_bounded_number_of_rulesets_and_still_agrees(monkeypa
             for year in (2019, 2020):
                 _agree(random_document(rng, RAW, region, year, 0.05, 0.2))
                 assert len(engine._registered) <= 2
+
+
+def _session_facts(resolved):
+    """The facts the engine's session for a resolved set holds; None when it has no session."""
+    import durable_rules_engine
+
+    from ntm_rules import engine
+
+    with engine._lock:
+        try:
+            return durable_rules_engine.get_facts(engine._rules(resolved)._handle, engine._SID)
+        except Exception:
+            return None
+
+
+def _resolved(region, year=2020):
+    from ntm_rules.law.resolve import resolve
+
+    return resolve(RULESET, region, year)
+
+
+def test_a_commune_s_fact_is_gone_before_the_next_one_and_its_session_is_kept():
+    """After each commune its fact is retracted and the session kept (cheaper than a new one),
+    holding no fact: nothing of one commune meets the next."""
+    rng = random.Random(12)
+    for region in REGIONS:
+        _agree(random_document(rng, RAW, region, 2020, 0.05, 0.2))
+        assert _session_facts(_resolved(region)) == "[]"
+
+
+def test_a_fact_that_will_not_go_deletes_the_session(monkeypatch):
+    """When retracting leaves the commune's fact in the session, the session is deleted: the next
+    commune starts in a new one, and every verdict still agrees."""
+    import durable_rules_engine
+
+    monkeypatch.setattr(durable_rules_engine, "retract_fact", lambda handle, text: None)
+    rng = random.Random(13)
+    for _ in range(3):
+        for region in REGIONS[:3]:
+            _agree(random_document(rng, RAW, region, 2019, 0.05, 0.2))
+            assert _session_facts(_resolved(region, 2019)) is None
+
+
+def test_the_kept_sessions_are_bounded_and_the_others_deleted(monkeypatch):
+    from ntm_rules import engine
+
+    monkeypatch.setattr(engine, "LIVE_SESSIONS", 2)
+    rng = random.Random(14)
+    for region in REGIONS[:5]:
+        _agree(random_document(rng, RAW, region, 2016, 0.05, 0.2))
+    kept = [region for region in REGIONS[:5] if _session_facts(_resolved(region, 2016)) is not None]
+    assert kept == list(REGIONS[3:5]) and len(engine._sessions) <= 2
