@@ -380,3 +380,38 @@ def test_the_directory_read_back_from_the_data_cache_is_the_one_indexed(tmp_path
     monkeypatch.undo()
     monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
     assert indexed() == built  # the damaged entry was not used
+
+
+def test_no_collection_runs_while_the_directory_is_indexed_and_the_collector_is_left_as_it_was(tmp_path,
+                                                                                               monkeypatch):
+    """Reading the indexes back (or building them) makes tens of thousands of objects that live as
+    long as the process: the collector rests meanwhile (collector.py), then is on again."""
+    import gc
+
+    from ntm_rules.places import directory
+
+    monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(directory.library_path() / "data" / "dataset.db")
+    collections, inside = [], []
+    read_or_build = directory.Directory._read_or_build
+
+    def watched(self, digest):
+        inside.append(True)
+        try:
+            read_or_build(self, digest)
+        finally:
+            inside.pop()
+
+    def count(phase, info):
+        if phase == "start" and inside:
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(directory.Directory, "_read_or_build", watched)
+    for _ in range(2):  # built, then read back
+        made = directory.Directory(places.OLD, path)
+        gc.callbacks.append(count)
+        try:
+            assert made.communes
+        finally:
+            gc.callbacks.remove(count)
+        assert collections == [] and gc.isenabled()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..assess import assess_document, evaluate_document
+from ..collector import resting
 from ..errors import InputError, NtmError, RulesetError, Say, internal_error
 from ..inputs.document import document_model, parse_document
 from ..inputs.rows import Row, document_of, flat_values
@@ -123,16 +124,8 @@ def assess_part(task: tuple, ruleset_path: str, caller_chose: bool, lang: str = 
     model = document_model(ruleset)  # once per part: building it looks at every installed set's file
     rows = rows_of(task)
     out = []
-    # The rows' objects die by reference counting; the collector would still walk them every 700
-    # allocations (a row makes hundreds): off for the part, as it was after. A 10 000-row batch
-    # (-j 1, CPU time a row): 393 → 376 µs, median of 8 runs each (benchmarks/batch.py's rows).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with resting():  # the rows' objects die by reference counting (collector.py)
         _assess_rows(rows, out, ruleset, model, caller_chose, lang, full, details)
-    finally:
-        if collecting:
-            gc.enable()
     if segment is not None:
         # the rejected rows first: a killed run that left a part's assessments left its rejected rows too
         rejected = [item for status, item, _ in out if status != "ok"]

@@ -26,6 +26,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from ..collector import resting
 from ..errors import InternalError
 from ..law.cache import read_entry, write_entry
 from ..law.identity import file_digest
@@ -113,16 +114,20 @@ class Directory:
                 return
             # Kept in the data cache (law/cache.py: JSON, this user's private folder, keyed by the
             # library's data and ntm-rules' own code): indexed from the library's data, about 0.3 s
-            # per process (a batch, the server, every history command); read back, about 0.05 s.
+            # per process (a batch, the server, every history command); read back, about 0.09 s.
             digest = file_digest(f"places-index\0{self.era}\0{_stamp()}".encode())
-            if not self._restore(read_entry(digest)):
-                district = ", district, districtShort, districtType, districtCode, districtKeywords" \
-                    if self.era == OLD else ""
-                for row in _rows(self._path, f"SELECT provinceCode, ward, wardShort, wardType, wardCode{district} "
-                                             f"FROM [{_TABLES[self.era]}] ORDER BY provinceCode, wardCode"):
-                    self._add(row)
-                write_entry(digest, self._saved())
+            with resting():  # tens of thousands of lists and tuples that live as long as the process
+                self._read_or_build(digest)
             self._indexed = True
+
+    def _read_or_build(self, digest: str) -> None:
+        if self._restore(read_entry(digest)):
+            return
+        district = ", district, districtShort, districtType, districtCode, districtKeywords" if self.era == OLD else ""
+        for row in _rows(self._path, f"SELECT provinceCode, ward, wardShort, wardType, wardCode{district} "
+                                     f"FROM [{_TABLES[self.era]}] ORDER BY provinceCode, wardCode"):
+            self._add(row)
+        write_entry(digest, self._saved())
 
     def _saved(self) -> dict:
         """The indexes as data (lists of strings: nothing in it can run)."""
