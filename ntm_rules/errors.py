@@ -178,6 +178,8 @@ def printable(text: str, keep_newlines: bool = True) -> str:
     """Text safe to print: control characters removed, lone surrogates written as \\udc80."""
     if not isinstance(text, str):
         text = str(text)
+    if text.isprintable():  # no control, format (the overrides), separator but space, or surrogate
+        return text
     if not text.isascii():
         try:
             text.encode("utf-8")

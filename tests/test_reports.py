@@ -476,3 +476,21 @@ def test_a_command_in_a_rejected_row_is_said_in_words_on_paper(tmp_path):
     assert "bỏ khóa này (xem hướng dẫn sử dụng ntm-rules)" in page
     assert "— chọn bằng tham số ruleset</p>" in page  # the option the command line was given, in words
     assert not COMMAND.search(re.sub(r"<style>.*?</style>", "", page, flags=re.S))
+
+
+def test_after_the_warm_up_the_summary_page_compiles_nothing(tmp_path, monkeypatch):
+    """A batch compiles the summary page while its workers assess (`html.warm_up`): the page and
+    every template it imports or includes, so that nothing is compiled at the batch's end."""
+    from ntm_rules.batch import run_batch
+    from ntm_rules.reports import html
+    from ntm_rules.reports.templating import environment
+
+    result = run_batch([FIXTURES / "batches" / "thai-nguyen-2019.csv"], tmp_path / "out", jobs=1)
+    env = environment()
+    env.cache.clear()
+    html.warm_up()
+    compile_ = env.compile
+    compiled = []
+    monkeypatch.setattr(env, "compile", lambda *a, **k: compiled.append(a[1:3]) or compile_(*a, **k))
+    assert "<html" in html.summary_html(result.summary, communes=[])
+    assert compiled == []

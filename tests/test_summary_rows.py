@@ -44,3 +44,21 @@ def test_a_name_that_is_markup_is_shown_not_obeyed():
              "not_met": [], "missing": []}]
     written = str(commune_rows(rows, WORDS["vi"]))
     assert "<script>" not in written and "&lt;script&gt;" in written and "A&amp;B" in written
+
+
+@settings(max_examples=500)
+@given(text=st.text(alphabet=st.characters(codec=None), max_size=12) |
+       st.text(alphabet=st.sampled_from(list("Xã Hồ\n\t\x00\x1b\x7f\x85\u00a0\u2028\u202e\u2067\u200b\ud800\udc80đ")),
+               max_size=12),
+       keep=st.booleans())
+def test_printable_text_is_what_removing_every_control_character_gives(text, keep):
+    """`errors.printable` returns a text that is printable as it is without looking further: the
+    same as removing C0/C1 controls but tab and newline, DEL and the bidirectional overrides, and
+    writing lone surrogates as escapes (newlines kept or made spaces)."""
+    import re
+
+    from ntm_rules.errors import printable
+
+    expected = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    expected = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "", expected)
+    assert printable(text, keep) == (expected if keep else expected.replace("\n", " "))

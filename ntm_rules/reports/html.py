@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from jinja2 import meta
 from markupsafe import Markup, escape
 
 from ..regions import region_name
@@ -35,8 +36,18 @@ def bar_chart(items: list[tuple], *, label_width: int = 230, bar_width: int = 38
 
 
 def warm_up() -> None:
-    """Compile the summary page's template now (a batch does it while its workers assess)."""
-    environment().get_template("summary.html")
+    """Compile the summary page's template and those it imports and includes now (a batch does it
+    while its workers assess: at its end, compiling them took about 0.03 s when nothing else runs)."""
+    env = environment()
+    wanted, seen = ["summary.html"], set()
+    while wanted:
+        name = wanted.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        env.get_template(name)
+        source = env.loader.get_source(env, name)[0]
+        wanted.extend(n for n in meta.find_referenced_templates(env.parse(source)) if isinstance(n, str))
 
 
 def summary_html(summary: ProvincialSummary, lang: str = "vi", communes: list[dict] | None = None,
@@ -74,9 +85,14 @@ def commune_rows(communes: list[dict], W: dict) -> Markup:
     results = {(met, certain): (f'<td class="met">{attained}' if met else f'<td class="not_met">{not_attained}') +
                ("" if certain else uncertain) for met in (True, False) for certain in (True, False)}
     written: dict[tuple, str] = {}  # the same criteria fail in many communes: each cell written once
+    districts: dict[str, str] = {}  # and a province has a few dozen districts
     rows = []
     for number, c in enumerate(communes, start=1):
-        district = f'<td>{cell(c["district"] or "")}</td>' if with_districts else ""
+        district = ""
+        if with_districts:
+            district = districts.get(c["district"])
+            if district is None:
+                district = districts[c["district"]] = f'<td>{cell(c["district"] or "")}</td>'
         key = (tuple(c["not_met"]), tuple(c["missing"]))
         failing = written.get(key)
         if failing is None:
