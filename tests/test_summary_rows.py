@@ -62,3 +62,36 @@ def test_printable_text_is_what_removing_every_control_character_gives(text, kee
     expected = text.encode("utf-8", "backslashreplace").decode("utf-8")
     expected = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "", expected)
     assert printable(text, keep) == (expected if keep else expected.replace("\n", " "))
+
+
+def test_the_appendix_lists_communes_by_district_then_name_as_a_reader_orders_them(tmp_path):
+    """By district, then name, each compared without case or diacritics (đ as d): the order a
+    reader looks a commune up in, not the order of the rows nor that of the code points."""
+    import html as html_module
+    import json
+    import random
+    import re
+
+    import reference
+    from conftest import random_document
+    from ntm_rules.batch import run_batch
+
+    raw = reference.load_raw("vn-2016-2020")
+    rng = random.Random(4)
+    places = [("Huyện Ứng Hòa Mới", "Xã Đông Lạc"), ("huyện an lão mới", "Xã Dương Hà"), ("Huyện Ứng Hòa Mới", "xã an phú"),
+              ("huyện an lão mới", "Xã Ân Thịnh"), ("Huyện Bắc Mới", "Xã Zê"), ("Huyện Ứng Hòa Mới", "Xã Ẩn Sơn"),
+              ("huyện an lão mới", "Xã Đa Lộc"), ("Huyện Bắc Mới", "Xã Ba")]
+    path = tmp_path / "rows.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for district, name in places:
+            document = random_document(rng, raw, "red_river_delta", 2020)
+            document["commune"] = {"name": name, "district": district, "province": "Tỉnh Không Có"}
+            handle.write(json.dumps(document, ensure_ascii=False) + "\n")
+    run_batch([path], tmp_path / "out", jobs=1)
+    page = (tmp_path / "out" / "summary.html").read_text("utf-8")
+    rows = [tuple(html_module.unescape(cell) for cell in found) for found in
+            re.findall(r'<tr><td class="n">\d+</td><td>([^<]*)</td><td>([^<]*)</td>', page)]
+    assert [(district, name) for name, district in rows] == [
+        ("huyện an lão mới", "Xã Ân Thịnh"), ("huyện an lão mới", "Xã Đa Lộc"), ("huyện an lão mới", "Xã Dương Hà"),
+        ("Huyện Bắc Mới", "Xã Ba"), ("Huyện Bắc Mới", "Xã Zê"),
+        ("Huyện Ứng Hòa Mới", "xã an phú"), ("Huyện Ứng Hòa Mới", "Xã Ẩn Sơn"), ("Huyện Ứng Hòa Mới", "Xã Đông Lạc")]

@@ -188,16 +188,19 @@ class SummaryBuilder:
         self.years.add(record["year"])
         if record.get("province"):
             self.provinces[official_province(record["province"], record["year"])] += 1
-        self.listed.append((district, record["name"], record["criteria_met"], record["attained"], record["certain"],
-                            tuple(record["not_met"]), tuple(record["missing"])))
+        # its place in the appendix (by district, then name) worked out now, while the workers assess
+        self.listed.append(((fold(district), fold(record["name"])), district, record["name"], record["criteria_met"],
+                            record["attained"], record["certain"], tuple(record["not_met"]), tuple(record["missing"])))
         self.unconfirmed = max(self.unconfirmed, record["unconfirmed"])
         met = record["criteria_met"]
         for key, low, high in self.bands:
             if low <= met <= high:
                 self.brackets[key] += 1
                 break
-        self.not_met.update(record["not_met"])
-        self.missing.update(record["missing"])
+        for cid in record["not_met"]:  # (Counter.update's checks cost more than these few additions)
+            self.not_met[cid] += 1
+        for cid in record["missing"]:
+            self.missing[cid] += 1
         for department, criteria, verified, name, name_en in record["departments"]:
             dept = self.departments.get(department)
             if dept is None:
@@ -213,7 +216,7 @@ class SummaryBuilder:
     def commune_list(self) -> list[dict]:
         """Every commune assessed, by district then name: the summary's appendix."""
         keys = ("district", "name", "criteria_met", "attained", "certain", "not_met", "missing")
-        return [dict(zip(keys, row)) for row in sorted(self.listed, key=lambda r: (fold(r[0]), fold(r[1])))]
+        return [dict(zip(keys, row[1:])) for row in sorted(self.listed, key=lambda r: r[0])]
 
     def _candidates(self, record: dict):
         facts = _Facts(record)
