@@ -415,3 +415,20 @@ def test_no_collection_runs_while_the_directory_is_indexed_and_the_collector_is_
         finally:
             gc.callbacks.remove(count)
         assert collections == [] and gc.isenabled()
+
+
+def test_units_read_back_are_made_when_first_looked_up(tmp_path, monkeypatch):
+    """Reading the indexes back makes no unit (a batch looks up a few hundred of 10 731); a unit
+    looked up is the one the directory indexed, made once."""
+    from ntm_rules.places import directory
+
+    monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(directory.library_path() / "data" / "dataset.db")
+    built = directory.Directory(places.OLD, path)
+    assert built.communes  # indexed here, kept in the cache
+    read = directory.Directory(places.OLD, path)
+    assert len(read.communes) == len(built.communes) and read.communes.made == {}
+    code = next(iter(built.communes))
+    assert read.communes.get(code) == built.communes[code] and read.communes[code] is read.communes.get(code)
+    assert list(read.communes.made) == [code] and read.communes.get("no such code") is None
+    assert "no such code" not in read.communes and code in read.communes

@@ -21,6 +21,7 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -75,8 +76,8 @@ class Directory:
         self._lock = threading.Lock()
         self._indexed = False
         self.provinces: dict[str, Unit] = {}
-        self._districts: dict[str, Unit] = {}
-        self._communes: dict[str, Unit] = {}
+        self._districts: Mapping[str, Unit] = {}  # a dict when indexed here, `_Units` when read back
+        self._communes: Mapping[str, Unit] = {}
         self._province_names: dict[str, str] = {}
         self._province_loose: dict[str, set[str]] = {}
         self._district_names: dict[tuple[str, str], list[str]] = {}
@@ -138,22 +139,26 @@ class Directory:
                 "commune_names": [[p, k, codes] for (p, k), codes in self._commune_names.items()]}
 
     def _restore(self, entry: dict | None) -> bool:
-        """The indexes from a cache entry (`_saved`); False, and nothing kept, for anything doubtful."""
+        """The indexes from a cache entry (`_saved`); False, and nothing kept, for anything doubtful.
+        Each unit is made when first looked up (`_Units`): a batch looks up a few hundred of the
+        10 731, and making them all was a third of reading the indexes back."""
         if not entry:
             return False
         try:
             districts, communes = {}, {}
-            for level, code, name, short, kind, province, district in entry["units"]:
-                unit = Unit(level, self.era, code, name, short, kind, province, district)
-                (districts if level == "district" else communes)[code] = unit
-            names = {(p, k): list(codes) for p, k, codes in entry["district_names"]}
+            for row in entry["units"]:
+                level, code, *_ = row
+                if len(row) != 7:
+                    return False
+                (districts if level == "district" else communes)[code] = row
+            names = {(p, k): codes for p, k, codes in entry["district_names"]}
             loose_names = {(p, k): set(codes) for p, k, codes in entry["district_loose"]}
-            commune_names = {(p, k): list(codes) for p, k, codes in entry["commune_names"]}
+            commune_names = {(p, k): codes for p, k, codes in entry["commune_names"]}
         except (KeyError, TypeError, ValueError):
             return False
         if not communes or not all(isinstance(c, str) for codes in commune_names.values() for c in codes):
             return False
-        self._districts, self._communes = districts, communes
+        self._districts, self._communes = _Units(self.era, districts), _Units(self.era, communes)
         self._district_names, self._district_loose, self._commune_names = names, loose_names, commune_names
         return True
 
@@ -215,6 +220,32 @@ class Directory:
             if same:
                 return same
         return units
+
+
+class _Units(Mapping):
+    """Units by code, read back from the data cache: each made from its row when first asked for."""
+
+    def __init__(self, era: str, rows: dict[str, list]):
+        self.era, self.rows, self.made = era, rows, {}
+
+    def __getitem__(self, code: str) -> Unit:
+        unit = self.made.get(code)
+        if unit is None:
+            level, _, name, short, kind, province, district = self.rows[code]
+            unit = self.made[code] = Unit(level, self.era, code, name, short, kind, province, district)
+        return unit
+
+    def get(self, code, default=None):
+        return self[code] if code in self.rows else default
+
+    def __contains__(self, code) -> bool:
+        return code in self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 _TABLES = {OLD: "admin_units_legacy", NEW: "admin_units"}
