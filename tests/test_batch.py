@@ -243,6 +243,55 @@ def test_the_collector_rests_while_a_part_is_assessed_and_is_left_as_it_was(tmp_
     assert result.summary.assessed == 300 and collections == []
 
 
+def test_the_parent_s_collector_rests_during_a_batch_and_each_worker_s_works(tmp_path, monkeypatch):
+    """A batch's parent makes no collection from choosing its workers to putting the outputs in
+    place (collector.py), and is left as it was; a worker it forks starts with its own collector on."""
+    import gc
+    import multiprocessing
+
+    from ntm_rules import batch
+    from ntm_rules.batch import work
+
+    raw = reference.load_raw("vn-2016-2020")
+    rng = random.Random(6)
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(random_document(rng, raw, "mekong_delta", 2020), ensure_ascii=False) + "\n"
+                            for _ in range(600)), encoding="utf-8")
+    inside, collections = [], []
+    run = batch._run
+
+    def watched(*args):
+        inside.append(True)
+        try:
+            return run(*args)
+        finally:
+            inside.pop()
+
+    def count(phase, info):
+        if phase == "start" and inside:
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(batch, "_run", watched)
+    gc.callbacks.append(count)
+    try:
+        result = run_batch([path], tmp_path / "out", jobs=2)
+    finally:
+        gc.callbacks.remove(count)
+    assert result.summary.assessed == 600 and collections == [] and gc.isenabled()
+
+    def child(queue):
+        gc.disable()  # as in the parent when it forks
+        work.worker_start()
+        queue.put(gc.isenabled())
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=child, args=(queue,))
+    process.start()
+    assert queue.get(timeout=30) is True
+    process.join(timeout=30)
+
+
 def _awkward_lines(tmp_path):
     """A JSON Lines file with what clerks' exports hold: a BOM, CRLF line ends, blank lines, a line
     that is not UTF-8, a line too long to read, a repeated commune, no newline at the end."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ..collector import resting
 from ..errors import InputError, InternalError, RulesetError, Say, worded
 from ..inputs.sources import close_inputs, expand, scan
 from ..law.schema import Ruleset
@@ -93,7 +94,11 @@ def _batch(scanned, out_dir, ruleset, registered, jobs, lang, overwrite, full, o
         jobs = max(1, min(jobs, -(-total // PART_ROWS)))  # never more workers than parts
     out, lock = prepare_output(out_dir, overwrite)
     try:
-        return _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason, full)
+        # What the parent makes per row (the workers' records, the tallies) dies by reference
+        # counting or lives to the end: the collector rests until the outputs are in place
+        # (collector.py; it took about 0.1 s of the parent's 0.6 s of CPU for 10 000 rows).
+        with resting():
+            return _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_progress, reason, full)
     finally:
         release(lock)
 

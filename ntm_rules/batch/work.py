@@ -79,6 +79,7 @@ def worker_start() -> None:
     # out of the collector's sight, its pages stay shared with the parent (the collector writes to
     # every object it looks at). A 10 000-commune batch: a fifth fewer pages copied (benchmarks/batch.py).
     gc.freeze()
+    gc.enable()  # the parent's collector rests while it waits for its workers (batch/__init__.py); theirs works
 
 
 def results(tasks: Iterable, segments: Path, ruleset_path: str, caller_chose: bool, jobs: int,
