@@ -494,3 +494,18 @@ def test_after_the_warm_up_the_summary_page_compiles_nothing(tmp_path, monkeypat
     monkeypatch.setattr(env, "compile", lambda *a, **k: compiled.append(a[1:3]) or compile_(*a, **k))
     assert "<html" in html.summary_html(result.summary, communes=[])
     assert compiled == []
+    # and the language's number formats are read: in a new process, none is read at the end
+    (tmp_path / "summary.json").write_text(result.summary.model_dump_json(), "utf-8")
+    script = f"""
+import babel.localedata
+from ntm_rules.reports import html
+from ntm_rules.reports.summary import ProvincialSummary
+summary = ProvincialSummary.model_validate_json(open({str(tmp_path / "summary.json")!r}, encoding="utf-8").read())
+for lang in ("vi", "en"):
+    html.warm_up(lang)
+babel.localedata.load = lambda *a, **k: (_ for _ in ()).throw(AssertionError("locale data read at the end"))
+for lang in ("vi", "en"):
+    assert "<html" in html.summary_html(summary, lang=lang, communes=[])
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -103,15 +103,15 @@ def _batch(scanned, out_dir, ruleset, registered, jobs, lang, overwrite, full, o
         release(lock)
 
 
-def _warm_up() -> None:
-    """Import and compile what `finish` needs (the workbook writer, the summary page's template) while
-    the workers assess."""
+def _warm_up(lang: str) -> None:
+    """Import, compile and read what `finish` needs (the workbook writer, the summary page's
+    templates, the language's number formats) while the workers assess."""
     try:
         import xlsxwriter  # noqa: F401
 
         from ..reports.html import warm_up
 
-        warm_up()
+        warm_up(lang)
     except Exception:
         pass
 
@@ -124,7 +124,7 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
         from .. import places
 
         places.warm()  # before the workers fork: they share the directory's indexes
-        threading.Thread(target=_warm_up, name="ntm-warm-up", daemon=True).start()
+        threading.Thread(target=_warm_up, args=(lang,), name="ntm-warm-up", daemon=True).start()
     builder = SummaryBuilder(chosen, registered)
     internal = 0
     try:
