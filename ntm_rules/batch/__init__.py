@@ -193,11 +193,13 @@ class _Seen:
         self.rows: dict[str, str] = {}
 
     def duplicate(self, record: dict) -> dict | None:
-        keys = record["keys"]
-        shared = next((k for k in keys if k in self.rows), None)
-        if shared is None:
+        keys, rows = record["keys"], self.rows
+        for shared in keys:
+            if shared in rows:
+                break
+        else:
             for key in keys:
-                self.rows[key] = record["where"]
+                rows[key] = record["where"]
             return None
         first = self.rows[shared]
         _, official, _, code = record["place"]

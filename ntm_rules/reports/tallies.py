@@ -152,9 +152,10 @@ class SummaryBuilder:
 
     def _count(self, keys) -> None:
         """One more commune unless it shares an identity key with one counted already."""
-        if keys and not any(k in self.units for k in keys):
-            self.communes += 1
-        self.units.update(keys or ())
+        if keys:
+            if self.units.isdisjoint(keys):
+                self.communes += 1
+            self.units.update(keys)
 
     def reject(self, record: dict | None = None) -> None:
         self.rejected += 1
