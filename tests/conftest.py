@@ -4,6 +4,7 @@ import os
 import random
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,43 @@ def random_document(rng: random.Random, raw: dict, region: str, year: int, p_mis
             value = rng.uniform(low, threshold)
         data[check["field"]] = round(value, rng.choice([0, 1, 2]))
     return {"commune": {"name": f"Xã {rng.getrandbits(48)}"}, "region": region, "year": year, "data": data}  # names unique
+
+
+def random_rows(path: Path, count: int, seed: int, region: str = "red_river_delta") -> Path:
+    """A JSON Lines file of `count` generated communes of the national set (`random_document`)."""
+    raw = reference.load_raw("vn-2016-2020")
+    rng = random.Random(seed)
+    path.write_text("".join(json.dumps(random_document(rng, raw, region, 2020), ensure_ascii=False) + "\n"
+                            for _ in range(count)), encoding="utf-8")
+    return path
+
+
+@contextmanager
+def collections_inside(monkeypatch, owner, name: str):
+    """The generations of the cyclic collections that start while `owner.name` runs (a list,
+    filled in while the block runs)."""
+    import gc
+
+    inside, collections = [], []
+    function = getattr(owner, name)
+
+    def watched(*args, **kwargs):
+        inside.append(True)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            inside.pop()
+
+    def count(phase, info):
+        if phase == "start" and inside:
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(owner, name, watched)
+    gc.callbacks.append(count)
+    try:
+        yield collections
+    finally:
+        gc.callbacks.remove(count)
 
 
 @pytest.fixture(scope="session")

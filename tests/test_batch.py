@@ -15,7 +15,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 import reference
-from conftest import FIXTURES, ROOT, attaining_document, random_document
+from conftest import FIXTURES, ROOT, attaining_document, collections_inside, random_document, random_rows
 from ntm_rules import InputError, load_ruleset
 from ntm_rules.batch import run_batch, read_assessments
 from ntm_rules.inputs.columns import convert as _convert
@@ -211,34 +211,14 @@ def test_the_collector_rests_while_a_part_is_assessed_and_is_left_as_it_was(tmp_
 
     from ntm_rules.batch import work
 
-    raw = reference.load_raw("vn-2016-2020")
-    rng = random.Random(3)
-    path = tmp_path / "rows.jsonl"
-    path.write_text("".join(json.dumps(random_document(rng, raw, "red_river_delta", 2020), ensure_ascii=False) + "\n"
-                            for _ in range(300)), encoding="utf-8")
-    inside, collections = [], []
-    assess_rows = work._assess_rows
-
-    def watched(*args):
-        inside.append(True)
-        try:
-            assess_rows(*args)
-        finally:
-            inside.pop()
-
-    def count(phase, info):
-        if phase == "start" and inside:
-            collections.append(info["generation"])
-
-    monkeypatch.setattr(work, "_assess_rows", watched)
+    path = random_rows(tmp_path / "rows.jsonl", 300, seed=3)
     was = gc.isenabled()
     (gc.enable if enabled else gc.disable)()
-    gc.callbacks.append(count)
     try:
-        result = run_batch([path], tmp_path / "out", jobs=1)
+        with collections_inside(monkeypatch, work, "_assess_rows") as collections:
+            result = run_batch([path], tmp_path / "out", jobs=1)
         assert gc.isenabled() is enabled
     finally:
-        gc.callbacks.remove(count)
         (gc.enable if was else gc.disable)()
     assert result.summary.assessed == 300 and collections == []
 
@@ -252,31 +232,9 @@ def test_the_parent_s_collector_rests_during_a_batch_and_each_worker_s_works(tmp
     from ntm_rules import batch
     from ntm_rules.batch import work
 
-    raw = reference.load_raw("vn-2016-2020")
-    rng = random.Random(6)
-    path = tmp_path / "rows.jsonl"
-    path.write_text("".join(json.dumps(random_document(rng, raw, "mekong_delta", 2020), ensure_ascii=False) + "\n"
-                            for _ in range(600)), encoding="utf-8")
-    inside, collections = [], []
-    run = batch._run
-
-    def watched(*args):
-        inside.append(True)
-        try:
-            return run(*args)
-        finally:
-            inside.pop()
-
-    def count(phase, info):
-        if phase == "start" and inside:
-            collections.append(info["generation"])
-
-    monkeypatch.setattr(batch, "_run", watched)
-    gc.callbacks.append(count)
-    try:
+    path = random_rows(tmp_path / "rows.jsonl", 600, seed=6, region="mekong_delta")
+    with collections_inside(monkeypatch, batch, "_run") as collections:
         result = run_batch([path], tmp_path / "out", jobs=2)
-    finally:
-        gc.callbacks.remove(count)
     assert result.summary.assessed == 600 and collections == [] and gc.isenabled()
 
     def child(queue):

@@ -12,7 +12,7 @@ import unicodedata
 
 import pytest
 
-from conftest import FIXTURES, attaining_document
+from conftest import FIXTURES, attaining_document, collections_inside
 from ntm_rules import places
 from ntm_rules.batch import run_batch
 from ntm_rules.places import directory as directory_module
@@ -392,29 +392,10 @@ def test_no_collection_runs_while_the_directory_is_indexed_and_the_collector_is_
 
     monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
     path = str(directory.library_path() / "data" / "dataset.db")
-    collections, inside = [], []
-    read_or_build = directory.Directory._read_or_build
-
-    def watched(self, digest):
-        inside.append(True)
-        try:
-            read_or_build(self, digest)
-        finally:
-            inside.pop()
-
-    def count(phase, info):
-        if phase == "start" and inside:
-            collections.append(info["generation"])
-
-    monkeypatch.setattr(directory.Directory, "_read_or_build", watched)
-    for _ in range(2):  # built, then read back
-        made = directory.Directory(places.OLD, path)
-        gc.callbacks.append(count)
-        try:
-            assert made.communes
-        finally:
-            gc.callbacks.remove(count)
-        assert collections == [] and gc.isenabled()
+    with collections_inside(monkeypatch, directory.Directory, "_read_or_build") as collections:
+        for _ in range(2):  # built, then read back
+            assert directory.Directory(places.OLD, path).communes
+    assert collections == [] and gc.isenabled()
 
 
 def test_units_read_back_are_made_when_first_looked_up(tmp_path, monkeypatch):
