@@ -24,8 +24,9 @@ from pydantic import BaseModel
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # ntm_rules/
 # what validating a set reads besides law/: the limits, the regions (and the places they recognise
-# provinces by), the errors it words, the files it opens
-_VALIDATING = ("law/**/*.py", "limits.py", "regions.py", "places/*.py", "errors.py", "files/*.py", "data/*.yaml")
+# provinces by, with the collector those rest), the errors it words, the files it opens
+_VALIDATING = ("law/**/*.py", "limits.py", "regions.py", "places/*.py", "collector.py", "errors.py", "files/*.py",
+               "data/*.yaml")
 
 
 @lru_cache(maxsize=1)
