@@ -13,8 +13,8 @@
    speed drifts by 10-15 % over a minute). The issue's target: the default batch at >= 1.2 x
    one bare engine;
 4. with --memory M, runs a batch of M communes and prints the peak resident memory of the
-   parent and of the largest worker at 1/10 and at all of M: flat means the batch keeps
-   nothing per commune.
+   parent and of the largest worker at 1/10 and at all of M: a worker's grows only until its
+   bounded caches are full; the parent's grows by one line of the summary's appendix per commune (about 2 kB).
 """
 from __future__ import annotations
 

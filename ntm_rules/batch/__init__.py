@@ -9,8 +9,10 @@ The flow, one step a module:
 - workers assess parts and write their lines, and send back a small record per row (`work.py`);
 - the parent rejects a commune repeated across parts, joins the parts in input order, counts the
   summary from the records, and puts every output in place, summary.json last (`outputs.py`).
-Memory stays flat whatever the number of communes: only the records' counts are kept. Every input
-row ends in exactly one of assessments.jsonl and rejected.jsonl.
+A worker's memory is bounded whatever the number of communes (its caches are); the parent keeps
+the records' counts and one line of the summary's appendix per commune (about 2 kB with its share
+of the page).
+Every input row ends in exactly one of assessments.jsonl and rejected.jsonl.
 """
 from __future__ import annotations
 
