@@ -238,10 +238,14 @@ _sessions: OrderedDict[str, "_ExactRuleset"] = OrderedDict()
 
 
 def _close_session(key: str) -> None:
-    """Delete a kept session (call with the lock)."""
+    """Delete a kept session (call with the lock). It holds no fact (checked when it was kept): if
+    durable_rules cannot delete it, it stays empty, and is used again or goes with its rules."""
     rules = _sessions.pop(key, None)
     if rules is not None:
-        rules.forget(_SID)
+        try:
+            rules.forget(_SID)
+        except Exception:
+            pass
 
 
 def _host_instance() -> durable.engine.Host:
@@ -375,10 +379,7 @@ def evaluate(resolved: ResolvedRuleset, values: dict) -> tuple[list[int], list[i
                 _sessions[key] = rules
                 _sessions.move_to_end(key)
                 while len(_sessions) > LIVE_SESSIONS:
-                    try:
-                        _close_session(next(iter(_sessions)))
-                    except Exception:
-                        pass
+                    _close_session(next(iter(_sessions)))
             else:
                 _sessions.pop(key, None)
                 try:

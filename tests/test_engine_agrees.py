@@ -159,3 +159,24 @@ def test_the_kept_sessions_are_bounded_and_the_others_deleted(monkeypatch):
         _agree(random_document(rng, RAW, region, 2016, 0.05, 0.2))
     kept = [region for region in REGIONS[:5] if _session_facts(_resolved(region, 2016)) is not None]
     assert kept == list(REGIONS[3:5]) and len(engine._sessions) <= 2
+
+
+def test_a_kept_session_that_cannot_be_deleted_stays_empty_and_verdicts_agree(monkeypatch):
+    """Closing a kept session (beyond the bound, or with its rules) that durable_rules will not
+    delete changes nothing: it held no fact, and every verdict still agrees."""
+    import durable_rules_engine
+
+    from ntm_rules import engine
+
+    monkeypatch.setattr(engine, "LIVE_SESSIONS", 1)
+    monkeypatch.setattr(engine, "MAX_REGISTERED", 2)
+
+    def refuse(handle, sid):
+        raise durable_rules_engine.error("Could not delete state, error code: 309")
+
+    monkeypatch.setattr(durable_rules_engine, "delete_state", refuse)
+    rng = random.Random(15)
+    for _ in range(2):
+        for region in REGIONS[:4]:
+            _agree(random_document(rng, RAW, region, 2019, 0.05, 0.2))
+            assert len(engine._sessions) <= 1
