@@ -123,7 +123,7 @@ class _ExactRuleset(durable.engine.Ruleset):
     """durable's Ruleset with numbers written so that its C parser reads every valid float
     (durable-rules is pinned at 2.0.28, its last release: this mirrors its Ruleset.__init__)."""
 
-    def __init__(self, name, host, definition):  # noqa: super().__init__ would encode with json.dumps
+    def __init__(self, name, host, definition):  # (not super().__init__: it would encode with json.dumps)
         self._actions = {}
         self._name = name
         self._host = host
