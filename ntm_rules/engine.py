@@ -133,11 +133,10 @@ class _ExactRuleset(durable.engine.Ruleset):
         self._handle = durable_rules_engine.create_ruleset(name, definition_json(definition))
         self._definition = definition
 
-    def assert_fact(self, fact):
-        return self.assert_text(_fact_json(fact), fact)
-
-    def assert_text(self, text: str, fact):
-        return self._handle_result(durable_rules_engine.assert_fact(self._handle, text), fact)
+    def assert_fact(self, fact, text: str | None = None):
+        """`text`: the fact as `_fact_json` writes it, when the caller has written it already."""
+        return self._handle_result(durable_rules_engine.assert_fact(self._handle, _fact_json(fact) if text is None
+                                                                    else text), fact)
 
     def do_actions(self, state_handle, complete):
         """Run the actions of the rules that fired, in the asserting thread.
@@ -160,10 +159,10 @@ class _ExactRuleset(durable.engine.Ruleset):
         except Exception as error:  # raised again by `assert_and_run` (Ctrl-C goes through at once)
             complete(error, None)
 
-    def assert_and_run(self, fact: dict, text: str | None = None) -> None:
+    def assert_and_run(self, fact: dict, text: str) -> None:
         """What durable's Host.assert_fact does for this ruleset (assert, then run the actions in
         this thread, raising what they raise), without the Host's lookups and callbacks."""
-        state = self.assert_text(_fact_json(fact) if text is None else text, fact)
+        state = self.assert_fact(fact, text)
         failed = []
         self.do_actions(state, lambda error, _: failed.append(error) if error else None)
         if failed:
@@ -235,6 +234,14 @@ _commune_ids = itertools.count(1)
 # the same minutes). A kept session holds about 1 MiB: at most LIVE_SESSIONS.
 LIVE_SESSIONS = 16
 _sessions: OrderedDict[str, "_ExactRuleset"] = OrderedDict()
+
+
+def _keep_session(key: str, rules: "_ExactRuleset") -> None:
+    """Keep a session that holds no fact (call with the lock), the oldest closed beyond the bound."""
+    _sessions[key] = rules
+    _sessions.move_to_end(key)
+    while len(_sessions) > LIVE_SESSIONS:
+        _close_session(next(iter(_sessions)))
 
 
 def _close_session(key: str) -> None:
@@ -376,10 +383,7 @@ def evaluate(resolved: ResolvedRuleset, values: dict) -> tuple[list[int], list[i
             # session kept, see LIVE_SESSIONS), or else the session deleted.
             if ran and rules.retract(_SID, commune):
                 cleared = True
-                _sessions[key] = rules
-                _sessions.move_to_end(key)
-                while len(_sessions) > LIVE_SESSIONS:
-                    _close_session(next(iter(_sessions)))
+                _keep_session(key, rules)
             else:
                 _sessions.pop(key, None)
                 try:

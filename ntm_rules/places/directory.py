@@ -147,10 +147,9 @@ class Directory:
         try:
             districts, communes = {}, {}
             for row in entry["units"]:
-                level, code, *_ = row
                 if len(row) != 7:
                     return False
-                (districts if level == "district" else communes)[code] = row
+                (districts if row[0] == "district" else communes)[row[1]] = row
             names = {(p, k): codes for p, k, codes in entry["district_names"]}
             loose_names = {(p, k): set(codes) for p, k, codes in entry["district_loose"]}
             commune_names = {(p, k): codes for p, k, codes in entry["commune_names"]}
