@@ -5,6 +5,7 @@ batches, registered lists and the summary's counts by that identity; the reform 
 Every expectation about a real unit is read from the library's own data (its SQLite directory or
 its `convert_address`), never typed here from memory."""
 import csv
+import dataclasses
 import json
 import sqlite3
 import time
@@ -376,10 +377,29 @@ def test_the_directory_read_back_from_the_data_cache_is_the_one_indexed(tmp_path
     monkeypatch.setattr(directory.Directory, "_add", lambda self, row: pytest.fail("indexed again, not read back"))
     assert indexed() == built
     for entry in (tmp_path / "cache").glob("*.json"):
-        entry.write_text(entry.read_text("utf-8").replace('"units":[[', '"units":[["x",', 1), "utf-8")
+        entry.write_text(entry.read_text("utf-8").replace('"rows":"', '"rows":"x\\t'), "utf-8")  # a field too many
     monkeypatch.undo()
     monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
     assert indexed() == built  # the damaged entry was not used
+
+
+def test_a_directory_whose_names_the_cache_could_not_keep_is_not_kept(tmp_path, monkeypatch):
+    """The cache keeps the indexes as lines of tab-separated fields: a name holding a tab or a line
+    break (or an empty one) could not be read back as it was, so such indexes are not kept at all."""
+    from ntm_rules.places import directory
+
+    monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(directory.library_path() / "data" / "dataset.db")
+    made = directory.Directory(places.OLD, path)
+    assert made.communes and made._saved() is not None
+    code = next(iter(made._communes))
+    for name in ("Xã\tTân Cương", "Xã\nTân Cương", ""):
+        odd = dataclasses.replace(made._communes[code], name=name)
+        monkeypatch.setitem(made._communes, code, odd)
+        assert made._saved() is None, name
+    monkeypatch.undo()
+    monkeypatch.setitem(made._commune_names, "p19\ttân\ncương", code)
+    assert made._saved() is None
 
 
 def test_no_collection_runs_while_the_directory_is_indexed_and_the_collector_is_left_as_it_was(tmp_path,
