@@ -483,6 +483,7 @@ def test_after_the_warm_up_the_summary_page_compiles_nothing(tmp_path, monkeypat
     every template it imports or includes, so that nothing is compiled at the batch's end."""
     from ntm_rules.batch import run_batch
     from ntm_rules.reports import html
+    from ntm_rules.reports.appendix import Appendix
     from ntm_rules.reports.templating import environment
 
     result = run_batch([FIXTURES / "batches" / "thai-nguyen-2019.csv"], tmp_path / "out", jobs=1)
@@ -492,20 +493,21 @@ def test_after_the_warm_up_the_summary_page_compiles_nothing(tmp_path, monkeypat
     compile_ = env.compile
     compiled = []
     monkeypatch.setattr(env, "compile", lambda *a, **k: compiled.append(a[1:3]) or compile_(*a, **k))
-    assert "<html" in html.summary_html(result.summary, communes=[])
+    assert "<html" in html.summary_html(result.summary, communes=Appendix("vi"))
     assert compiled == []
     # and the language's number formats are read: in a new process, none is read at the end
     (tmp_path / "summary.json").write_text(result.summary.model_dump_json(), "utf-8")
     script = f"""
 import babel.localedata
 from ntm_rules.reports import html
+from ntm_rules.reports.appendix import Appendix
 from ntm_rules.reports.summary import ProvincialSummary
 summary = ProvincialSummary.model_validate_json(open({str(tmp_path / "summary.json")!r}, encoding="utf-8").read())
 for lang in ("vi", "en"):
     html.warm_up(lang)
 babel.localedata.load = lambda *a, **k: (_ for _ in ()).throw(AssertionError("locale data read at the end"))
 for lang in ("vi", "en"):
-    assert "<html" in html.summary_html(summary, lang=lang, communes=[])
+    assert "<html" in html.summary_html(summary, lang=lang, communes=Appendix(lang))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -1,12 +1,16 @@
-"""The summary's appendix rows are written in Python (`reports.html.commune_rows`) rather than by a
-loop of the template, for speed: they must be what the template's loop wrote, whatever a
-commune's name holds (markup, control characters, lone surrogates) and whatever its result."""
+"""The summary's appendix rows are written in Python (`reports.appendix.Appendix`) rather than by a
+loop of the template, for speed: they must be what the template's loop wrote, in the appendix's
+order, whatever a commune's name holds (markup, control characters, lone surrogates) and whatever
+its result."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 
-from ntm_rules.reports.html import commune_rows
+from ntm_rules.places import fold
+from ntm_rules.reports.appendix import Appendix
 from ntm_rules.reports.templating import environment
 from ntm_rules.words.catalogue import WORDS
 
@@ -29,21 +33,30 @@ communes = st.lists(st.fixed_dictionaries({
 
 
 def by_template(rows: list[dict], lang: str) -> str:
+    """The template's loop over the communes in the appendix's order (by district, then name)."""
     template = environment().from_string(LOOP)
+    rows = sorted(rows, key=lambda c: (fold(c["district"] or ""), fold(c["name"])))
     return template.render(communes=rows, W=WORDS[lang], with_districts=any(c.get("district") for c in rows))
+
+
+def written(rows: list[dict], lang: str) -> str:
+    appendix = Appendix(lang)
+    for c in rows:
+        appendix.add(c["name"], c["district"], c["criteria_met"], c["attained"], c["certain"], c["not_met"], c["missing"])
+    return str(appendix.rows())
 
 
 @settings(max_examples=300, deadline=None)
 @given(communes, st.sampled_from(["vi", "en"]))
 def test_the_appendix_rows_are_what_the_template_wrote(rows, lang):
-    assert str(commune_rows(rows, WORDS[lang])) == by_template(rows, lang)
+    assert written(rows, lang) == by_template(rows, lang)
 
 
 def test_a_name_that_is_markup_is_shown_not_obeyed():
     rows = [{"name": "<script>x</script>", "district": "A&B", "criteria_met": 19, "attained": True, "certain": True,
              "not_met": [], "missing": []}]
-    written = str(commune_rows(rows, WORDS["vi"]))
-    assert "<script>" not in written and "&lt;script&gt;" in written and "A&amp;B" in written
+    page = written(rows, "vi")
+    assert "<script>" not in page and "&lt;script&gt;" in page and "A&amp;B" in page
 
 
 @settings(max_examples=500)
@@ -95,3 +108,39 @@ def test_the_appendix_lists_communes_by_district_then_name_as_a_reader_orders_th
         ("huyện an lão mới", "Xã Ân Thịnh"), ("huyện an lão mới", "Xã Đa Lộc"), ("huyện an lão mới", "Xã Dương Hà"),
         ("Huyện Bắc Mới", "Xã Ba"), ("Huyện Bắc Mới", "Xã Zê"),
         ("Huyện Ứng Hòa Mới", "xã an phú"), ("Huyện Ứng Hòa Mới", "Xã Ẩn Sơn"), ("Huyện Ứng Hòa Mới", "Xã Đông Lạc")]
+
+
+def test_the_order_is_that_of_district_then_name_pairs_whatever_the_texts_hold():
+    """The appendix sorts one text per commune (the district's fold, a separator, the name's fold):
+    it must order as the (district, name) pairs do, a NUL in a district or a name included."""
+    districts = ["a", "a\x00", "a\x00b", "", "\x00", "a\x01", "b", "a\x00\x00"]
+    names = ["x", "\x00", "", "y\x00", "\x01"]
+    rows = [{"name": n, "district": d, "criteria_met": 19, "attained": True, "certain": True, "not_met": [],
+             "missing": []} for d in districts for n in names]
+    for lang in ("vi", "en"):
+        assert written(rows, lang) == by_template(rows, lang)
+        assert written(rows[::-1], lang) == by_template(rows[::-1], lang)
+
+
+def test_the_rows_are_not_looked_at_again_when_the_page_is_written(monkeypatch):
+    """Every text of the rows was cleaned and escaped as it was written: the page shows them as
+    they are (`templating.Printed`), it does not clean the whole appendix a second time."""
+    from ntm_rules.reports import templating
+
+    appendix = Appendix("vi")
+    for n in range(200):
+        appendix.add(f"Xã {n}\x07", "Huyện A", n % 20, n % 2 == 0, True, ["1"], [])
+    rows = appendix.rows()
+    seen = []
+    real = templating.printable
+    monkeypatch.setattr(templating, "printable", lambda text, *a: seen.append(len(str(text))) or real(text, *a))
+    assert templating.clean(rows) is rows
+    assert templating.clean(Markup(str(rows))) == rows and seen == [len(rows)]  # other markup is cleaned
+    assert "\x07" not in rows and "Xã 0" in rows
+
+
+def test_an_appendix_in_another_language_than_the_page_is_refused():
+    from ntm_rules.reports.html import summary_html
+
+    with pytest.raises(ValueError, match="appendix"):
+        summary_html(None, lang="en", communes=Appendix("vi"))

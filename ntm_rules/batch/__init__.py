@@ -27,6 +27,7 @@ from ..errors import InputError, InternalError, RulesetError, Say, worded
 from ..inputs.sources import close_inputs, expand, scan
 from ..law.schema import Ruleset
 from ..reports.summary import ProvincialSummary
+from ..reports.appendix import Appendix
 from ..reports.tallies import SummaryBuilder
 from .choose import choose_ruleset
 from .outputs import Outputs, output_error, prepare_output, read_assessments, release, ruleset_file, static_of
@@ -127,7 +128,7 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
 
         places.warm()  # before the workers fork: they share the directory's indexes
         threading.Thread(target=_warm_up, args=(lang,), name="ntm-warm-up", daemon=True).start()
-    builder = SummaryBuilder(chosen, registered)
+    builder = SummaryBuilder(chosen, registered, Appendix(lang))
     internal = 0
     try:
         outputs = Outputs(out, lang)
@@ -172,7 +173,7 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
                                 f"rejected; the outputs in {out} are incomplete")
         from ..reports.html import summary_html
 
-        outputs.finish(summary_html(summary, lang=lang, communes=builder.commune_list()), summary.model_dump_json(indent=2) + "\n",
+        outputs.finish(summary_html(summary, lang=lang, communes=builder.appendix), summary.model_dump_json(indent=2) + "\n",
                        ruleset_file(chosen, used))
     except KeyboardInterrupt:
         raise BatchInterrupted(builder.rows_read, total, out) from None

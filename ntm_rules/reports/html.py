@@ -5,11 +5,9 @@ laid out for A4. Templates live in ntm_rules/reports/templates (`templating.py`)
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from jinja2 import meta
-from markupsafe import Markup, escape
 
 from ..regions import region_name
 from ..result import Assessment
@@ -17,10 +15,11 @@ from ..words.catalogue import WORDS
 from ..words.phrases import (cap, certainty_text, department_text, gap_text, indicator_department, level_name, low,
                              one_decimal, part_requirement, part_value, pick, requirement, shown_date, value_text,
                              verdict_text)
+from .appendix import Appendix
 from .office import office_head
 from .summary import ProvincialSummary
 from .summary_text import bracket_label, registered_status
-from .templating import clean, environment
+from .templating import environment
 from .text import LEVEL_ORDER, criteria_of, next_steps
 
 
@@ -54,13 +53,15 @@ def warm_up(lang: str = "vi") -> None:
         wanted.extend(n for n in meta.find_referenced_templates(env.parse(source)) if isinstance(n, str))
 
 
-def summary_html(summary: ProvincialSummary, lang: str = "vi", communes: list[dict] | None = None,
+def summary_html(summary: ProvincialSummary, lang: str = "vi", communes: Appendix | None = None,
                  office: str | None = None) -> str:
     """The provincial summary as the office prints and signs it: the figures on at most three A4
     pages for a province of ~100 communes, then an appendix listing `communes` (each commune's
-    result, `SummaryBuilder.commune_list`), the registered communes' failing indicators, the rows
-    not assessed and the communes the directory does not know. `office`: the reporting office's
-    name, when not the province's coordination office."""
+    result, `SummaryBuilder.appendix`), the registered communes' failing indicators, the rows not
+    assessed and the communes the directory does not know. `office`: the reporting office's name,
+    when not the province's coordination office."""
+    if communes is not None and communes.lang != lang:
+        raise ValueError(f"the appendix is written in {communes.lang!r}, the page in {lang!r}")
     W = WORDS[lang]
     brackets = bar_chart([(W["band"].format(band=bracket_label(key, lang)), count)
                           for key, count in summary.brackets.items()])
@@ -70,55 +71,11 @@ def summary_html(summary: ProvincialSummary, lang: str = "vi", communes: list[di
     head = office_head(summary.provinces, lang, date.today(), max(summary.years, default=None), office)
     return environment().get_template("summary.html").render(
         s=summary, W=W, lang=lang, brackets=brackets, criteria_chart=criteria, today=shown_date(date.today(), lang),
-        head=head, communes=communes or [], commune_rows=commune_rows(communes or [], W),
-        with_districts=any(c.get("district") for c in communes or []),
+        head=head, communes=communes, commune_rows=communes.rows() if communes else "",
+        with_districts=communes is not None and communes.with_districts,
         appendix=bool(communes or summary.registered or summary.rejected_rows or summary.not_in_directory),
         pick=lambda obj, name: pick(obj, name, lang), gap=gap_text, department=department_text,
         registered_status=registered_status)
-
-
-def commune_rows(communes: list[dict], W: dict) -> Markup:
-    """The appendix's rows, one per commune (`SummaryBuilder.commune_list`): number, name, district
-    (when any commune has one), criteria met, result, criteria failing. Written here rather than by
-    a loop of the template: a province's 10 000 communes took 0.3 s through Jinja, at the end of a
-    batch when nothing else runs (benchmarks/batch.py); tests/test_summary_rows.py checks that both
-    write the same page."""
-    with_districts = any(c.get("district") for c in communes)
-    attained, not_attained = escape(cap(W["attained"])), escape(cap(W["not_attained"]))
-    uncertain, missing = f' <small>({escape(W["uncertain"])})</small>', escape(W["missing"])
-    results = {(met, certain): (f'<td class="met">{attained}' if met else f'<td class="not_met">{not_attained}') +
-               ("" if certain else uncertain) for met in (True, False) for certain in (True, False)}
-    written: dict[tuple, str] = {}  # the same criteria fail in many communes: each cell written once
-    districts: dict[str, str] = {}  # and a province has a few dozen districts
-    rows = []
-    for number, c in enumerate(communes, start=1):
-        district = ""
-        if with_districts:
-            district = districts.get(c["district"])
-            if district is None:
-                district = districts[c["district"]] = f'<td>{cell(c["district"] or "")}</td>'
-        key = (tuple(c["not_met"]), tuple(c["missing"]))
-        failing = written.get(key)
-        if failing is None:
-            failing = cell(", ".join(map(str, c["not_met"])))
-            if c["missing"]:
-                failing += ("; " if c["not_met"] else "") + f'{missing}: {cell(", ".join(map(str, c["missing"])))}'
-            written[key] = failing
-        rows.append(f'<tr><td class="n">{number}</td><td>{cell(c["name"])}</td>{district}'
-                    f'<td class="n">{c["criteria_met"]}</td>\n{results[bool(c["attained"]), bool(c["certain"])]}</td>\n'
-                    f'<td>{failing}</td></tr>\n')
-    return Markup("".join(rows))
-
-
-_MARKUP = re.compile("[&<>\"']")
-
-
-def cell(value) -> str:
-    """A value as the templates show it (`templating.clean`, then escaped), as text: a text with
-    nothing to remove or escape as it is (most names: a province's 10 000 took 0.01 s more)."""
-    if type(value) is str and value.isprintable() and _MARKUP.search(value) is None:
-        return value
-    return str(escape(clean(value)))
 
 
 def assessment_html(assessment: Assessment, lang: str = "vi", source: str | None = None,

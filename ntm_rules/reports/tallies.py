@@ -11,6 +11,7 @@ from collections import Counter
 from ..law.schema import Ruleset
 from ..places import UNKNOWN, code_key, fold, loose, name_key
 from ..words.phrases import average
+from .appendix import Appendix
 from .office import official_province
 from .summary import (CriterionLine, DepartmentFailures, DistrictLine, FailingIndicator, InputRef, ProvincialSummary,
                       RegisteredCommune, SummaryRuleset)
@@ -115,7 +116,7 @@ class _Wanted:
 class SummaryBuilder:
     """Add one record per assessed commune and count rejected rows; `result()` gives the summary."""
 
-    def __init__(self, ruleset: Ruleset, registered: list[dict] | None = None):
+    def __init__(self, ruleset: Ruleset, registered: list[dict] | None = None, appendix: Appendix | None = None):
         self.bands = brackets_for(len(ruleset.criteria))
         self.mark = low_mark(len(ruleset.criteria))
         self.total = _Tally(self.mark)
@@ -145,7 +146,7 @@ class SummaryBuilder:
         self.unknown: list[str] = []  # assessed communes the directory does not know (the first ones)
         self.unknown_count = 0
         self.provinces: Counter = Counter()  # official names (as written when unknown) → communes
-        self.listed: list[tuple] = []  # per commune assessed, what the summary's appendix lists
+        self.appendix = appendix  # when given, every commune assessed is listed in it (the summary page's appendix)
 
     REJECTED_SHOWN = 100
     UNKNOWN_SHOWN = 100
@@ -189,9 +190,9 @@ class SummaryBuilder:
         self.years.add(record["year"])
         if record.get("province"):
             self.provinces[official_province(record["province"], record["year"])] += 1
-        # its place in the appendix (by district, then name) worked out now, while the workers assess
-        self.listed.append(((fold(district), fold(record["name"])), district, record["name"], record["criteria_met"],
-                            record["attained"], record["certain"], tuple(record["not_met"]), tuple(record["missing"])))
+        if self.appendix is not None:  # its row written now, while a batch's workers assess
+            self.appendix.add(record["name"], district, record["criteria_met"], record["attained"], record["certain"],
+                              record["not_met"], record["missing"])
         self.unconfirmed = max(self.unconfirmed, record["unconfirmed"])
         met = record["criteria_met"]
         for key, low, high in self.bands:
@@ -213,11 +214,6 @@ class SummaryBuilder:
         if self.wanted:
             for wanted, how in self._candidates(record):
                 (wanted.found if how == "exact" else wanted.near).append(record)
-
-    def commune_list(self) -> list[dict]:
-        """Every commune assessed, by district then name: the summary's appendix."""
-        keys = ("district", "name", "criteria_met", "attained", "certain", "not_met", "missing")
-        return [dict(zip(keys, row[1:])) for row in sorted(self.listed, key=lambda r: r[0])]
 
     def _candidates(self, record: dict):
         facts = _Facts(record)

@@ -83,8 +83,18 @@ def page_numbers(W: dict) -> Markup:
     return Markup(" ".join(css))
 
 
+class Printed(Markup):
+    """Markup whose every text was cleaned and escaped as it was written: only the summary's
+    appendix (`appendix.Appendix.rows`) makes it, and `clean` shows it as it is (its 10 000 rows
+    looked at again took 0.015 s at the end of a batch)."""
+
+    __slots__ = ()
+
+
 def clean(value):
     """Every value a page shows, without control characters a commune name could carry."""
+    if type(value) is Printed:
+        return value
     if isinstance(value, Markup):
         return Markup(printable(str(value)))
     return printable(value) if isinstance(value, str) else value
