@@ -12,6 +12,8 @@ import time
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, attaining_document, collections_inside
 from ntm_rules import places
@@ -433,3 +435,20 @@ def test_units_read_back_are_made_when_first_looked_up(tmp_path, monkeypatch):
     assert read.communes.get(code) == built.communes[code] and read.communes[code] is read.communes.get(code)
     assert list(read.communes.made) == [code] and read.communes.get("no such code") is None
     assert "no such code" not in read.communes and code in read.communes
+
+
+_LATIN = [chr(c) for c in (*range(0x80), *range(0x80, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00))]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_LATIN + list("–—\u3000\u2028\u0085\u00a0\u034f\u0130\u03a3\u0391\u05b0Ωﬁ"))) |
+       st.text(max_size=12))
+def test_fold_drops_every_diacritic_whatever_the_text(text):
+    """`fold` as it is defined (lower case, every combining mark of the NFD form dropped, đ as d,
+    dashes and spaces squeezed), whatever path it takes (a Latin name's is faster)."""
+    import re
+
+    expected = text.replace("đ", "d").replace("Đ", "D").replace("ð", "d").replace("Ð", "D")
+    expected = "".join(ch for ch in unicodedata.normalize("NFD", expected) if not unicodedata.combining(ch)).lower()
+    assert places.fold(text) == re.sub(r"[\s\-–—_]+", " ", expected).strip()
+    assert places.fold("Xã Tân–Cương — Đông_ấp  Hạ-Hòa") == "xa tan cuong dong ap ha hoa"
