@@ -57,7 +57,7 @@ class Appendix:
         district = district or ""
         written = self._districts.get(district)
         if written is None:
-            # the order as one text: the district's fold (a NUL in it doubled as NUL SOH), NUL NUL, the
+            # the order as one text: the district's fold (each NUL in it written NUL SOH), NUL NUL, the
             # name's fold; sorted as texts, as (district, name) pairs would be, in a quarter of the time
             written = self._districts[district] = (fold(district).replace("\0", "\0\1") + "\0\0",
                                                    f"<td>{cell(district)}</td>")
@@ -76,9 +76,9 @@ class Appendix:
         """The rows, in order and numbered: number, name, district (when any commune has one),
         criteria met, result, criteria failing."""
         with_districts = self.with_districts
-        return Printed("".join(f'<tr><td class="n">{number}</td>{name}{district if with_districts else ""}{rest}'
-                               for number, (_, name, district, rest) in enumerate(sorted(self._entries, key=_order),
-                                                                                  start=1)))
+        return Printed("".join([f'<tr><td class="n">{number}</td>{name}{district if with_districts else ""}{rest}'
+                                for number, (_, name, district, rest) in enumerate(sorted(self._entries, key=_order),
+                                                                                   start=1)]))
 
 
 _order = itemgetter(0)  # (stable: communes alike in the order stay as they came)
