@@ -508,3 +508,17 @@ def test_summary_shows_registered_model_communes_with_relative_and_option_thresh
     assert relative["1.3"]["status"] == "missing" and relative["1.3"]["threshold"] is None
     assert by_name["Xã Khác"]["found"] is False
     assert "Xã Không Lĩnh Vực" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_a_row_whose_text_holds_a_lone_surrogate_after_a_large_number_is_rejected_not_a_crash(tmp_path):
+    """Such a row was read without its text checked; its rejection then could not be written, and
+    the whole batch ended in an internal error (exit 3)."""
+    document = json.loads((FIXTURES / "tan-cuong-attains-2020.json").read_text("utf-8"))
+    bad = json.dumps({"year": 1e300, **{k: v for k, v in document.items() if k not in ("year", "region")},
+                      "region": "REGION"}).replace('"REGION"', '"X\\udc80"')
+    path = tmp_path / "rows.jsonl"
+    path.write_text(bad + "\n" + json.dumps(document, ensure_ascii=False) + "\n", "utf-8")
+    result = run_batch([path], tmp_path / "out", jobs=1, lang="en")
+    assert (result.summary.assessed, result.summary.rejected, result.summary.internal_errors) == (1, 1, 0)
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8").splitlines()]
+    assert rejected[0]["row"] == 1 and "lone surrogate" in rejected[0]["error"]

@@ -166,37 +166,42 @@ _FLOAT_LIMIT = 2.0 ** 63  # no float of commune data is this large; an integer r
 
 
 def _check_tree(obj: Any) -> int | None:
-    """Nesting within the limit, and every text writable (no lone surrogate from a \\u escape).
-    The number of keys of its objects; None when a number needs the strict reading: more than
-    MAX_INT_DIGITS digits, a float as large as an integer orjson would not read as one, or -0.0."""
+    """Nesting within the limit, and every text writable (no lone surrogate from a \\u escape), in
+    the whole tree, whatever comes before it. The number of keys of its objects; None when a number
+    needs the strict reading: more than MAX_INT_DIGITS digits, a float as large as an integer orjson
+    would not read as one, or -0.0."""
     stack = [(obj, 1)]
     keys = 0
+    strict = False
+    low, high = -_FLOAT_LIMIT, _FLOAT_LIMIT
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise _JsonProblem(*TOO_DEEP)
         if type(node) is dict:
             keys += len(node)
-            items = node.items()
+            if not "".join(node).isascii():  # (an object's keys are texts)
+                for key in node:
+                    _check_text(key)
+            values = node.values()
         else:
-            items = enumerate(node)
-        for key, value in items:
-            if type(key) is str and not key.isascii():
-                _check_text(key)
+            values = node
+        for value in values:  # (numbers first: a document's data are)
             kind = type(value)
-            if kind is dict or kind is list:
-                stack.append((value, depth + 1))
+            if kind is float:
+                if not low < value < high or (value == 0.0 and math.copysign(1.0, value) < 0):
+                    strict = True
             elif kind is str:
                 if not value.isascii():
                     _check_text(value)
-            elif kind is float:
-                if not -_FLOAT_LIMIT < value < _FLOAT_LIMIT or (value == 0.0 and math.copysign(1.0, value) < 0):
-                    return None
-            elif kind is int and not -_INT_LIMIT < value < _INT_LIMIT:
-                return None
+            elif kind is dict or kind is list:
+                stack.append((value, depth + 1))
+            elif kind is int:
+                if not -_INT_LIMIT < value < _INT_LIMIT:
+                    strict = True
             elif kind is _Refused:
-                return None
-    return keys
+                strict = True
+    return None if strict else keys
 
 
 def _check_text(text: str) -> None:
