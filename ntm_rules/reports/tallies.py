@@ -146,6 +146,9 @@ class SummaryBuilder:
         self.unknown: list[str] = []  # assessed communes the directory does not know (the first ones)
         self.unknown_count = 0
         self.provinces: Counter = Counter()  # official names (as written when unknown) → communes
+        # each district and province as written, looked up once: a province's batch writes a few dozen
+        self._district_keys: dict[str, str] = {}
+        self._province_names: dict[tuple[str, int], str] = {}
         self.appendix = appendix  # when given, every commune assessed is listed in it (the summary page's appendix)
 
     REJECTED_SHOWN = 100
@@ -178,18 +181,26 @@ class SummaryBuilder:
     def add(self, record: dict) -> None:
         self.total.add(record)
         self._count(record.get("keys"))
-        if (record.get("place") or (None,))[0] == UNKNOWN:
+        place = record.get("place") or (None, None, None)
+        if place[0] == UNKNOWN:
             self.unknown_count += 1
             if len(self.unknown) < self.UNKNOWN_SHOWN:
                 self.unknown.append(_place(record))
-        district = (record.get("place") or (None, None, None))[2] or record["district"] or ""
-        key = name_key(district)  # one line per district however spelt: its official name when known
-        if key not in self.districts:
-            self.districts[key] = (district, _Tally(self.mark))
-        self.districts[key][1].add(record)
-        self.years.add(record["year"])
-        if record.get("province"):
-            self.provinces[official_province(record["province"], record["year"])] += 1
+        district = place[2] or record["district"] or ""
+        key = self._district_keys.get(district)
+        if key is None:  # one line per district however spelt: its official name when known
+            key = self._district_keys[district] = name_key(district)
+        line = self.districts.get(key)
+        if line is None:
+            line = self.districts[key] = (district, _Tally(self.mark))
+        line[1].add(record)
+        year, province = record["year"], record.get("province")
+        self.years.add(year)
+        if province:
+            shown = self._province_names.get((province, year))
+            if shown is None:
+                shown = self._province_names[province, year] = official_province(province, year)
+            self.provinces[shown] += 1
         if self.appendix is not None:  # its row written now, while a batch's workers assess
             self.appendix.add(record["name"], district, record["criteria_met"], record["attained"], record["certain"],
                               record["not_met"], record["missing"])
