@@ -14,7 +14,7 @@
    one bare engine;
 4. with --memory M, runs a batch of M communes and prints the peak resident memory of the
    parent and of the largest worker at 1/10 and at all of M: a worker's grows only until its
-   bounded caches are full; the parent's grows by one line of the summary's appendix per commune (about 2 kB).
+   bounded caches are full; the parent's grows by one row of the summary's appendix per commune (about 1.7 kB).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ The flow, one step a module:
 - the parent rejects a commune repeated across parts, joins the parts in input order, counts the
   summary from the records, and puts every output in place, summary.json last (`outputs.py`).
 A worker's memory is bounded whatever the number of communes (its caches are); the parent keeps
-the records' counts and one line of the summary's appendix per commune (about 2 kB with its share
+the records' counts and one row of the summary's appendix per commune (about 1.7 kB with its share
 of the page).
 Every input row ends in exactly one of assessments.jsonl and rejected.jsonl.
 """
