@@ -367,7 +367,8 @@ def test_the_directory_read_back_from_the_data_cache_is_the_one_indexed(tmp_path
 
     monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
     path = str(directory.library_path() / "data" / "dataset.db")
-    parts = ("_districts", "_communes", "_district_names", "_district_loose", "_commune_names")
+    parts = ("provinces", "_province_names", "_province_loose", "_districts", "_communes", "_district_names",
+             "_district_loose", "_commune_names")
 
     def indexed():
         made = directory.Directory(era, path)
@@ -376,10 +377,11 @@ def test_the_directory_read_back_from_the_data_cache_is_the_one_indexed(tmp_path
 
     built = indexed()
     assert list((tmp_path / "cache").glob("*.json"))  # written
-    monkeypatch.setattr(directory.Directory, "_add", lambda self, row: pytest.fail("indexed again, not read back"))
+    monkeypatch.setattr(directory, "_rows", lambda *a: pytest.fail("the library's data read again, not the cache"))
     assert indexed() == built
-    for entry in (tmp_path / "cache").glob("*.json"):
-        entry.write_text(entry.read_text("utf-8").replace('"rows":"', '"rows":"x\\t'), "utf-8")  # a field too many
+    for entry in (tmp_path / "cache").glob("*.json"):  # a field too many
+        entry.write_text(entry.read_text("utf-8").replace('"rows":"', '"rows":"x\\t')
+                         .replace('"provinces":[[', '"provinces":[["x",'), "utf-8")
     monkeypatch.undo()
     monkeypatch.setenv("NTM_CACHE_DIR", str(tmp_path / "cache"))
     assert indexed() == built  # the damaged entry was not used
