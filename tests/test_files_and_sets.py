@@ -202,3 +202,36 @@ def test_a_killed_worker_interrupts_the_batch_and_says_so(tmp_path):
     assert process.returncode == 130, stderr
     assert "a worker was killed" in stderr and "Traceback" not in stderr
     assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_an_input_is_hashed_beside_its_reading_and_the_hash_is_its_bytes(tmp_path, monkeypatch):
+    """A CSV or JSON Lines input is hashed in a thread of its own while its lines are read
+    (`files.Sha256`): the summary's sha256 is that of its bytes; an input refused while its lines
+    are read leaves no hashing behind; a file shorter than it said is hashed as far as it goes."""
+    import hashlib
+    import threading
+    import time
+
+    from ntm_rules.batch import run_batch
+    from ntm_rules.errors import InputError
+    from ntm_rules.files import Sha256
+    from ntm_rules.inputs.sources import scan
+
+    rows = tmp_path / "rows.csv"
+    rows.write_text((Path(__file__).parent.parent / "fixtures" / "batches" / "thai-nguyen-2019.csv").read_text("utf-8"),
+                    "utf-8")
+    result = run_batch([rows], tmp_path / "out", jobs=1)
+    assert result.summary.inputs[0].sha256 == hashlib.sha256(rows.read_bytes()).hexdigest()
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(b'{"commune": {"name": "X\xe3"}}\n' * 100_000)  # not UTF-8: refused once read
+    with monkeypatch.context() as slow:  # a hashing slower than the reading
+        slow.setattr(Sha256, "BLOCK", 4096)
+        slow.setattr("ntm_rules.files.os.pread", lambda *a, real=os.pread: time.sleep(0.002) or real(*a))
+        with pytest.raises(InputError, match="not UTF-8"):
+            scan([latin])
+        assert not [t for t in threading.enumerate() if t.name == "ntm-sha256"]
+    data = os.urandom(3 * Sha256.BLOCK + 5)
+    (tmp_path / "blob").write_bytes(data)
+    with open(tmp_path / "blob", "rb") as handle:
+        assert Sha256(handle.fileno(), len(data)).hexdigest() == hashlib.sha256(data).hexdigest()
+        assert Sha256(handle.fileno(), len(data) + 999).hexdigest() == hashlib.sha256(data).hexdigest()

@@ -94,6 +94,50 @@ def read_stream_limited(stream: BinaryIO, limit: int, error: Callable[[str, str]
     return data
 
 
+class Sha256:
+    """The sha256 of a file's first `size` bytes (an open descriptor's), read by position in a
+    thread of its own while the caller reads the file its own way: hashlib lets go of the
+    interpreter while it hashes a large block, so both go on at once (a batch's 20 MB JSON Lines
+    input: its 0.02 s of hashing no longer delays its workers). `hexdigest` waits for the end."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, fd: int, size: int):
+        import hashlib
+        import threading
+
+        self._fd, self._size, self._digest, self._error, self._stopped = fd, size, hashlib.sha256(), None, False
+        self._thread = threading.Thread(target=self._run, name="ntm-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        offset = 0
+        try:
+            while offset < self._size and not self._stopped:
+                block = os.pread(self._fd, min(self.BLOCK, self._size - offset), offset)
+                if not block:  # the file is shorter than it was: the bytes that are there
+                    break
+                self._digest.update(block)
+                offset += len(block)
+        except OSError as error:
+            self._error = error
+
+    def hexdigest(self) -> str:
+        """The digest; raises the OSError that stopped the reading, if one did."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._digest.hexdigest()
+
+    def __enter__(self) -> "Sha256":
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is not None:  # the caller's reading failed: stop before its descriptor is closed
+            self._stopped = True
+            self._thread.join()
+
+
 def is_regular_file(path: Path) -> bool:
     try:
         return stat.S_ISREG(path.stat().st_mode)

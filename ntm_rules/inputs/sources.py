@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from ..errors import InputError, Say
-from ..files import is_regular_file, open_regular
+from ..files import Sha256, is_regular_file, open_regular
 from ..limits import MAX_TEXT
 from ..places import province_key
 from .columns import label_of
@@ -122,7 +122,6 @@ def scan(files: list[Path]) -> list[InputFile]:
 
 
 def _scan_file(path: Path) -> InputFile:
-    digest = hashlib.sha256()
     suffix = path.suffix.lower()
     starts: list[tuple[int, int]] | None = [] if suffix == ".jsonl" else None
     kept = None
@@ -131,16 +130,22 @@ def _scan_file(path: Path) -> InputFile:
         size = os.fstat(handle.fileno()).st_size
         reader = _SizedReader(handle, size, path)
         if suffix in (".jsonl", ".csv"):
-            rows = _scan_text(reader, path, suffix, digest, starts, first)
+            with Sha256(handle.fileno(), size) as hashing:  # hashed beside the reading of its lines
+                rows = _scan_text(reader, path, suffix, starts, first)
+            try:
+                sha256 = hashing.hexdigest()
+            except OSError as error:
+                raise _unreadable(path, error) from None
         else:
+            digest = hashlib.sha256()
             for chunk in iter(lambda: reader.read(_READ), b""):
                 digest.update(chunk)
-            rows = 1
+            sha256, rows = digest.hexdigest(), 1
         if starts is not None:
             # a JSON Lines file is read in parts from this very file (the one hashed), even if it
             # is replaced or removed by its name meanwhile; closed by `close_inputs`
             kept = os.dup(handle.fileno())
-    found = InputFile(path=path, sha256=digest.hexdigest(), size=size, rows=rows)
+    found = InputFile(path=path, sha256=sha256, size=size, rows=rows)
     if starts is not None:
         found.parts, found.fd = _parts(starts, size), kept
         found.first_names = _names(first[0])
@@ -295,22 +300,21 @@ def _unreadable(path: Path, error: OSError) -> InputError:
                       source=str(path), fix=Say("kiểm tra tệp", "check the file"))
 
 
-
 def _parts(starts: list[tuple[int, int]], size: int) -> tuple[tuple[int, int, int], ...]:
     """(first byte, end byte, first line number) of each part of a JSON Lines file."""
     ends = [offset for offset, _ in starts[1:]] + [size]
     return tuple((offset, end, number) for (offset, number), end in zip(starts, ends))
 
 
-def _scan_text(reader: _SizedReader, path: Path, suffix: str, digest,
-               starts: list[tuple[int, int]] | None = None, first: list | None = None) -> int:
+def _scan_text(reader: _SizedReader, path: Path, suffix: str, starts: list[tuple[int, int]] | None = None,
+               first: list | None = None) -> int:
     """Count a text file's rows; `starts` gets (byte offset, line number) of every PART_LINES-th
     line, `first[0]` the first line that holds something."""
     lines = bad = 0
     first_bad = False
     saw_cr = saw_lf = False
     offset = 0
-    for number, (line, length) in enumerate(bounded_lines(reader, on_bytes=digest.update), start=1):
+    for number, (line, length) in enumerate(bounded_lines(reader), start=1):
         if starts is not None and (number - 1) % PART_LINES == 0:
             starts.append((offset, number))
         offset += abs(length)

@@ -157,15 +157,13 @@ _NOT_UTF8 = Say("dòng không phải chữ UTF-8; cách sửa: lưu tệp dạng
                 "the line is not UTF-8 text; fix: save the file as UTF-8")
 
 
-def bounded_lines(handle: BinaryIO, limit: int = MAX_ROW_BYTES, on_bytes=None) -> Iterator[tuple[bytes | None, int]]:
+def bounded_lines(handle: BinaryIO, limit: int = MAX_ROW_BYTES) -> Iterator[tuple[bytes | None, int]]:
     """The lines of a binary file as (bytes, length); a line longer than `limit` comes as
-    (None, length) after being read past, never held whole in memory. `on_bytes` sees every byte."""
+    (None, length) after being read past, never held whole in memory."""
     while True:
         line = handle.readline(limit + 1)
         if not line:
             return
-        if on_bytes:
-            on_bytes(line)
         if len(line) <= limit or line.endswith(b"\n"):
             yield line, len(line)
             continue
@@ -174,8 +172,6 @@ def bounded_lines(handle: BinaryIO, limit: int = MAX_ROW_BYTES, on_bytes=None) -
             line = handle.readline(_READ)
             if not line:
                 break
-            if on_bytes:
-                on_bytes(line)
             length += len(line)
             quotes += line.count(b'"')
         yield None, length if quotes % 2 == 0 else -length  # negative: an odd number of quotes
