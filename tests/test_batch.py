@@ -522,3 +522,26 @@ def test_a_row_whose_text_holds_a_lone_surrogate_after_a_large_number_is_rejecte
     assert (result.summary.assessed, result.summary.rejected, result.summary.internal_errors) == (1, 1, 0)
     rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8").splitlines()]
     assert rejected[0]["row"] == 1 and "lone surrogate" in rejected[0]["error"]
+
+
+def test_a_parts_records_share_their_equal_parts_so_the_parent_unpickles_each_once(tmp_path):
+    """The same criteria and departments fail in many communes: a worker's records hold one object
+    for each such value, which pickle writes once per part and the parent reads once."""
+    from ntm_rules.batch import work
+    from ntm_rules.inputs.sources import close_inputs, scan
+
+    scanned = scan([random_rows(tmp_path / "rows.jsonl", 300, seed=5)])
+    try:
+        task = next(iter(work.Tasks(scanned, 1)))
+        _, results = work.assess_part(task, str(ROOT / "rulesets" / "vn-2016-2020.yaml"), True)
+    finally:
+        close_inputs(scanned)
+    records = [record for status, record, _ in results if status == "ok"]
+    assert len(records) > 100
+    for part in ("not_met", "missing", "departments", "resolved", "place"):
+        alike = {}
+        for record in records:
+            first = alike.setdefault(record[part], record[part])
+            assert first is record[part], part
+        assert len(alike) < len(records), part  # some are alike, and those are one object
+    assert len(work._SHARED) <= 4096

@@ -195,24 +195,40 @@ def tally(a, row: Row | None = None, details: bool = True, place: places.Place |
     departments = []
     for d in acting_of(outcome):
         name = names[d.id].department_text(d.id)
-        departments.append((d.id, d.criteria, d.verified, name.vi, name.en))
+        departments.append(_shared((d.id, d.criteria, d.verified, name.vi, name.en)))
     record = {
         "name": a.commune.name, "district": a.commune.district, "province": a.commune.province, "code": a.commune.code,
         "source": getattr(row, "source", None), "row": getattr(row, "row", None), "sheet": getattr(row, "sheet", None),
         "where": row.where if row is not None else None,
         "year": a.year, "attained": outcome.attained, "certain": outcome.certain, "criteria_met": outcome.criteria_met,
         "criteria_total": outcome.criteria_total,
-        "not_met": [c.id for c in outcome.failing_criteria if c.status == "not_met"],
-        "missing": [c.id for c in outcome.failing_criteria if c.status == "missing"],
-        "departments": departments,
+        "not_met": _shared(tuple(c.id for c in outcome.failing_criteria if c.status == "not_met")),
+        "missing": _shared(tuple(c.id for c in outcome.failing_criteria if c.status == "missing")),
+        "departments": _shared(tuple(departments)),
         "failing": failing,
         "unconfirmed": a.ruleset.unconfirmed_thresholds,
-        "resolved": (outcome.resolved.dimension, outcome.resolved.year),
+        "resolved": _shared((outcome.resolved.dimension, outcome.resolved.year)),
     }
     if place is None:
         place = place_of(a.commune, a.year)
-    record["keys"], record["place"] = place_facts(place)  # in the worker: the parent only compares them
+    record["keys"], facts = place_facts(place)  # in the worker: the parent only compares them
+    record["place"] = _shared(facts)
     return record
+
+
+_SHARED: dict = {}
+
+
+def _shared(value: tuple) -> tuple:
+    """One object for equal parts of records (the same criteria and departments fail in many
+    communes): a part's results are pickled with each once (pickle's memo), and unpickled once by
+    the parent, which reads every record."""
+    found = _SHARED.get(value)
+    if found is None:
+        if len(_SHARED) >= 4096:  # bounded: a worker's memory is
+            _SHARED.clear()
+        found = _SHARED[value] = value
+    return found
 
 
 def place_of(commune, year, day=None) -> places.Place:

@@ -250,7 +250,7 @@ class SummaryBuilder:
             return RegisteredCommune(
                 commune=record["name"], district=record["district"], code=record["code"], found=True, status="found",
                 row=record.get("where"), year=record["year"], attained=record["attained"], certain=record["certain"],
-                criteria_met=record["criteria_met"], failing=record["not_met"], missing=record["missing"],
+                criteria_met=record["criteria_met"], failing=list(record["not_met"]), missing=list(record["missing"]),
                 indicators=[FailingIndicator(**{k: v for k, v in i.items()}) for i in record["failing"]])
         if wanted.rejected:
             record = wanted.rejected[0]
