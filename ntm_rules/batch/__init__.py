@@ -26,8 +26,8 @@ from ..collector import resting
 from ..errors import InputError, InternalError, RulesetError, Say, worded
 from ..inputs.sources import close_inputs, expand, scan
 from ..law.schema import Ruleset
-from ..reports.summary import ProvincialSummary
 from ..reports.appendix import Appendix
+from ..reports.summary import ProvincialSummary
 from ..reports.tallies import SummaryBuilder
 from .choose import choose_ruleset
 from .outputs import Outputs, output_error, prepare_output, read_assessments, release, ruleset_file, static_of
