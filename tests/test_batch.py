@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 
 import reference
 from conftest import FIXTURES, ROOT, attaining_document, collections_inside, random_document, random_rows
+import ntm_rules
 from ntm_rules import InputError, load_ruleset
 from ntm_rules.batch import run_batch, read_assessments
 from ntm_rules.inputs.columns import convert as _convert
@@ -545,3 +546,29 @@ def test_a_parts_records_share_their_equal_parts_so_the_parent_unpickles_each_on
             assert first is record[part], part
         assert len(alike) < len(records), part  # some are alike, and those are one object
     assert len(work._SHARED) <= 4096
+
+
+@pytest.mark.parametrize("value", [1e25, 1e300, -1e300, 10 ** 30, 10 ** 400])
+def test_a_number_too_large_to_print_is_refused_naming_its_field_not_a_crash(value):
+    """babel cannot write a number from about 1e25 up: the message saying it is out of range
+    crashed (an internal error, exit 3), in a document, the library and a batch's rows alike."""
+    document = json.loads((FIXTURES / "tan-cuong-attains-2020.json").read_text("utf-8"))
+    document["data"]["commune_roads_paved_pct"] = value
+    with pytest.raises(InputError, match="commune_roads_paved_pct") as refused:
+        ntm_rules.assess(document)
+    assert refused.value.field == "data.commune_roads_paved_pct"
+    assert "e+" in str(refused.value) or value == 10 ** 400  # (that one is no float: "a valid number")
+
+
+def test_a_csv_cell_too_large_to_print_is_a_rejected_row(tmp_path):
+    lines = BATCH.read_text("utf-8").splitlines()
+    header = lines[0].split(",")
+    column = header.index("commune_roads_paved_pct")
+    cells = lines[1].split(",")
+    cells[column] = "1E+30"
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", "utf-8")
+    result = run_batch([path], tmp_path / "out", lang="en", jobs=1)
+    assert result.summary.internal_errors == 0 and result.summary.rejected >= 1
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8").splitlines()]
+    assert any(r["row"] == 2 and "1e+30 is outside the plausible range" in r["error"] for r in rejected), rejected

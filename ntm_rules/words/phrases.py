@@ -42,6 +42,11 @@ def number(value, lang: str = "vi") -> str:
         return met_text(value, lang)
     if isinstance(value, list):
         return ", ".join(value) if value else WORDS[lang]["none"]
+    if isinstance(value, (int, float)) and not -1e15 < value < 1e15:
+        # (babel cannot write a number from about 1e25 up; no commune's figure is this large: it is
+        # said the way it was most likely typed, "1e+25", with the reader's decimal mark)
+        text = f"{float(value):.6g}" if -1e308 < value < 1e308 else f"{Decimal(value):.6e}"
+        return text.replace(".", ",") if lang == "vi" else text
     return format_decimal(value, locale="vi_VN" if lang == "vi" else "en_US", group_separator=False)
 
 
