@@ -572,3 +572,57 @@ def test_a_csv_cell_too_large_to_print_is_a_rejected_row(tmp_path):
     assert result.summary.internal_errors == 0 and result.summary.rejected >= 1
     rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text("utf-8").splitlines()]
     assert any(r["row"] == 2 and "1e+30 is outside the plausible range" in r["error"] for r in rejected), rejected
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("change", ["truncated", "rewritten"])
+def test_a_json_lines_file_written_to_in_place_during_the_batch_is_refused_not_summarised(tmp_path, jobs, change):
+    """The workers read a JSON Lines file from the descriptor the scan hashed: written to in place
+    meanwhile (truncated, or its bytes changed), it no longer holds the rows scanned and hashed, so
+    the batch is refused (exit 2), never summarised as complete with rows lost."""
+    path = random_rows(tmp_path / "communes.jsonl", 1_000, seed=9)
+    done = []
+
+    def on_progress(rows):
+        if not done:
+            done.append(rows)
+            if change == "truncated":
+                os.truncate(path, path.stat().st_size // 3)
+            else:
+                with open(path, "r+b") as handle:
+                    handle.seek(path.stat().st_size // 2)
+                    handle.write(b" ")
+
+    with pytest.raises(InputError, match="changed while it was read"):
+        run_batch([path], tmp_path / "out", ruleset="vn-2016-2020", jobs=jobs, on_progress=on_progress)
+    assert done and not (tmp_path / "out" / "summary.json").exists()
+
+
+@pytest.mark.parametrize("suffix, how", [(".csv", "written"), (".jsonl", "written"), (".csv", "replaced")])
+def test_an_input_written_to_while_it_is_scanned_is_refused_before_anything_is_written(tmp_path, monkeypatch,
+                                                                                       suffix, how):
+    """A CSV or JSON Lines input is hashed in a thread beside the reading of its lines, and a table
+    is then read again by its name: a file written to, or replaced, meanwhile would be summarised
+    under a hash of other bytes; it is refused at once."""
+    from ntm_rules import files
+
+    path = tmp_path / f"rows{suffix}"
+    path.write_bytes(BATCH.read_bytes() if suffix == ".csv" else random_rows(tmp_path / "r.jsonl", 50, 3).read_bytes())
+    real = files.Sha256.hexdigest
+
+    def written_meanwhile(self):
+        if how == "replaced":  # an editor's save: a new file renamed over it
+            (tmp_path / "new.csv").write_bytes(path.read_bytes())
+            os.replace(tmp_path / "new.csv", path)
+            return real(self)
+        with open(path, "r+b") as handle:
+            handle.seek(5)
+            same = handle.read(1)
+            handle.seek(5)
+            handle.write(same)  # the same byte: only the time of change moves
+        return real(self)
+
+    monkeypatch.setattr(files.Sha256, "hexdigest", written_meanwhile)
+    with pytest.raises(InputError, match="changed while it was read"):
+        run_batch([path], tmp_path / "out", jobs=1)
+    assert not (tmp_path / "out").exists()

@@ -24,6 +24,8 @@ from typing import Callable, Iterable
 
 from ..collector import resting
 from ..errors import InputError, InternalError, RulesetError, Say, worded
+from ..files import contents
+from ..inputs.sized import changed
 from ..inputs.sources import close_inputs, expand, scan
 from ..law.schema import Ruleset
 from ..reports.appendix import Appendix
@@ -162,6 +164,9 @@ def _run(scanned, total, chosen, caller_chose, jobs, out, registered, lang, on_p
             outputs.add_rejected(segment, rejected, written=not left_out)
             if on_progress:
                 on_progress(len(found))
+        for f in scanned:  # a JSON Lines file is read by the workers from its descriptor: still the one hashed?
+            if not f.spilled and f.fd is not None and contents(os.fstat(f.fd)) != f.contents:
+                raise changed(f.path)  # (written to in place meanwhile: never a summary of other rows)
         summary = builder.result(
             inputs=[{"path": str(f.path), "sha256": f.sha256, "bytes": f.size} for f in scanned],
             internal_errors=internal, reason=reason, rows_read=tasks.read,

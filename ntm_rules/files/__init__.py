@@ -94,6 +94,17 @@ def read_stream_limited(stream: BinaryIO, limit: int, error: Callable[[str, str]
     return data
 
 
+def contents(info: os.stat_result) -> tuple:
+    """A file's contents as its stat sees them: another file, or the same one written to since, has
+    others; renaming or removing it does not change them."""
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def signature(info: os.stat_result) -> tuple:
+    """A file as its stat sees it: another file, or the same one rewritten, has another."""
+    return (*contents(info), info.st_ctime_ns)
+
+
 class Sha256:
     """The sha256 of a file's first `size` bytes (an open descriptor's), read by position in a
     thread of its own while the caller reads the file its own way: hashlib lets go of the

@@ -16,15 +16,16 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..errors import InputError, Say
-from ..files import Sha256, is_regular_file, open_regular
+from ..files import Sha256, contents, is_regular_file, open_regular
 from ..limits import MAX_TEXT
 from ..places import province_key
 from .columns import label_of
 from .json_text import read_document
 from .rows import Row, SheetInfo, document_of, unusable
+from .sized import SizedReader, changed, unreadable
 from .spill import PART_LINES, Spill
 from .tables import _NOT_UTF8, _TOO_LONG, bounded_lines, csv_table, xlsx_table
 
@@ -55,6 +56,7 @@ class InputFile:
     spilled: bool = False
     # the first row that is a document (None when no row is): the ruleset it names, or "" for none
     first_names: str | None = None
+    contents: tuple = ()  # `files.contents` when it was scanned: a JSON Lines file must keep them
 
     def places(self) -> tuple[frozenset, frozenset]:
         if self.provinces is None or self.years is None:
@@ -127,25 +129,28 @@ def _scan_file(path: Path) -> InputFile:
     kept = None
     first = [None]
     with open_regular(path, unusable(path)) as handle:
-        size = os.fstat(handle.fileno()).st_size
-        reader = _SizedReader(handle, size, path)
+        stamp = contents(os.fstat(handle.fileno()))
+        size = stamp[2]
+        reader = SizedReader(handle, size, path)
         if suffix in (".jsonl", ".csv"):
             with Sha256(handle.fileno(), size) as hashing:  # hashed beside the reading of its lines
                 rows = _scan_text(reader, path, suffix, starts, first)
             try:
                 sha256 = hashing.hexdigest()
             except OSError as error:
-                raise _unreadable(path, error) from None
+                raise unreadable(path, error) from None
         else:
             digest = hashlib.sha256()
             for chunk in iter(lambda: reader.read(_READ), b""):
                 digest.update(chunk)
             sha256, rows = digest.hexdigest(), 1
+        if contents(os.fstat(handle.fileno())) != stamp:  # written to while its lines and its hash were read
+            raise changed(path)
         if starts is not None:
             # a JSON Lines file is read in parts from this very file (the one hashed), even if it
             # is replaced or removed by its name meanwhile; closed by `close_inputs`
             kept = os.dup(handle.fileno())
-    found = InputFile(path=path, sha256=sha256, size=size, rows=rows)
+    found = InputFile(path=path, sha256=sha256, size=size, rows=rows, contents=stamp)
     if starts is not None:
         found.parts, found.fd = _parts(starts, size), kept
         found.first_names = _names(first[0])
@@ -159,6 +164,8 @@ def _scan_file(path: Path) -> InputFile:
                 _first_names(found, row.document)
         else:
             found.sheets, found.rows, found.ruleset = _scan_table(path, places, spill, found)
+        if _contents_now(path) != stamp:  # (a table is read again by its name)
+            raise changed(path)
     except BaseException:
         spill.discard()
         raise
@@ -166,6 +173,13 @@ def _scan_file(path: Path) -> InputFile:
     found.spilled = True
     found.provinces, found.years = frozenset(places.provinces), frozenset(places.years)
     return found
+
+
+def _contents_now(path: Path) -> tuple | None:
+    try:
+        return contents(os.stat(path))
+    except OSError:
+        return None
 
 
 def _names(line: bytes | None) -> str | None:
@@ -267,46 +281,13 @@ def no_header(path: Path, sheets: list[SheetInfo]) -> InputError:
                               "give the sheet a header row as the template has (⟪template⟫)"))
 
 
-class _SizedReader:
-    """Reads a file no further than the size it had when opened (a file made by the kernel, or
-    one still being written, would otherwise be read without end)."""
-
-    def __init__(self, handle: BinaryIO, size: int, path: Path):
-        self.handle, self.left, self.path = handle, size, path
-
-    def _take(self, data: bytes) -> bytes:
-        self.left -= len(data)
-        if self.left < 0:
-            raise InputError(Say("tệp thay đổi trong khi đang đọc", "the file changed while it was read"),
-                             source=str(self.path), fix=Say("chạy lại khi không còn gì ghi vào tệp",
-                                                            "run the batch again when nothing is writing to it"))
-        return data
-
-    def read(self, n: int) -> bytes:
-        try:
-            return self._take(self.handle.read(min(n, self.left + 1) if self.left >= 0 else 0))
-        except OSError as error:
-            raise _unreadable(self.path, error) from None
-
-    def readline(self, n: int) -> bytes:
-        try:
-            return self._take(self.handle.readline(min(n, self.left + 1)))
-        except OSError as error:
-            raise _unreadable(self.path, error) from None
-
-
-def _unreadable(path: Path, error: OSError) -> InputError:
-    return InputError(Say(f"không đọc được tệp ({error.strerror})", f"cannot read the file ({error.strerror})"),
-                      source=str(path), fix=Say("kiểm tra tệp", "check the file"))
-
-
 def _parts(starts: list[tuple[int, int]], size: int) -> tuple[tuple[int, int, int], ...]:
     """(first byte, end byte, first line number) of each part of a JSON Lines file."""
     ends = [offset for offset, _ in starts[1:]] + [size]
     return tuple((offset, end, number) for (offset, number), end in zip(starts, ends))
 
 
-def _scan_text(reader: _SizedReader, path: Path, suffix: str, starts: list[tuple[int, int]] | None = None,
+def _scan_text(reader: SizedReader, path: Path, suffix: str, starts: list[tuple[int, int]] | None = None,
                first: list | None = None) -> int:
     """Count a text file's rows; `starts` gets (byte offset, line number) of every PART_LINES-th
     line, `first[0]` the first line that holds something."""
@@ -405,7 +386,7 @@ def jsonl_part(path: str, fd: int, start: int, end: int, first_number: int) -> l
         return list(_rows_of_lines(str(path), bounded_lines(io.BufferedReader(_Range(fd, start, end), 1 << 16)),
                                    first_number))
     except OSError as error:  # the disk failed under it: the input, not the outputs, is at fault
-        raise _unreadable(Path(path), error) from None
+        raise unreadable(Path(path), error) from None
 
 
 class _Range(io.RawIOBase):

@@ -25,6 +25,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from ..files import signature
 from .identity import code_digest, file_digest
 
 FORMAT = 2
@@ -70,11 +71,6 @@ class Bounded:
 _digests = Bounded(256)  # path → (stat signature, digest of its bytes, the bytes when just read)
 _extends = Bounded(1024)  # digest of a file's bytes → the id its `extends:` names ("" for none)
 _sets = Bounded(64)  # (identity, path) → validated Ruleset
-
-
-def signature(info: os.stat_result) -> tuple:
-    """A file as its stat sees it: another file, or the same one rewritten, has another."""
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def file_digest_of(path: Path, read) -> tuple[str, bytes | None]:

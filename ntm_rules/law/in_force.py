@@ -6,7 +6,8 @@ import os
 from datetime import date
 
 from ..errors import RulesetError
-from .cache import Bounded, signature
+from ..files import signature
+from .cache import Bounded
 from .check import completeness
 from .load import load_ruleset, shipped_ruleset_paths
 from .schema import Ruleset
