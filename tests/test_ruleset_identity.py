@@ -1,6 +1,7 @@
 """The ruleset cache on disk: used when the file is unchanged, never stale, safe to break or delete."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -322,12 +323,28 @@ def _poisoned_entry(cache_folder: Path, path: Path) -> tuple[str, bytes]:
     """(the entry's name, the bytes of an entry saying the set's threshold is 1 instead of 90)."""
     entries = list(cache_folder.glob("*.json"))
     assert len(entries) == 1
-    entry = json.loads(entries[0].read_text("utf-8"))
+    entry = json.loads(entries[0].read_bytes().partition(b"\n")[2])  # (its first line: its own sha256)
     for criterion in entry["set"]["criteria"]:
         for indicator in criterion["indicators"]:
             if indicator.get("field") == "employment_rate_pct":
                 indicator["thresholds"]["all"]["value"] = 1
-    return entries[0].name, json.dumps(entry).encode()
+    data = json.dumps(entry).encode()
+    return entries[0].name, hashlib.sha256(data).hexdigest().encode() + b"\n" + data
+
+
+def test_an_entry_damaged_since_it_was_written_is_never_loaded(cache_folder, tmp_path):
+    """Each entry carries its own sha256: one changed since (a threshold edited, a byte lost, a
+    line moved) is rebuilt from the set's file, never read; the same entry whole is read."""
+    path = tmp_path / "tiny.yaml"
+    path.write_bytes(TINY.read_bytes())
+    assert _employment_threshold(path) == 90
+    name, poison = _poisoned_entry(cache_folder, path)
+    check, _, data = poison.partition(b"\n")
+    for damaged in (data.replace(b'"value": 1', b'"value": 95'), data[:-1], data + b" "):
+        (cache_folder / name).write_bytes(check + b"\n" + damaged)
+        assert _employment_threshold(path) == 90
+    (cache_folder / name).write_bytes(poison)
+    assert _employment_threshold(path) == 1  # (what a whole entry says is read: it is the user's own)
 
 
 def _employment_threshold(path: Path) -> float:

@@ -18,6 +18,7 @@ damaged, foreign or unreadable entry is ignored and written again.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -28,7 +29,7 @@ from pathlib import Path
 from ..files import signature
 from .identity import code_digest, file_digest
 
-FORMAT = 2
+FORMAT = 3  # 3: the entry's own sha256 on its first line (an entry damaged since it was written is never read)
 MAX_ENTRY_BYTES = 16 << 20
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
 
@@ -173,7 +174,10 @@ def read_entry(own_digest: str) -> dict | None:
         if not _private(info, stat.S_ISREG) or info.st_size > MAX_ENTRY_BYTES:
             return None
         with os.fdopen(os.dup(fd), "rb") as handle:
-            entry = json.loads(handle.read(MAX_ENTRY_BYTES + 1))
+            check, _, data = handle.read(MAX_ENTRY_BYTES + 1).partition(b"\n")
+        if check.decode("ascii", "replace") != hashlib.sha256(data).hexdigest():
+            return None
+        entry = json.loads(data)
         if isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == name \
                 and entry.get("digest") == own_digest:
             return entry
@@ -195,6 +199,7 @@ def write_entry(own_digest: str, entry: dict) -> None:
     try:
         data = json.dumps({"format": FORMAT, "key": name, "digest": own_digest, **entry}, ensure_ascii=False,
                           separators=(",", ":")).encode()
+        data = hashlib.sha256(data).hexdigest().encode() + b"\n" + data
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAGS & ~os.O_RDONLY, 0o600,
                      dir_fd=folder_fd)
         with os.fdopen(fd, "wb") as out:
