@@ -117,3 +117,15 @@ def test_the_plan_written_is_said_on_standard_error(tmp_path):
     assert out.stderr.strip() == f"→ đã ghi kế hoạch: {plan}"
     english = run(str(FIXTURES / "phu-thuong-fails-several-2019.json"), "--plan", str(tmp_path / "p.html"), "--lang", "en")
     assert english.stderr.strip() == f"→ plan written: {tmp_path / 'p.html'}"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  \n"])
+def test_a_json_lines_file_without_a_row_is_refused_as_an_empty_csv_is(tmp_path, text):
+    """An empty JSON Lines file (or one of blank lines) had given an empty summary and exit 0; as a
+    CSV without a header row, it is refused: exit 2, one line, nothing written."""
+    path = tmp_path / "communes.jsonl"
+    path.write_text(text, "utf-8")
+    done = run("batch", str(path), "--out", str(tmp_path / "out"), "--lang", "en")
+    assert done.returncode == 2, done.stderr
+    assert "the file holds no rows" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()

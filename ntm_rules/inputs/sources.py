@@ -154,6 +154,11 @@ def _scan_file(path: Path) -> InputFile:
     if starts is not None:
         found.parts, found.fd = _parts(starts, size), kept
         found.first_names = _names(first[0])
+        if not rows:  # (as an empty CSV has no header row: refused, never an empty summary of exit 0)
+            close_inputs([found])
+            raise InputError(Say("tệp không có dòng nào", "the file holds no rows"), source=str(path),
+                             fix=Say('ghi mỗi dòng một tài liệu của một xã: {"commune": {...}, "year": ..., "data": {...}}',
+                                     'write one commune document a line: {"commune": {...}, "year": ..., "data": {...}}'))
         return found
     spill, places = Spill(), _Places()
     try:
