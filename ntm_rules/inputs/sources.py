@@ -11,7 +11,6 @@ column named twice, a damaged workbook), so that nothing is written for an unusa
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from dataclasses import dataclass, field
@@ -30,7 +29,6 @@ from .spill import PART_LINES, Spill
 from .tables import _NOT_UTF8, _TOO_LONG, bounded_lines, csv_table, xlsx_table
 
 SUFFIXES = (".json", ".jsonl", ".csv", ".xlsx")
-_READ = 1 << 20
 
 
 @dataclass
@@ -132,18 +130,12 @@ def _scan_file(path: Path) -> InputFile:
         stamp = contents(os.fstat(handle.fileno()))
         size = stamp[2]
         reader = SizedReader(handle, size, path)
-        if suffix in (".jsonl", ".csv"):
-            with Sha256(handle.fileno(), size) as hashing:  # hashed beside the reading of its lines
-                rows = _scan_text(reader, path, suffix, starts, first)
-            try:
-                sha256 = hashing.hexdigest()
-            except OSError as error:
-                raise unreadable(path, error) from None
-        else:
-            digest = hashlib.sha256()
-            for chunk in iter(lambda: reader.read(_READ), b""):
-                digest.update(chunk)
-            sha256, rows = digest.hexdigest(), 1
+        with Sha256(handle.fileno(), size) as hashing:  # hashed beside the reading of a text's lines
+            rows = _scan_text(reader, path, suffix, starts, first) if suffix in (".jsonl", ".csv") else 1
+        try:
+            sha256 = hashing.hexdigest()
+        except OSError as error:
+            raise unreadable(path, error) from None
         if contents(os.fstat(handle.fileno())) != stamp:  # written to while its lines and its hash were read
             raise changed(path)
         if starts is not None:

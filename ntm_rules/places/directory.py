@@ -160,7 +160,7 @@ class Directory:
             for part in ("districts", "communes"):
                 codes, rows = entry[part]["codes"], entry[part]["rows"]
                 codes, rows = codes.split("\t") if codes else [], rows.split("\n") if rows else []
-                if len(codes) != len(rows) or any(row.count("\t") != len(_FIELDS) - 1 for row in rows):
+                if len(codes) != len(rows):
                     return False
                 units.append(_Units(self.era, dict(zip(codes, rows))))
             keys, codes = entry["commune_names"]["keys"].split("\n"), entry["commune_names"]["codes"].split("\n")
@@ -288,12 +288,9 @@ def _province_rows(era: str, path: str) -> list[list]:
     them: kept in the data cache (its SQL query took about 0.01 s of every process that looks a
     place up, the command line's one commune too)."""
     digest = file_digest(f"places-provinces\0{era}\0{_stamp()}".encode())
-    entry = read_entry(digest)
-    rows = entry.get("provinces") if entry else None
-    if isinstance(rows, list) and rows and all(
-            isinstance(r, list) and len(r) == 4 and all(isinstance(t, str) for t in r[:3])
-            and isinstance(r[3], list) and all(isinstance(k, str) for k in r[3]) for r in rows):
-        return rows
+    entry = read_entry(digest)  # (an entry as written: `read_entry` checks its own sha256)
+    if entry and entry.get("provinces"):
+        return entry["provinces"]
     rows = [[row["province"], row["provinceShort"], row["provinceCode"], json.loads(row["provinceKeywords"] or "[]")]
             for row in _rows(path, "SELECT DISTINCT province, provinceShort, provinceCode, provinceKeywords FROM "
                                    f"[{_TABLES[era]}] ORDER BY provinceCode")]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import places
+from ..places.names import kept
 from ..words.catalogue import WORDS
 from ..words.phrases import low
 
@@ -43,6 +44,7 @@ class Head:
     nation: tuple[str, str] = ("", "")
 
 
+@kept(4096)  # (a batch asks once a row; a province's rows write its name a few ways)
 def official_province(written: str, year: int | None = None) -> str:
     """A province's official name ("Tỉnh Thái Nguyên") in the era of `year`, or as written."""
     unit = _unit(written.strip(), year)

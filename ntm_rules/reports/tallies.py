@@ -146,9 +146,6 @@ class SummaryBuilder:
         self.unknown: list[str] = []  # assessed communes the directory does not know (the first ones)
         self.unknown_count = 0
         self.provinces: Counter = Counter()  # official names (as written when unknown) → communes
-        # each district and province as written, looked up once: a province's batch writes a few dozen
-        self._district_keys: dict[str, str] = {}
-        self._province_names: dict[tuple[str, int], str] = {}
         self.appendix = appendix  # when given, every commune assessed is listed in it (the summary page's appendix)
 
     REJECTED_SHOWN = 100
@@ -187,9 +184,7 @@ class SummaryBuilder:
             if len(self.unknown) < self.UNKNOWN_SHOWN:
                 self.unknown.append(_place(record))
         district = place[2] or record["district"] or ""
-        key = self._district_keys.get(district)
-        if key is None:  # one line per district however spelt: its official name when known
-            key = self._district_keys[district] = name_key(district)
+        key = name_key(district)  # one line per district however spelt: its official name when known
         line = self.districts.get(key)
         if line is None:
             line = self.districts[key] = (district, _Tally(self.mark))
@@ -197,10 +192,7 @@ class SummaryBuilder:
         year, province = record["year"], record.get("province")
         self.years.add(year)
         if province:
-            shown = self._province_names.get((province, year))
-            if shown is None:
-                shown = self._province_names[province, year] = official_province(province, year)
-            self.provinces[shown] += 1
+            self.provinces[official_province(province, year)] += 1
         if self.appendix is not None:  # its row written now, while a batch's workers assess
             self.appendix.add(record["name"], district, record["criteria_met"], record["attained"], record["certain"],
                               record["not_met"], record["missing"])
